@@ -1,0 +1,31 @@
+#pragma once
+// The command-line verbs of interface.md. Each returns the process exit status.
+#include <string>
+#include <vector>
+
+namespace auditrelay {
+
+struct RunArgs {
+  std::string config;
+  std::string log_format, log_level;
+};
+int run_command(const RunArgs& args);
+int validate_command(const std::string& config);
+
+struct NormalizeArgs {
+  std::string format = "auto";
+  std::string config;
+  std::vector<std::string> files;
+};
+int normalize_command(const NormalizeArgs& args);
+
+int version_command();
+// Lists plugins, or one plugin's options (kind: input|output|format).
+int plugins_command(const std::string& kind, const std::string& name);
+// Markdown configuration reference generated from the option tables.
+std::string config_reference_markdown();
+
+// $AUDITRELAY_CONFIG, then /etc/auditrelay/auditrelay.yaml.
+std::string default_config_path();
+
+}  // namespace auditrelay

@@ -1,0 +1,76 @@
+#pragma once
+// Appends compact JSON to a caller-owned buffer. Strings are escaped and made valid UTF-8
+// (invalid bytes become U+FFFD), so whatever bytes a log line held, the output is valid JSON.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace auditrelay {
+
+// Appends s as the body of a JSON string (no quotes).
+void json_escape_append(std::string& out, std::string_view s);
+// Appends a quoted JSON string.
+inline void json_string_append(std::string& out, std::string_view s) {
+  out.push_back('"');
+  json_escape_append(out, s);
+  out.push_back('"');
+}
+void json_int_append(std::string& out, int64_t v);
+void json_uint_append(std::string& out, uint64_t v);
+void json_double_append(std::string& out, double v);
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object() { value_prefix(); out_.push_back('{'); push(); }
+  void end_object() { out_.push_back('}'); pop(); }
+  void begin_array() { value_prefix(); out_.push_back('['); push(); }
+  void end_array() { out_.push_back(']'); pop(); }
+
+  void key(std::string_view k) {
+    if (!first_[depth_]) out_.push_back(',');
+    first_[depth_] = false;
+    json_string_append(out_, k);
+    out_.push_back(':');
+    after_key_ = true;
+  }
+  void string(std::string_view v) { value_prefix(); json_string_append(out_, v); }
+  void integer(int64_t v) { value_prefix(); json_int_append(out_, v); }
+  void uinteger(uint64_t v) { value_prefix(); json_uint_append(out_, v); }
+  void number(double v) { value_prefix(); json_double_append(out_, v); }
+  void boolean(bool v) { value_prefix(); out_.append(v ? "true" : "false"); }
+  void null() { value_prefix(); out_.append("null"); }
+  // Already-valid JSON text.
+  void raw(std::string_view json) { value_prefix(); out_.append(json); }
+
+  void field(std::string_view k, std::string_view v) { key(k); string(v); }
+  std::string& buffer() { return out_; }
+
+ private:
+  void value_prefix() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (depth_ > 0) {
+      if (!first_[depth_]) out_.push_back(',');
+      first_[depth_] = false;
+    }
+  }
+  void push() {
+    if (depth_ + 1 < kMaxDepth) ++depth_;
+    first_[depth_] = true;
+  }
+  void pop() {
+    if (depth_ > 0) --depth_;
+  }
+
+  static constexpr int kMaxDepth = 128;
+  std::string& out_;
+  int depth_ = 0;
+  bool after_key_ = false;
+  bool first_[kMaxDepth] = {true};
+};
+
+}  // namespace auditrelay

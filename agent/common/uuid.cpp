@@ -1,0 +1,76 @@
+#include "agent/common/uuid.h"
+
+#include <openssl/sha.h>
+
+#include <cstring>
+
+namespace auditrelay {
+
+// uuid_v5(DNS namespace, "auditrelay.coder.events")
+const Uuid kAuditrelayNamespace = {0x6b, 0x1e, 0x3a, 0x57, 0x0c, 0x4f, 0x5d, 0x2a,
+                                   0x9b, 0x61, 0x2e, 0x8f, 0x41, 0xd3, 0x77, 0xa0};
+
+namespace {
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool parse_uuid(std::string_view t, Uuid& out) {
+  if (t.size() != 36) return false;
+  size_t j = 0;
+  for (size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (t[i] != '-') return false;
+      ++i;
+      continue;
+    }
+    int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[j++] = static_cast<unsigned char>(hi << 4 | lo);
+    i += 2;
+  }
+  return true;
+}
+
+void format_uuid(const Uuid& u, char* buf) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t p = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) buf[p++] = '-';
+    buf[p++] = kHex[u[i] >> 4];
+    buf[p++] = kHex[u[i] & 15];
+  }
+}
+
+std::string format_uuid(const Uuid& u) {
+  std::string s(36, '\0');
+  format_uuid(u, s.data());
+  return s;
+}
+
+Uuid uuid_v5(const Uuid& ns, std::string_view name) {
+  // One-shot SHA1 over namespace + name; names are short, a stack buffer avoids allocation.
+  unsigned char stack[512];
+  std::string heap;
+  unsigned char* buf = stack;
+  size_t len = ns.size() + name.size();
+  if (len > sizeof stack) {
+    heap.resize(len);
+    buf = reinterpret_cast<unsigned char*>(heap.data());
+  }
+  std::memcpy(buf, ns.data(), ns.size());
+  std::memcpy(buf + ns.size(), name.data(), name.size());
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(buf, len, digest);
+  Uuid u;
+  std::memcpy(u.data(), digest, 16);
+  u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x50);
+  u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);
+  return u;
+}
+
+}  // namespace auditrelay

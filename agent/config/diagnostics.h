@@ -1,0 +1,33 @@
+#pragma once
+// Config problems, collected so that every one is reported at once as FILE:LINE: path: message.
+#include <string>
+#include <vector>
+
+namespace auditrelay {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;  // 1-based; 0 = unknown
+  std::string path;
+  std::string message;
+
+  std::string to_string() const;
+};
+
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string file = {}) : file_(std::move(file)) {}
+  void error(int line, std::string path, std::string message) {
+    items_.push_back(Diagnostic{file_, line, std::move(path), std::move(message)});
+  }
+  bool ok() const { return items_.empty(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  const std::string& file() const { return file_; }
+  std::string to_string() const;
+
+ private:
+  std::string file_;
+  std::vector<Diagnostic> items_;
+};
+
+}  // namespace auditrelay

@@ -1,0 +1,228 @@
+#include "agent/event/event_writer.h"
+
+#include "agent/common/json_writer.h"
+
+namespace auditrelay {
+namespace {
+
+constexpr std::string_view kRedacted = "[REDACTED]";
+
+void write_element(JsonWriter& w, simdjson::dom::element el, const Redaction& r) {
+  using simdjson::dom::element_type;
+  switch (el.type()) {
+    case element_type::OBJECT:
+      w.begin_object();
+      for (auto kv : object_of(el)) {
+        w.key(kv.key);
+        if (r.matches(kv.key) && !kv.value.is_null()) w.string(kRedacted);
+        else write_element(w, kv.value, r);
+      }
+      w.end_object();
+      break;
+    case element_type::ARRAY:
+      w.begin_array();
+      for (auto child : array_of(el)) write_element(w, child, r);
+      w.end_array();
+      break;
+    case element_type::STRING: w.string(el.get_string().value_unsafe()); break;
+    case element_type::INT64: w.integer(el.get_int64().value_unsafe()); break;
+    case element_type::UINT64: w.uinteger(el.get_uint64().value_unsafe()); break;
+    case element_type::DOUBLE: w.number(el.get_double().value_unsafe()); break;
+    case element_type::BOOL: w.boolean(el.get_bool().value_unsafe()); break;
+    case element_type::NULL_VALUE: w.null(); break;
+  }
+}
+
+bool is_true(simdjson::dom::element el) {
+  bool b = false;
+  if (!el.get_bool().get(b)) return b;
+  std::string_view s;
+  if (!el.get_string().get(s)) return iequals(s, "true");
+  return false;
+}
+
+// Coder's Diff: {"field":{"Old":..,"New":..,"Secret":bool}} → {"field":{"old":..,"new":..}} or
+// {"field":{"secret":true}}. Inner keys are read case-insensitively.
+void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) {
+  w.begin_object();
+  simdjson::dom::object obj;
+  if (diff.get_object().get(obj)) {
+    w.end_object();
+    return;
+  }
+  for (auto kv : obj) {
+    w.key(kv.key);
+    simdjson::dom::object inner;
+    if (kv.value.get_object().get(inner)) {
+      // Not Coder's shape: keep the value, redacted where needed.
+      if (r.matches(kv.key)) w.string(kRedacted);
+      else write_element(w, kv.value, r);
+      continue;
+    }
+    bool secret = false;
+    simdjson::dom::element old_v, new_v;
+    bool has_old = false, has_new = false;
+    for (auto f : inner) {
+      if (iequals(f.key, "secret")) secret = is_true(f.value);
+      else if (iequals(f.key, "old")) { old_v = f.value; has_old = true; }
+      else if (iequals(f.key, "new")) { new_v = f.value; has_new = true; }
+    }
+    w.begin_object();
+    if (secret) {
+      w.key("secret");
+      w.boolean(true);
+    } else {
+      bool redact = r.matches(kv.key);
+      if (has_old) {
+        w.key("old");
+        if (redact && !old_v.is_null()) w.string(kRedacted);
+        else write_element(w, old_v, r);
+      }
+      if (has_new) {
+        w.key("new");
+        if (redact && !new_v.is_null()) w.string(kRedacted);
+        else write_element(w, new_v, r);
+      }
+    }
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void opt(JsonWriter& w, std::string_view key, std::string_view v) {
+  if (!v.empty()) w.field(key, v);
+}
+
+}  // namespace
+
+void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
+  switch (v.type) {
+    case Value::Type::String: w.string(v.text); break;
+    case Value::Type::Number: w.raw(v.text); break;
+    case Value::Type::Int: w.integer(v.i); break;
+    case Value::Type::UInt: w.uinteger(v.u); break;
+    case Value::Type::Double: w.number(v.d); break;
+    case Value::Type::Bool: w.boolean(v.i != 0); break;
+    case Value::Type::Json: write_element(w, v.el, r); break;
+    default: w.null(); break;
+  }
+}
+
+void write_event_json(const Event& e, const Redaction& r, std::string& out) {
+  JsonWriter w(out);
+  char tbuf[48];
+  w.begin_object();
+  w.field("schema", "audit/v1");
+  opt(w, "event_id", e.event_id);
+  w.field("kind", kind_name(e.kind));
+  if (e.time.valid()) w.field("time", std::string_view(tbuf, format_rfc3339(e.time, tbuf)));
+  if (e.observed.valid()) w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
+  w.field("severity", severity_name(e.severity));
+  opt(w, "logger", e.logger);
+  opt(w, "message", e.message);
+  opt(w, "action", e.action);
+  if (e.has_status) {
+    w.key("status_code");
+    w.integer(e.status_code);
+  }
+  opt(w, "organization_id", e.organization_id);
+  opt(w, "request_id", e.request_id);
+
+  const auto& a = e.actor;
+  if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() || !a.user_agent.empty()) {
+    w.key("actor");
+    w.begin_object();
+    opt(w, "id", a.id);
+    opt(w, "username", a.username);
+    opt(w, "email", a.email);
+    opt(w, "ip", a.ip);
+    opt(w, "user_agent", a.user_agent);
+    w.end_object();
+  }
+  const auto& res = e.resource;
+  if (!res.type.empty() || !res.id.empty() || !res.target.empty() || !res.icon.empty()) {
+    w.key("resource");
+    w.begin_object();
+    opt(w, "type", res.type);
+    opt(w, "id", res.id);
+    opt(w, "target", res.target);
+    opt(w, "icon", res.icon);
+    w.end_object();
+  }
+  const auto& ws = e.workspace;
+  if (!ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() || !ws.owner_username.empty() ||
+      !ws.agent_name.empty()) {
+    w.key("workspace");
+    w.begin_object();
+    opt(w, "id", ws.id);
+    opt(w, "name", ws.name);
+    opt(w, "owner_id", ws.owner_id);
+    opt(w, "owner_username", ws.owner_username);
+    opt(w, "agent_name", ws.agent_name);
+    w.end_object();
+  }
+  const auto& c = e.connection;
+  if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty() ||
+      !c.disconnect_reason.empty()) {
+    w.key("connection");
+    w.begin_object();
+    opt(w, "id", c.id);
+    opt(w, "type", c.type);
+    opt(w, "status", c.status);
+    opt(w, "slug_or_port", c.slug_or_port);
+    opt(w, "disconnect_reason", c.disconnect_reason);
+    w.end_object();
+  }
+  opt(w, "build_reason", e.build_reason);
+  if (e.diff.type == Value::Type::Json && e.diff.el.is_object() &&
+      non_empty_object(e.diff.el)) {
+    w.key("diff");
+    write_diff(w, e.diff.el, r);
+  }
+  if (e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
+      non_empty_object(e.additional_fields.el)) {
+    w.key("additional_fields");
+    write_element(w, e.additional_fields.el, r);
+  }
+  opt(w, "error", e.error);
+  if (!e.alert_rule.empty()) {
+    w.key("alert");
+    w.begin_object();
+    w.field("rule", e.alert_rule);
+    opt(w, "summary", e.alert_summary);
+    w.end_object();
+  }
+  if (!e.fields.empty()) {
+    w.key("fields");
+    w.begin_object();
+    for (const Field* f : e.fields) {
+      w.key(f->key);
+      if (r.matches(f->key)) w.string(kRedacted);
+      else write_value(w, f->value, r);
+    }
+    w.end_object();
+  }
+  w.key("source");
+  w.begin_object();
+  opt(w, "input", e.source.input);
+  opt(w, "type", e.source.type);
+  opt(w, "format", e.source.format);
+  opt(w, "path", e.source.path);
+  if (e.source.has_offset) {
+    w.key("offset");
+    w.uinteger(e.source.offset);
+  }
+  opt(w, "host", e.source.host);
+  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() || !e.source.k8s_container.empty()) {
+    w.key("kubernetes");
+    w.begin_object();
+    opt(w, "namespace", e.source.k8s_namespace);
+    opt(w, "pod", e.source.k8s_pod);
+    opt(w, "container", e.source.k8s_container);
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+}
+
+}  // namespace auditrelay

@@ -1,0 +1,71 @@
+#pragma once
+// Framed records on their way from an input to the normalize workers. A batch owns the bytes of
+// all its records (one buffer, padded for simdjson) and says where in the source they came from.
+#include <simdjson.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/common/time.h"
+
+namespace auditrelay {
+
+class Format;
+class AckToken;
+
+enum class Stream : uint8_t { None, Stdout, Stderr };
+
+// Where a batch came from; shared by every batch of one source (file, API stream).
+struct SourceInfo {
+  std::string input;      // the input's name in the config
+  std::string type;       // "file", "coder_api", "stdin"
+  std::string path;
+  std::string identity;   // stable id of the source (file fingerprint), part of derived event ids
+  std::string host;
+  std::string k8s_namespace, k8s_pod, k8s_container;
+};
+
+struct Record {
+  uint32_t text_offset = 0;  // into RecordBatch::text
+  uint32_t text_size = 0;
+  uint64_t source_offset = 0;  // byte offset of the record in the source
+  const Format* format = nullptr;
+  Timestamp wrapper_time;  // CRI / docker receive time
+  Stream stream = Stream::None;
+};
+
+struct RecordBatch {
+  std::string text;  // record bytes; capacity keeps SIMDJSON_PADDING spare bytes
+  std::vector<Record> records;
+  std::shared_ptr<const SourceInfo> source;
+  Timestamp observed;
+  // Acknowledgement: completed when every routed output has acknowledged the batch's events.
+  std::shared_ptr<AckToken> ack;
+  uint64_t sequence = 0;  // global order, assigned when the batch enters the pipeline
+  size_t budget = 0;      // bytes taken from the memory budget for this batch
+
+  std::string_view record_text(const Record& r) const { return {text.data() + r.text_offset, r.text_size}; }
+
+  void reserve(size_t bytes) { text.reserve(bytes + simdjson::SIMDJSON_PADDING); }
+
+  void add(std::string_view bytes, uint64_t source_offset, const Format* format,
+           Timestamp wrapper_time = {}, Stream stream = Stream::None) {
+    // Keep SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
+    if (text.capacity() < text.size() + bytes.size() + simdjson::SIMDJSON_PADDING)
+      text.reserve((text.size() + bytes.size()) * 2 + simdjson::SIMDJSON_PADDING);
+    Record r;
+    r.text_offset = static_cast<uint32_t>(text.size());
+    r.text_size = static_cast<uint32_t>(bytes.size());
+    r.source_offset = source_offset;
+    r.format = format;
+    r.wrapper_time = wrapper_time;
+    r.stream = stream;
+    text.append(bytes);
+    records.push_back(r);
+  }
+};
+
+}  // namespace auditrelay

@@ -1,0 +1,66 @@
+// auditrelay: ships Coder's audit, connection and error logs to Splunk, Kafka and HTTP collectors.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "agent/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace auditrelay;
+  CLI::App app{"auditrelay: ships Coder's audit, connection and error logs in the audit/v1 schema"};
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the version and exit");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "run the agent until SIGTERM/SIGINT");
+  run_cmd->add_option("-c,--config", run.config, "config file (default: $AUDITRELAY_CONFIG, then /etc/auditrelay/auditrelay.yaml)");
+  run_cmd->add_option("--log-format", run.log_format, "json (default in containers) or text");
+  run_cmd->add_option("--log-level", run.log_level, "trace, debug, info (default), warn, error");
+
+  std::string validate_config;
+  auto* validate_cmd = app.add_subcommand("validate", "check a config file without starting anything");
+  validate_cmd->add_option("-c,--config", validate_config, "config file")->required();
+
+  NormalizeArgs norm;
+  auto* norm_cmd = app.add_subcommand("normalize", "print audit/v1 events (NDJSON) for log lines from files or stdin");
+  norm_cmd->add_option("--format", norm.format, "auto, slog_json, slog_human, cri, docker or raw (default auto)");
+  norm_cmd->add_option("-c,--config", norm.config, "apply this config's redaction, drop and alert settings");
+  norm_cmd->add_option("files", norm.files, "files to read (default: stdin)");
+
+  app.add_subcommand("version", "print version and build information");
+
+  std::string pkind, pname;
+  auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");
+  plugins_cmd->add_option("kind", pkind, "input, format or output");
+  plugins_cmd->add_option("name", pname, "plugin name");
+
+  std::string doc_what;
+  auto* docs_cmd = app.add_subcommand("docs", "print generated documentation");
+  docs_cmd->add_option("what", doc_what, "config: the configuration reference (Markdown)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (show_version || app.got_subcommand("version")) return version_command();
+  if (app.got_subcommand(run_cmd)) return run_command(run);
+  if (app.got_subcommand(validate_cmd)) return validate_command(validate_config);
+  if (app.got_subcommand(norm_cmd)) return normalize_command(norm);
+  if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
+  if (app.got_subcommand(docs_cmd)) {
+    if (doc_what != "config") {
+      std::fprintf(stderr, "auditrelay docs: unknown document '%s' (available: config)\n", doc_what.c_str());
+      return 2;
+    }
+    std::fputs(config_reference_markdown().c_str(), stdout);
+    return 0;
+  }
+  std::fputs(app.help().c_str(), stdout);
+  return 0;
+}

@@ -1,0 +1,54 @@
+#pragma once
+// Saved read positions, one per source identity, under data_dir. Written atomically
+// (temp file, fsync, rename, fsync dir); a torn or corrupt file is logged and ignored.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace auditrelay {
+
+struct Checkpoint {
+  std::string path;     // last known path (informational; identity is the key)
+  uint64_t offset = 0;  // everything before it is acknowledged by every output
+  int64_t updated = 0;  // unix seconds
+};
+
+class CheckpointStore {
+ public:
+  // dir empty: in memory only (normalize, tests).
+  explicit CheckpointStore(std::string dir = {});
+
+  // Loads the saved file; returns false (and logs) when it was unreadable or corrupt.
+  bool load();
+  bool save();  // no-op when nothing changed since the last save
+
+  std::optional<Checkpoint> get(const std::string& key) const;
+  void set(const std::string& key, const Checkpoint& cp);
+  void erase(const std::string& key);
+  std::map<std::string, Checkpoint> all() const;
+  std::string file_path() const;
+
+ private:
+  std::string dir_;
+  mutable std::mutex mu_;
+  std::map<std::string, Checkpoint> entries_;
+  bool dirty_ = false;
+};
+
+// An exclusive lock on data_dir so two agents never share one.
+class DataDirLock {
+ public:
+  DataDirLock() = default;
+  ~DataDirLock();
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+  // Creates dir if needed and locks it; error holds the reason on failure.
+  bool lock(const std::string& dir, std::string& error);
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace auditrelay

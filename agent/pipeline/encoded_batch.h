@@ -1,0 +1,47 @@
+#pragma once
+// Normalized events of one batch, encoded once as audit-schema JSON and shared by every output.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/common/time.h"
+#include "agent/event/record.h"
+#include "agent/event/severity.h"
+#include "agent/pipeline/ack.h"
+
+namespace auditrelay {
+
+struct Slice {
+  uint32_t offset = 0;
+  uint32_t size = 0;
+};
+
+// Attributes outputs need without re-parsing the JSON (envelopes, topics, keys).
+struct EventMeta {
+  Timestamp time;
+  Kind kind = Kind::Log;
+  Severity severity = Severity::Info;
+  Slice event_id, action, resource_type, alert_rule, workspace_id;
+};
+
+struct EncodedEvent {
+  Slice json;         // one event, no trailing newline
+  uint64_t routes = 0;  // bit i set: output i wants this event
+  EventMeta meta;
+};
+
+struct EncodedBatch {
+  std::string json;  // events back to back
+  std::string attrs;  // strings referenced by EventMeta slices
+  std::vector<EncodedEvent> events;
+  std::shared_ptr<const SourceInfo> source;
+  std::shared_ptr<AckToken> ack;
+  uint64_t sequence = 0;
+
+  std::string_view event_json(const EncodedEvent& e) const { return {json.data() + e.json.offset, e.json.size}; }
+  std::string_view attr(Slice s) const { return {attrs.data() + s.offset, s.size}; }
+};
+
+}  // namespace auditrelay

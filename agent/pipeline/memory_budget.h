@@ -1,0 +1,56 @@
+#pragma once
+// The pipeline's memory bound (pipeline.max_in_flight). Bytes are taken when an input makes a
+// batch and given back when the last output is done with it. An input that cannot get budget
+// waits: for a file that is free backpressure, since the file is the buffer.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+
+namespace auditrelay {
+
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(size_t limit) : limit_(limit) {}
+
+  // Blocks until n bytes fit or `stop` becomes true. A single request larger than the whole
+  // budget is granted when nothing else is in flight, so an oversized batch cannot deadlock.
+  bool acquire(size_t n, const std::atomic<bool>& stop) {
+    std::unique_lock lock(mu_);
+    while (!stop.load(std::memory_order_relaxed)) {
+      size_t used = used_.load(std::memory_order_relaxed);
+      if (used + n <= limit_ || used == 0) {
+        used_.fetch_add(n, std::memory_order_relaxed);
+        return true;
+      }
+      waiting_ = true;
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  // Takes n bytes without waiting (for stages that must not block, e.g. encoded output).
+  void force(size_t n) { used_.fetch_add(n, std::memory_order_relaxed); }
+
+  void release(size_t n) {
+    used_.fetch_sub(n, std::memory_order_relaxed);
+    std::lock_guard lock(mu_);
+    if (waiting_) {
+      waiting_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  size_t used() const { return used_.load(std::memory_order_relaxed); }
+  size_t limit() const { return limit_; }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool waiting_ = false;
+};
+
+}  // namespace auditrelay

@@ -1,0 +1,64 @@
+#pragma once
+// Per source: the position below which every batch is acknowledged, even when acknowledgements
+// arrive out of order. Batches are registered in source order with the position after them.
+#include <cstdint>
+#include <deque>
+#include <mutex>
+
+namespace auditrelay {
+
+class OffsetTracker {
+ public:
+  explicit OffsetTracker(uint64_t start = 0) : committed_(start) {}
+
+  // Registers the next batch, which ends at `end`; returns its ticket.
+  uint64_t add(uint64_t end) {
+    std::lock_guard lock(mu_);
+    pending_.push_back(Entry{next_ticket_, end, false});
+    return next_ticket_++;
+  }
+
+  // Marks a batch acknowledged; returns true when the committed position moved.
+  bool ack(uint64_t ticket) {
+    std::lock_guard lock(mu_);
+    if (pending_.empty() || ticket < pending_.front().ticket) return false;
+    size_t idx = static_cast<size_t>(ticket - pending_.front().ticket);
+    if (idx >= pending_.size()) return false;
+    pending_[idx].acked = true;
+    bool moved = false;
+    while (!pending_.empty() && pending_.front().acked) {
+      committed_ = pending_.front().end;
+      pending_.pop_front();
+      moved = true;
+    }
+    return moved;
+  }
+
+  uint64_t committed() const {
+    std::lock_guard lock(mu_);
+    return committed_;
+  }
+  size_t outstanding() const {
+    std::lock_guard lock(mu_);
+    return pending_.size();
+  }
+  // After a truncation the source starts over; nothing older can move the position any more.
+  void reset(uint64_t start) {
+    std::lock_guard lock(mu_);
+    committed_ = start;
+    for (auto& e : pending_) e.end = start;
+  }
+
+ private:
+  struct Entry {
+    uint64_t ticket;
+    uint64_t end;
+    bool acked;
+  };
+  mutable std::mutex mu_;
+  std::deque<Entry> pending_;
+  uint64_t next_ticket_ = 0;
+  uint64_t committed_;
+};
+
+}  // namespace auditrelay

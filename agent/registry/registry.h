@@ -1,0 +1,58 @@
+#pragma once
+// The plugin registry: the one piece of global mutable state. Plugins register themselves at
+// static-initialization time with a descriptor naming them and declaring their options; the core
+// looks them up by name and never names a concrete plugin.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/config/options.h"
+
+namespace auditrelay {
+
+class Input;
+class Output;
+class Format;
+
+enum class PluginKind { Input, Format, Output };
+std::string_view plugin_kind_name(PluginKind k);
+
+// What a plugin factory gets besides its options.
+struct PluginContext {
+  std::string name;      // the instance's name in the config
+  std::string data_dir;
+  std::string host;
+  int index = 0;         // position in the config list
+};
+
+using InputFactory = std::function<std::unique_ptr<Input>(const PluginContext&, const Options&)>;
+using OutputFactory = std::function<std::unique_ptr<Output>(const PluginContext&, const Options&)>;
+// Extra checks beyond types (e.g. a format name exists); errors go to diags.
+using PluginValidator = std::function<void(const Options&, const std::string& path, Diagnostics&)>;
+
+struct PluginDescriptor {
+  PluginKind kind = PluginKind::Input;
+  std::string name;
+  std::string summary;
+  std::vector<OptionSpec> options;
+  InputFactory make_input;
+  OutputFactory make_output;
+  const Format* format = nullptr;  // formats are stateless singletons
+  PluginValidator validate;
+};
+
+class Registry {
+ public:
+  static Registry& instance();
+  bool add(PluginDescriptor d);
+  const PluginDescriptor* find(PluginKind kind, std::string_view name) const;
+  const Format* format(std::string_view name) const;
+  std::vector<const PluginDescriptor*> list(PluginKind kind) const;
+  std::vector<std::string> names(PluginKind kind) const;
+
+ private:
+  std::vector<std::unique_ptr<PluginDescriptor>> plugins_;
+};
+
+}  // namespace auditrelay

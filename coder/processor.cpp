@@ -1,0 +1,111 @@
+#include "coder/processor.h"
+
+#include "agent/event/event_writer.h"
+#include "agent/registry/registry.h"
+#include "coder/normalizer.h"
+
+namespace auditrelay::coder {
+
+Processor::Processor(const Transforms& t, Metrics* metrics)
+    : t_(t), metrics_(metrics), alert_counts_(t.alerts.rules().size(), 0) {
+  entry_.fields.reserve(32);
+  event_.fields.reserve(32);
+}
+
+namespace {
+Slice put_attr(std::string& attrs, std::string_view s) {
+  Slice sl{static_cast<uint32_t>(attrs.size()), static_cast<uint32_t>(s.size())};
+  attrs.append(s);
+  return sl;
+}
+}  // namespace
+
+size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
+  static const Format* raw = Registry::instance().format("raw");
+  size_t kept = 0;
+  out.json.reserve(out.json.size() + in.text.size() * 2);
+  out.events.reserve(out.events.size() + in.records.size());
+  RecordContext ctx;
+  ctx.source = in.source.get();
+  ctx.observed = in.observed;
+  for (const Record& r : in.records) {
+    scratch_.reset();
+    entry_.clear();
+    std::string_view text = in.record_text(r);
+    ++counts_.records;
+    bool ok = r.format && r.format->parse(text, scratch_, entry_);
+    if (!ok) {
+      if (r.format && r.format != raw) ++counts_.parse_failed;
+      entry_.clear();
+      raw->parse(text, scratch_, entry_);
+    }
+    if (entry_.raw) ++counts_.raw;
+    if (entry_.format == "slog_json") ++counts_.by_format[0];
+    else if (entry_.format == "slog_human") ++counts_.by_format[1];
+    else if (entry_.format == "stackdriver") ++counts_.by_format[2];
+    else ++counts_.by_format[3];
+
+    ctx.offset = r.source_offset;
+    ctx.wrapper_time = r.wrapper_time;
+    normalize(entry_, ctx, scratch_, event_);
+
+    bool drop = false;
+    for (const auto& q : t_.drop) {
+      if (q->matches(event_)) {
+        drop = true;
+        break;
+      }
+    }
+    if (drop) {
+      ++counts_.dropped;
+      continue;
+    }
+    int rule = t_.alerts.apply(event_);
+    if (rule >= 0) ++alert_counts_[static_cast<size_t>(rule)];
+
+    EncodedEvent ee;
+    for (size_t i = 0; i < t_.routes.size() && i < 64; ++i)
+      if (!t_.routes[i] || t_.routes[i]->matches(event_)) ee.routes |= (uint64_t{1} << i);
+    size_t start = out.json.size();
+    write_event_json(event_, t_.redaction, out.json);
+    ee.json = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};
+    ee.meta.time = event_.time;
+    ee.meta.kind = event_.kind;
+    ee.meta.severity = event_.severity;
+    ee.meta.event_id = put_attr(out.attrs, event_.event_id);
+    ee.meta.action = put_attr(out.attrs, event_.action);
+    ee.meta.resource_type = put_attr(out.attrs, event_.resource.type);
+    ee.meta.alert_rule = put_attr(out.attrs, event_.alert_rule);
+    ee.meta.workspace_id = put_attr(out.attrs, event_.workspace.id);
+    out.events.push_back(ee);
+    ++kept;
+  }
+  flush_counts();
+  return kept;
+}
+
+void Processor::flush_counts() {
+  if (!metrics_) {
+    counts_ = {};
+    return;
+  }
+  const std::string input = "";
+  metrics_->counter("auditrelay_events_normalized_total") += counts_.records - counts_.dropped;
+  if (counts_.dropped) metrics_->counter("auditrelay_events_dropped_total", "reason=\"filter\"") += counts_.dropped;
+  if (counts_.raw) metrics_->counter("auditrelay_lines_raw_total") += counts_.raw;
+  if (counts_.parse_failed) metrics_->counter("auditrelay_parse_failures_total") += counts_.parse_failed;
+  static const char* kFormats[4] = {"slog_json", "slog_human", "stackdriver", "raw"};
+  for (int i = 0; i < 4; ++i)
+    if (counts_.by_format[i])
+      metrics_->counter("auditrelay_events_parsed_total", std::string("format=\"") + kFormats[i] + "\"") +=
+          counts_.by_format[i];
+  for (size_t i = 0; i < alert_counts_.size(); ++i) {
+    if (alert_counts_[i]) {
+      metrics_->counter("auditrelay_alerts_total", "rule=\"" + t_.alerts.rules()[i].id + "\"") += alert_counts_[i];
+      alert_counts_[i] = 0;
+    }
+  }
+  counts_ = {};
+}
+
+}  // namespace auditrelay::coder

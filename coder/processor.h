@@ -1,0 +1,51 @@
+#pragma once
+// One worker's path for a batch: parse each record with its format, normalize it into the audit
+// schema, drop what transforms.drop matches, tag alerts, route to outputs by their match queries
+// and encode the event once as JSON for every output.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/event/event.h"
+#include "agent/event/format.h"
+#include "agent/event/redaction.h"
+#include "agent/metrics/metrics.h"
+#include "agent/pipeline/encoded_batch.h"
+#include "coder/alerts.h"
+#include "coder/query.h"
+
+namespace auditrelay::coder {
+
+struct Transforms {
+  Redaction redaction;
+  AlertRules alerts = AlertRules::defaults();
+  std::vector<std::unique_ptr<Query>> drop;
+  // One per output, in output order; nullptr routes everything.
+  std::vector<std::unique_ptr<Query>> routes;
+};
+
+class Processor {
+ public:
+  Processor(const Transforms& transforms, Metrics* metrics);
+  // Appends the batch's events to out (out.json, out.events); returns the number kept.
+  size_t process(const RecordBatch& in, EncodedBatch& out);
+
+  // Per-record counters, flushed to Metrics once per batch.
+  struct Counts {
+    uint64_t records = 0, raw = 0, dropped = 0, parse_failed = 0;
+    uint64_t by_format[4] = {};  // slog_json, slog_human, stackdriver, raw
+  };
+
+ private:
+  void flush_counts();
+
+  const Transforms& t_;
+  Metrics* metrics_;
+  ParseScratch scratch_;
+  ParsedEntry entry_;
+  Event event_;
+  Counts counts_;
+  std::vector<uint64_t> alert_counts_;
+};
+
+}  // namespace auditrelay::coder

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything auditrelay needs to build and test, from Debian's registry.
+# Idempotent: when every package is already present it returns at once without apt.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates openssl
+  libcurl4-openssl-dev libssl-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libconcurrentqueue-dev libsimdjson-dev libcli11-dev zlib1g-dev libzstd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
