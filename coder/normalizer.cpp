@@ -13,9 +13,9 @@ namespace {
 // Source keys the normalizer maps, compared case-insensitively.
 enum class Key : uint8_t {
   None, Id, Time, UserId, OrganizationId, Ip, UserAgent, ResourceType, ResourceId, ResourceTarget,
-  ResourceIcon, Action, Diff, StatusCode, AdditionalFields, RequestIdPascal, Actor, RequestId,
-  WorkspaceOwnerId, WorkspaceIdPascal, WorkspaceNamePascal, AgentName, Type, Code, SlugOrPort,
-  ConnectionId, DisconnectReason, ConnectionStatus, Error, WorkspaceId, WorkspaceName, Reason,
+  ResourceIcon, Action, Diff, StatusCode, AdditionalFields, Actor, RequestId, WorkspaceOwnerId,
+  WorkspaceId, WorkspaceName, AgentName, Type, Code, SlugOrPort, ConnectionId, DisconnectReason,
+  ConnectionStatus, Error, Reason,
 };
 
 struct KeyName {
@@ -41,12 +41,11 @@ constexpr KeyName kKeys[] = {
     {"diff", Key::Diff, A},
     {"statuscode", Key::StatusCode, A},
     {"additionalfields", Key::AdditionalFields, A},
-    {"requestid", Key::RequestIdPascal, A},
+    {"requestid", Key::RequestId, A | C | L},
     {"actor", Key::Actor, A},
-    {"request_id", Key::RequestId, A | C | L},
     {"workspaceownerid", Key::WorkspaceOwnerId, C},
-    {"workspaceid", Key::WorkspaceIdPascal, C},
-    {"workspacename", Key::WorkspaceNamePascal, C},
+    {"workspaceid", Key::WorkspaceId, C | L},
+    {"workspacename", Key::WorkspaceName, C | L},
     {"agentname", Key::AgentName, C},
     {"type", Key::Type, C},
     {"code", Key::Code, C},
@@ -56,14 +55,26 @@ constexpr KeyName kKeys[] = {
     {"closereason", Key::DisconnectReason, C},
     {"connectionstatus", Key::ConnectionStatus, C},
     {"error", Key::Error, A | C | L},
-    {"workspace_id", Key::WorkspaceId, L},
-    {"workspace_name", Key::WorkspaceName, L},
     {"reason", Key::Reason, L},
 };
 
+// Compares a source key with a table name ignoring case and underscores, so that Coder's
+// PascalCase (RequestID), v1's snake_case (request_id) and context fields all meet.
+bool key_equals(std::string_view key, std::string_view name) {
+  size_t j = 0;
+  for (char c : key) {
+    if (c == '_') continue;
+    if (j >= name.size() || ascii_lower(c) != name[j]) return false;
+    ++j;
+  }
+  return j == name.size();
+}
+
 Key classify(std::string_view key, uint8_t kind_bit) {
   for (const auto& k : kKeys) {
-    if (k.name.size() == key.size() && (k.kinds & kind_bit) && iequals(k.name, key)) return k.key;
+    if (key.size() >= k.name.size() && key.size() <= k.name.size() + 3 && (k.kinds & kind_bit) &&
+        key_equals(key, k.name))
+      return k.key;
   }
   return Key::None;
 }
@@ -309,8 +320,7 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
       e.has_status = true;
       e.status_code = code;
     }
-    e.request_id = text(Key::RequestIdPascal);
-    if (e.request_id.empty()) e.request_id = text(Key::RequestId);
+    e.request_id = text(Key::RequestId);
     e.organization_id = text(Key::OrganizationId);
     if (const Value* d = get(Key::Diff)) e.diff = as_json_object(*d, scratch);
     if (const Value* af = get(Key::AdditionalFields)) {
@@ -352,8 +362,8 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
     e.actor.id = text(Key::UserId);
     e.actor.ip = text(Key::Ip);
     e.actor.user_agent = text(Key::UserAgent);
-    e.workspace.id = text(Key::WorkspaceIdPascal);
-    e.workspace.name = text(Key::WorkspaceNamePascal);
+    e.workspace.id = text(Key::WorkspaceId);
+    e.workspace.name = text(Key::WorkspaceName);
     e.workspace.owner_id = text(Key::WorkspaceOwnerId);
     e.workspace.agent_name = text(Key::AgentName);
     e.organization_id = text(Key::OrganizationId);

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libcurl4-openssl-dev libssl-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libconcurrentqueue-dev libsimdjson-dev libcli11-dev zlib1g-dev libzstd-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
 )
 
 missing=()

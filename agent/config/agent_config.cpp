@@ -164,7 +164,10 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
         if (s.name == key) is_common = true;
       (is_common ? shared : own)[kv.first] = kv.second;
     }
-    pc.common = validate_options(shared, common, path, diags, validate_query);
+    Diagnostics common_diags(diags.file());
+    pc.common = validate_options(shared, common, path, common_diags, validate_query);
+    // The split mappings carry no position; problems without a line get the entry's line.
+    for (const auto& e : common_diags.items()) diags.error(e.line ? e.line : pc.line, e.path, e.message);
     // Unknown keys are reported against both tables' names.
     std::vector<OptionSpec> all = d->options;
     all.insert(all.end(), common.begin(), common.end());
@@ -180,7 +183,7 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
         std::string near = closest_name(key, names_all);
         if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       }
-      diags.error(e.line, e.path, msg);
+      diags.error(e.line ? e.line : pc.line, e.path, msg);
     }
     if (d->validate) d->validate(pc.options, path, diags);
     pc.name = pc.common.str("name", pc.type);

@@ -203,8 +203,11 @@ class FileInput final : public Input {
     size_t nl = head.find('\n');
     if (nl == std::string::npos && head.size() < opts_.fingerprint_bytes) return false;
     std::string_view first = nl == std::string::npos ? std::string_view(head) : std::string_view(head).substr(0, nl);
-    char buf[32];
-    snprintf(buf, sizeof buf, "fp:%016llx", static_cast<unsigned long long>(fnv1a(first)));
+    // The first line's hash follows a renamed file; device and inode tell apart two files
+    // whose first lines are the same (copies, identical headers).
+    char buf[96];
+    snprintf(buf, sizeof buf, "fp:%016llx:%llx:%llx", static_cast<unsigned long long>(fnv1a(first)),
+             static_cast<unsigned long long>(f.dev), static_cast<unsigned long long>(f.ino));
     f.identity = buf;
     f.source->identity = f.identity;
     uint64_t start = 0;

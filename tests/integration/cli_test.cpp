@@ -1,0 +1,148 @@
+// The command line as users and their scripts see it: exit codes, messages, signals.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+using namespace auditrelay::test;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+Result run(const std::vector<std::string>& args, const std::string& in = "/dev/null") {
+  TempDir dir;
+  std::vector<std::string> full{AUDITRELAY_BINARY};
+  full.insert(full.end(), args.begin(), args.end());
+  Child c = spawn(full, dir / "out", dir / "err", in);
+  int code = c.wait();
+  return Result{code, slurp(dir / "out"), slurp(dir / "err")};
+}
+
+template <typename F>
+bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return f();
+}
+
+}  // namespace
+
+TEST(Cli, VersionAndHelp) {
+  auto r = run({"version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("auditrelay "));
+  EXPECT_EQ(run({"--version"}).code, 0);
+  r = run({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("normalize"));
+  EXPECT_EQ(run({"run", "--help"}).code, 0);
+  EXPECT_EQ(run({"--no-such-flag"}).code, 2);
+  EXPECT_EQ(run({"frobnicate"}).code, 2);
+}
+
+TEST(Cli, ValidateReportsEveryProblemWithItsLocation) {
+  TempDir dir;
+  write_text(dir / "good.yaml", "data_dir: /tmp/x\ninputs:\n  - {type: file, paths: [/var/log/*.log]}\noutputs:\n  - {type: stdout}\n");
+  auto r = run({"validate", "--config", dir / "good.yaml"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("valid"));
+  write_text(dir / "bad.yaml", "inputs:\n  - type: file\n    pathz: [/x]\noutputs:\n  - {type: stdout, match: \"kind:nope\"}\n");
+  r = run({"validate", "--config", dir / "bad.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr(dir / "bad.yaml" + ":3: inputs[0].pathz: unknown key 'pathz' for input type 'file' (did you mean 'paths'?)"));
+  EXPECT_THAT(r.err, HasSubstr(dir / "bad.yaml" + ":2: inputs[0].paths: required option is missing"));
+  EXPECT_THAT(r.err, HasSubstr("outputs[0].match: invalid filter query: Query param \"kind\" has invalid value"));
+  r = run({"validate", "--config", dir / "missing.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot read config file"));
+}
+
+TEST(Cli, NormalizeSamplesAndStdin) {
+  auto r = run({"normalize", std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.json.log"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    json e = json::parse(line);
+    EXPECT_EQ(e["schema"], "audit/v1");
+    ++n;
+  }
+  EXPECT_EQ(n, 45);
+  r = run({"normalize", "--format", "slog_human"}, std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.human.log");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 46);
+  EXPECT_EQ(run({"normalize", "--format", "xml"}).code, 2);
+  EXPECT_EQ(run({"normalize", "/nonexistent/file.log"}).code, 2);
+}
+
+TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  std::string text;
+  for (int i = 0; i < 5000; ++i)
+    text += "2025-09-16 12:00:00.000 [info]  coderd: line " + std::to_string(i) + "  seq=" + std::to_string(i) + "\n";
+  write_text(dir / "in/coderd.log", text);
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                   "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " + dir / "out.ndjson" +
+                                   ", batch: {max_delay: 50ms}}\n");
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"}, dir / "stdout",
+                  dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 5000; })) << slurp(dir / "stderr");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0) << slurp(dir / "stderr");
+  EXPECT_EQ(count_lines(dir / "out.ndjson"), 5000u);
+  std::string cp = slurp(dir / "data/checkpoints.json");
+  EXPECT_THAT(cp, HasSubstr("\"offset\":" + std::to_string(text.size())));
+  // Own logs are JSON lines on stderr.
+  for (const auto& l : read_lines(dir / "stderr")) EXPECT_NO_THROW(json::parse(l)) << l;
+  EXPECT_THAT(slurp(dir / "stderr"), HasSubstr("SIGTERM received"));
+}
+
+TEST(Cli, RunWithBadConfigExits2AndLockedDataDirExits1) {
+  TempDir dir;
+  write_text(dir / "bad.yaml", "inputs: 3\n");
+  auto r = run({"run", "--config", dir / "bad.yaml", "--log-format", "text"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("inputs: expected a list"));
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs: [{type: file, paths: [\"" + dir / "none/*.log" +
+                                   "\"]}]\noutputs: [{type: stdout}]\n");
+  Child first = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "o1", dir / "e1");
+  ASSERT_TRUE(wait_until([&] { return slurp(dir / "e1").find("started") != std::string::npos; }));
+  r = run({"run", "--config", dir / "cfg.yaml"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("in use by another auditrelay process"));
+  first.signal(SIGINT);
+  EXPECT_EQ(first.wait(), 0);
+}
+
+TEST(Cli, PluginHelpComesFromTheOptionTables) {
+  auto r = run({"plugins"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("slog_human"));
+  r = run({"plugins", "input", "file"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("read_from (enum: beginning|end, default beginning)"));
+  EXPECT_EQ(run({"plugins", "output", "nope"}).code, 2);
+}
+
+TEST(Cli, ConfigReferenceIsUpToDate) {
+  auto r = run({"docs", "config"});
+  ASSERT_EQ(r.code, 0);
+  std::string committed = slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/../../docs/configuration.md");
+  EXPECT_EQ(r.out, committed) << "docs/configuration.md is out of date: run `auditrelay docs config > docs/configuration.md`";
+}

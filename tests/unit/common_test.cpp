@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "agent/common/json_writer.h"
+#include "agent/common/time.h"
+#include "agent/common/uuid.h"
+#include "agent/config/units.h"
+#include "agent/pipeline/offset_tracker.h"
+
+using namespace auditrelay;
+
+TEST(Time, ParsesRfc3339WithPrecisionAndOffsets) {
+  Timestamp t;
+  ASSERT_TRUE(parse_rfc3339("2025-07-03T06:56:16.151872655Z", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-07-03T06:56:16.151872655Z");
+  ASSERT_TRUE(parse_rfc3339("2025-07-03T06:56:16.1448Z", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-07-03T06:56:16.1448Z");
+  ASSERT_TRUE(parse_rfc3339("2025-07-03T08:56:16+02:00", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-07-03T06:56:16Z");
+  EXPECT_FALSE(parse_rfc3339("2025-07-03 06:56", t));
+  EXPECT_FALSE(parse_rfc3339("2025-13-03T06:56:16Z", t));
+}
+
+TEST(Time, ParsesGoTimeStringAndHumanHeader) {
+  Timestamp t;
+  ASSERT_TRUE(parse_go_time_string("2025-09-16 06:57:16.144719 +0000 UTC", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-09-16T06:57:16.144719Z");
+  ASSERT_TRUE(parse_go_time_string("2025-09-16 08:57:16.5 +0200 CEST m=+12.000000001", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-09-16T06:57:16.5Z");
+  ASSERT_TRUE(parse_human_header_time("2025-09-16 06:56:16.151", t));
+  EXPECT_EQ(format_rfc3339(t), "2025-09-16T06:56:16.151Z");
+}
+
+TEST(Time, EpochIsFixedPoint) {
+  Timestamp t;
+  ASSERT_TRUE(parse_rfc3339("2025-07-03T06:56:16.144719Z", t));
+  char buf[40];
+  EXPECT_EQ(std::string(buf, format_epoch(t, buf)), "1751525776.144719");
+}
+
+TEST(Uuid, V5IsStableAndVersioned) {
+  Uuid ns;
+  ASSERT_TRUE(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", ns));  // DNS namespace
+  // Known vector: uuid5(NAMESPACE_DNS, "python.org")
+  EXPECT_EQ(format_uuid(uuid_v5(ns, "python.org")), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+}
+
+TEST(JsonWriter, EscapesAndRepairsUtf8) {
+  std::string out;
+  const char raw[] = "a\"b\\c\n\x01 \xff z\xe2\x80\xa8";
+  json_string_append(out, std::string(raw, sizeof raw - 1));
+  auto parsed = nlohmann::json::parse(out);
+  EXPECT_EQ(parsed.get<std::string>(), "a\"b\\c\n\x01 \xef\xbf\xbd z\xe2\x80\xa8");
+  EXPECT_NE(out.find("\\u2028"), std::string::npos);
+}
+
+TEST(Units, SizesAndDurations) {
+  EXPECT_EQ(parse_size("64MiB").value(), 64u << 20);
+  EXPECT_EQ(parse_size("1MB").value(), 1000000u);
+  EXPECT_EQ(parse_size("4096").value(), 4096u);
+  EXPECT_FALSE(parse_size("12 parsecs"));
+  EXPECT_EQ(parse_duration("500ms")->count(), 500);
+  EXPECT_EQ(parse_duration("1m30s")->count(), 90000);
+  EXPECT_EQ(parse_duration("2")->count(), 2000);
+  EXPECT_FALSE(parse_duration("5 fortnights"));
+}
+
+TEST(OffsetTracker, AdvancesOnlyOverContiguousAcks) {
+  OffsetTracker t(100);
+  auto a = t.add(200), b = t.add(300), c = t.add(400);
+  EXPECT_FALSE(t.ack(b));
+  EXPECT_EQ(t.committed(), 100u);
+  EXPECT_TRUE(t.ack(a));
+  EXPECT_EQ(t.committed(), 300u);
+  EXPECT_TRUE(t.ack(c));
+  EXPECT_EQ(t.committed(), 400u);
+}
