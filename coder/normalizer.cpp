@@ -193,7 +193,7 @@ void derive_event_id(const RecordContext& ctx, Event& out) {
   size_t n = 0;
   auto put = [&](std::string_view s) {
     size_t take = std::min(s.size(), sizeof(name) - n - 1);
-    std::memcpy(name + n, s.data(), take);
+    if (take) std::memcpy(name + n, s.data(), take);
     n += take;
   };
   if (ctx.source) {
@@ -377,9 +377,11 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
     if (!e.workspace.name.empty() || !e.workspace.agent_name.empty()) {
       size_t n = e.workspace.name.size() + 1 + e.workspace.agent_name.size();
       char* p = arena.allocate(n);
-      std::memcpy(p, e.workspace.name.data(), e.workspace.name.size());
+      // Empty views may hold a null pointer, which memcpy must never see.
+      if (!e.workspace.name.empty()) std::memcpy(p, e.workspace.name.data(), e.workspace.name.size());
       p[e.workspace.name.size()] = '.';
-      std::memcpy(p + e.workspace.name.size() + 1, e.workspace.agent_name.data(), e.workspace.agent_name.size());
+      if (!e.workspace.agent_name.empty())
+        std::memcpy(p + e.workspace.name.size() + 1, e.workspace.agent_name.data(), e.workspace.agent_name.size());
       e.resource.target = std::string_view(p, n);
     }
   } else {

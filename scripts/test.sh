@@ -27,5 +27,5 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
-  build_and_test build-tsan "thread" -R "Pipeline\\."
+  build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits)"
 fi

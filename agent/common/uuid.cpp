@@ -63,7 +63,7 @@ Uuid uuid_v5(const Uuid& ns, std::string_view name) {
     buf = reinterpret_cast<unsigned char*>(heap.data());
   }
   std::memcpy(buf, ns.data(), ns.size());
-  std::memcpy(buf + ns.size(), name.data(), name.size());
+  if (!name.empty()) std::memcpy(buf + ns.size(), name.data(), name.size());
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(buf, len, digest);
   Uuid u;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <fstream>
 #include <thread>
 
 #include "agent/config/agent_config.h"
@@ -178,9 +179,23 @@ inputs:
 outputs:
   - {type: test_capture, batch: {max_events: 100, max_delay: 10ms}}
 )");
+  auto rss_kib = [] {
+    std::ifstream in("/proc/self/status");
+    std::string key;
+    long value = 0;
+    while (in >> key) {
+      if (key == "VmRSS:") {
+        in >> value;
+        return value;
+      }
+      in.ignore(4096, '\n');
+    }
+    return value;
+  };
   Runtime rt(cfg);
   std::string err;
   ASSERT_TRUE(rt.start(err)) << err;
+  long rss_start = rss_kib();
   auto& read = rt.metrics().counter("auditrelay_bytes_read_total", "input=\"file\"");
   // Wait until reading has stopped moving: the inputs are paused by the budget.
   uint64_t last = 0;
@@ -194,6 +209,8 @@ outputs:
   EXPECT_LT(read.load(), file_size / 4) << "the input kept reading while nothing was delivered";
   // Budget plus what workers force for encoded batches in flight.
   EXPECT_LE(rt.pipeline()->budget().used(), size_t{4} << 20);
+  // Resident memory stayed bounded while the output was stalled (the file is ~40 MB).
+  EXPECT_LT(rss_kib() - rss_start, 24 * 1024) << "RSS grew by " << (rss_kib() - rss_start) << " KiB";
   {
     std::lock_guard lock(state().mu);
     state().stall = false;

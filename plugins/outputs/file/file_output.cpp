@@ -50,8 +50,18 @@ class FileOutput final : public Output {
     std::error_code ec;
     auto parent = std::filesystem::path(path_).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    return fd_ >= 0;
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd_ < 0) return false;
+    // A crash in the middle of a write leaves a torn last line; end it so the next event starts
+    // on a line of its own (the torn event was not acknowledged and will be written again).
+    off_t size = ::lseek(fd_, 0, SEEK_END);
+    char last = '\n';
+    if (size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 && last != '\n' && !write_all(fd_, "\n")) {
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+    return true;
   }
 
   std::string path_;

@@ -1,0 +1,172 @@
+#include "plugins/outputs/common/http_client.h"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "agent/common/strings.h"
+
+namespace auditrelay {
+namespace {
+
+constexpr size_t kMaxBody = 64 * 1024;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* r = static_cast<HttpResponse*>(user);
+  size_t len = size * n;
+  if (r->body.size() < kMaxBody) r->body.append(data, std::min(len, kMaxBody - r->body.size()));
+  return len;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* r = static_cast<HttpResponse*>(user);
+  std::string_view h(data, size * n);
+  if (istarts_with(h, "retry-after:")) {
+    std::string_view v = trim(h.substr(12));
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.remove_suffix(1);
+    int64_t secs;
+    if (parse_int64(v, secs) && secs >= 0) r->retry_after = std::chrono::seconds(std::min<int64_t>(secs, 3600));
+    else {
+      time_t t = curl_getdate(std::string(v).c_str(), nullptr);  // HTTP-date form
+      time_t now = time(nullptr);
+      if (t > now) r->retry_after = std::chrono::seconds(std::min<time_t>(t - now, 3600));
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  HttpClientOptions opts;
+  CURL* curl = nullptr;
+  ~Impl() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+HttpClient::HttpClient(HttpClientOptions opts) : impl_(std::make_unique<Impl>()) {
+  global_init();
+  impl_->opts = std::move(opts);
+  impl_->curl = curl_easy_init();
+  if (!impl_->opts.verify) spdlog::warn("TLS certificate verification is turned off (tls.verify: false)");
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponse HttpClient::request(const std::string& method, const std::string& url, const std::string& body,
+                                 const std::vector<std::string>& extra_headers) {
+  HttpResponse r;
+  CURL* c = impl_->curl;
+  const auto& o = impl_->opts;
+  curl_easy_reset(c);  // keeps the connection cache
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST" || !body.empty()) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (method == "GET") {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, o.cert_file.c_str());
+  if (!o.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, o.key_file.c_str());
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o.verify ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o.verify ? 2L : 0L);
+  if (!o.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, o.proxy.c_str());
+  if (!o.basic_user.empty()) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_USERNAME, o.basic_user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, o.basic_password.c_str());
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : o.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  if (!o.bearer_token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + o.bearer_token).c_str());
+  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    r.status = 0;
+    r.error = curl_easy_strerror(rc);
+  } else {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(headers);
+  return r;
+}
+
+std::vector<OptionSpec> http_client_specs() {
+  return {
+      {"headers", OptType::Map, "", false, "extra request headers"},
+      {"auth", OptType::Object, "", false, "authentication", {},
+       {
+           {"user", OptType::String, "", false, "basic auth user"},
+           {"password", OptType::String, "", false, "basic auth password (or password_file)", {}, {}, true},
+           {"bearer_token", OptType::String, "", false, "sent as Authorization: Bearer (or bearer_token_file)", {}, {}, true},
+       }},
+      {"tls", OptType::Object, "", false, "TLS settings", {},
+       {
+           {"ca_file", OptType::String, "", false, "CA bundle to verify the server with (default: the system's)"},
+           {"cert_file", OptType::String, "", false, "client certificate (PEM)"},
+           {"key_file", OptType::String, "", false, "client key (PEM)"},
+           {"verify", OptType::Bool, "true", false, "verify the server certificate; false logs a warning"},
+       }},
+      {"proxy", OptType::String, "", false, "proxy URL (default: none; libcurl also honours https_proxy)"},
+      {"timeout", OptType::Duration, "30s", false, "whole-request timeout"},
+      {"connect_timeout", OptType::Duration, "10s", false, "connection timeout"},
+  };
+}
+
+HttpClientOptions http_client_options(const Options& o) {
+  HttpClientOptions h;
+  h.headers = o.map("headers");
+  const Options& auth = o.object("auth");
+  h.basic_user = auth.str("user");
+  h.basic_password = auth.str("password");
+  h.bearer_token = auth.str("bearer_token");
+  const Options& tls = o.object("tls");
+  h.ca_file = tls.str("ca_file");
+  h.cert_file = tls.str("cert_file");
+  h.key_file = tls.str("key_file");
+  h.verify = tls.boolean("verify", true);
+  h.proxy = o.str("proxy");
+  h.timeout = o.duration("timeout", std::chrono::milliseconds(30000));
+  h.connect_timeout = o.duration("connect_timeout", std::chrono::milliseconds(10000));
+  return h;
+}
+
+std::string gzip_compress(std::string_view data, int level) {
+  z_stream zs{};
+  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out;
+  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace auditrelay

@@ -1,0 +1,55 @@
+#pragma once
+// A blocking HTTP client for output plugins, on one libcurl easy handle per output so the
+// connection is reused (keep-alive; HTTP/2 when the server offers it over TLS).
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/config/options.h"
+
+namespace auditrelay {
+
+struct HttpClientOptions {
+  std::map<std::string, std::string> headers;
+  std::string basic_user, basic_password, bearer_token;
+  std::string ca_file, cert_file, key_file;
+  bool verify = true;
+  std::string proxy;
+  std::chrono::milliseconds timeout{30000}, connect_timeout{10000};
+};
+
+struct HttpResponse {
+  long status = 0;              // 0 = transport error
+  std::string error;            // transport error text
+  std::string body;             // first bytes of the body (capped)
+  std::chrono::milliseconds retry_after{0};
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions opts);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResponse request(const std::string& method, const std::string& url, const std::string& body,
+                       const std::vector<std::string>& extra_headers);
+  HttpResponse post(const std::string& url, const std::string& body, const std::vector<std::string>& headers) {
+    return request("POST", url, body, headers);
+  }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Option tables shared by http-style outputs and inputs.
+std::vector<OptionSpec> http_client_specs();
+HttpClientOptions http_client_options(const Options& o);
+
+// gzip-compresses data (RFC 1952).
+std::string gzip_compress(std::string_view data, int level = 6);
+
+}  // namespace auditrelay

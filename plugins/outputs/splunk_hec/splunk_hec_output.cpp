@@ -1,0 +1,254 @@
+// Output `splunk_hec`: Splunk's HTTP Event Collector. Events are wrapped in HEC envelopes
+// (time as fixed-point epoch seconds, host, source, sourcetype coder:<kind>, index, indexed
+// fields) and posted back to back. The HEC code decides what happens: 8/9 and HTTP 429/503 retry,
+// 6/12/13/15 isolate the bad events for the dead-letter file and resend the rest, 1-4 and 7
+// pause the output (token or index problems) without losing the queued events.
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "agent/common/json_writer.h"
+#include "agent/common/time.h"
+#include "agent/plugin/output.h"
+#include "agent/registry/registry.h"
+#include "plugins/outputs/common/http_client.h"
+
+namespace auditrelay {
+namespace {
+
+struct HecAnswer {
+  enum class Kind { Ok, Retry, Pause, BadEvent, Rejected } kind = Kind::Ok;
+  int64_t invalid_event = -1;
+  std::string why;
+  std::chrono::milliseconds retry_after{0};
+};
+
+class SplunkHecOutput final : public Output {
+ public:
+  explicit SplunkHecOutput(const PluginContext& ctx, const Options& o)
+      : name_(ctx.name),
+        client_(http_client_options(o)),
+        endpoint_(trim_slash(o.str("url")) + "/services/collector/event"),
+        health_(trim_slash(o.str("url")) + "/services/collector/health"),
+        auth_("Authorization: Splunk " + o.str("token")),
+        index_(o.str("index")),
+        source_(o.str("source")),
+        host_(o.str("host")),
+        gzip_(o.str("compression", "none") == "gzip"),
+        max_bytes_(o.size("max_request_bytes", 1 << 20)),
+        pause_(o.duration("pause_on_auth_error", std::chrono::milliseconds(30000))) {
+    auto types = o.map("sourcetypes");
+    auto indexes = o.map("indexes");
+    for (int k = 0; k < 3; ++k) {
+      std::string kind(kind_name(static_cast<Kind>(k)));
+      sourcetype_[k] = types.count(kind) ? types[kind] : "coder:" + kind;
+      kind_index_[k] = indexes.count(kind) ? indexes[kind] : index_;
+    }
+  }
+
+  void start() override {
+    HttpResponse r = client_.request("GET", health_, "", {auth_});
+    if (r.status == 200) spdlog::info("output {}: Splunk HEC is healthy", name_);
+    else
+      spdlog::warn("output {}: Splunk HEC health check failed ({}); events stay queued until it answers", name_,
+                   r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error);
+  }
+
+  SendResult send(const OutBatch& batch) override {
+    std::vector<size_t> pending(batch.events.size());
+    for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+    std::vector<size_t> rejected;
+    std::string reason;
+    // Isolate bad events: post, and on a bad-event answer drop the one HEC names (or bisect) and
+    // post the rest again. Events HEC may already have indexed can be sent twice: at least once.
+    std::vector<std::vector<size_t>> work{pending};
+    while (!work.empty()) {
+      std::vector<size_t> part = std::move(work.back());
+      work.pop_back();
+      if (part.empty()) continue;
+      // Respect the request size cap by splitting oversized parts first.
+      std::string body = encode(batch, part);
+      if (body.size() > max_bytes_ && part.size() > 1) {
+        split(part, work);
+        continue;
+      }
+      HecAnswer a = post(body);
+      switch (a.kind) {
+        case HecAnswer::Kind::Ok: break;
+        case HecAnswer::Kind::Retry:
+        case HecAnswer::Kind::Pause: return SendResult::retry(a.why, a.retry_after);
+        case HecAnswer::Kind::Rejected:
+          rejected.insert(rejected.end(), part.begin(), part.end());
+          reason = a.why;
+          break;
+        case HecAnswer::Kind::BadEvent:
+          if (part.size() == 1) {
+            rejected.push_back(part[0]);
+            reason = a.why;
+          } else if (a.invalid_event >= 0 && static_cast<size_t>(a.invalid_event) < part.size()) {
+            rejected.push_back(part[static_cast<size_t>(a.invalid_event)]);
+            reason = a.why;
+            part.erase(part.begin() + a.invalid_event);
+            work.push_back(std::move(part));
+          } else {
+            split(part, work);
+          }
+          break;
+      }
+    }
+    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), reason);
+    return SendResult::delivered();
+  }
+
+ private:
+  static std::string trim_slash(std::string s) {
+    while (!s.empty() && s.back() == '/') s.pop_back();
+    return s;
+  }
+
+  static void split(std::vector<size_t>& part, std::vector<std::vector<size_t>>& work) {
+    size_t half = part.size() / 2;
+    work.emplace_back(part.begin() + static_cast<long>(half), part.end());
+    work.emplace_back(part.begin(), part.begin() + static_cast<long>(half));
+  }
+
+  std::string encode(const OutBatch& batch, const std::vector<size_t>& which) {
+    std::string out;
+    out.reserve(batch.bytes + which.size() * 200);
+    char tbuf[40];
+    for (size_t i : which) {
+      const OutEvent& e = batch.events[i];
+      const EventMeta& m = *e.meta;
+      const EncodedBatch& b = *e.batch;
+      int k = static_cast<int>(m.kind);
+      JsonWriter w(out);
+      w.begin_object();
+      w.key("time");
+      w.raw(std::string_view(tbuf, format_epoch(m.time, tbuf)));
+      w.field("host", host_.empty() && b.source ? std::string_view(b.source->host) : std::string_view(host_));
+      std::string_view source = source_;
+      if (source.empty() && b.source) source = b.source->input.empty() ? b.source->path : b.source->input;
+      w.field("source", source);
+      w.field("sourcetype", sourcetype_[k]);
+      if (!kind_index_[k].empty()) w.field("index", kind_index_[k]);
+      w.key("event");
+      w.raw(e.json);
+      // Indexed fields must be flat strings.
+      w.key("fields");
+      w.begin_object();
+      w.field("kind", kind_name(m.kind));
+      if (m.action.size) w.field("action", b.attr(m.action));
+      if (m.resource_type.size) w.field("resource_type", b.attr(m.resource_type));
+      w.field("severity", severity_name(m.severity));
+      if (m.alert_rule.size) w.field("alert", b.attr(m.alert_rule));
+      w.end_object();
+      w.end_object();
+    }
+    return out;
+  }
+
+  HecAnswer post(const std::string& body) {
+    std::vector<std::string> headers{auth_, "Content-Type: application/json"};
+    HttpResponse r;
+    if (gzip_) {
+      headers.push_back("Content-Encoding: gzip");
+      r = client_.post(endpoint_, gzip_compress(body), headers);
+    } else {
+      r = client_.post(endpoint_, body, headers);
+    }
+    HecAnswer a;
+    if (r.status == 0) {
+      a.kind = HecAnswer::Kind::Retry;
+      a.why = "transport error: " + r.error;
+      return a;
+    }
+    int64_t code = -1;
+    std::string text;
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (!parser.parse(r.body).get(root)) {
+      int64_t c, inv;
+      std::string_view t;
+      if (!root["code"].get_int64().get(c)) code = c;
+      if (!root["text"].get_string().get(t)) text = std::string(t);
+      if (!root["invalid-event-number"].get_int64().get(inv)) a.invalid_event = inv;
+    }
+    a.why = "HEC " + (code >= 0 ? "code " + std::to_string(code) : "HTTP " + std::to_string(r.status)) +
+            (text.empty() ? ": " + r.body.substr(0, 200) : ": " + text);
+    if (r.status == 200 && (code == 0 || code == -1)) {
+      if (paused_.exchange(false)) spdlog::info("output {}: Splunk HEC accepts events again", name_);
+      a.kind = HecAnswer::Kind::Ok;
+      return a;
+    }
+    if ((code >= 1 && code <= 4) || code == 7 || r.status == 401 || r.status == 403) {
+      if (!paused_.exchange(true))
+        spdlog::error("output {}: Splunk HEC refuses the {} ({}); output paused, events kept queued, retrying every {} s",
+                      name_, code == 7 ? "index" : "token", a.why, pause_.count() / 1000);
+      a.kind = HecAnswer::Kind::Pause;
+      a.retry_after = pause_;
+      return a;
+    }
+    if (code == 6 || code == 12 || code == 13 || code == 15) {
+      a.kind = HecAnswer::Kind::BadEvent;
+      return a;
+    }
+    if (code == 8 || code == 9 || r.status == 429 || r.status >= 500 || r.status == 408) {
+      a.kind = HecAnswer::Kind::Retry;
+      a.retry_after = r.retry_after;
+      return a;
+    }
+    // Any other client error is about the request as a whole.
+    a.kind = r.status >= 400 ? HecAnswer::Kind::Rejected : HecAnswer::Kind::Retry;
+    return a;
+  }
+
+  std::string name_;
+  HttpClient client_;
+  std::string endpoint_, health_, auth_, index_, source_, host_;
+  bool gzip_;
+  size_t max_bytes_;
+  std::chrono::milliseconds pause_;
+  std::string sourcetype_[3], kind_index_[3];
+  std::atomic<bool> paused_{false};
+};
+
+std::vector<OptionSpec> specs() {
+  std::vector<OptionSpec> s = {
+      {"url", OptType::String, "", true, "HEC base URL, e.g. https://splunk.example.com:8088"},
+      {"token", OptType::String, "", true, "HEC token (or token_file)", {}, {}, true},
+      {"index", OptType::String, "", false, "index for every event (default: the token's)"},
+      {"indexes", OptType::Map, "", false, "index per kind: {audit: .., connection: .., log: ..}"},
+      {"sourcetypes", OptType::Map, "", false, "sourcetype per kind (default coder:audit, coder:connection, coder:log)"},
+      {"source", OptType::String, "", false, "source field (default: the input's name)"},
+      {"host", OptType::String, "", false, "host field (default: source.host)"},
+      {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
+      {"max_request_bytes", OptType::Size, "1MiB", false, "larger batches are split into several requests"},
+      {"pause_on_auth_error", OptType::Duration, "30s", false,
+       "how long to wait before trying again after a token (1-4) or index (7) error"},
+  };
+  auto common = http_client_specs();
+  s.insert(s.end(), common.begin(), common.end());
+  return s;
+}
+
+const bool kRegistered = Registry::instance().add(PluginDescriptor{
+    .kind = PluginKind::Output,
+    .name = "splunk_hec",
+    .summary = "Splunk HTTP Event Collector (/services/collector/event) with HEC envelopes",
+    .options = specs(),
+    .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
+      return std::make_unique<SplunkHecOutput>(ctx, o);
+    },
+    .validate =
+        [](const Options& o, const std::string& path, Diagnostics& d) {
+          std::string url = o.str("url");
+          if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+            d.error(o.line("url"), path + ".url", "must start with http:// or https://");
+        },
+});
+
+}  // namespace
+}  // namespace auditrelay

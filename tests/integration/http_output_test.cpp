@@ -1,0 +1,307 @@
+// HTTP and Splunk HEC outputs against real servers on loopback.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <regex>
+#include <thread>
+
+#include "agent/config/agent_config.h"
+#include "agent/registry/registry.h"
+#include "agent/runtime.h"
+#include "support/http_server.h"
+#include "support/temp_dir.h"
+
+using namespace auditrelay;
+using namespace auditrelay::test;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+namespace {
+
+template <typename F>
+bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return f();
+}
+
+std::string line(int seq, const std::string& msg = "line", const std::string& level = "INFO") {
+  return R"({"ts":"2025-09-16T12:00:00.123456Z","level":")" + level + R"(","msg":")" + msg +
+         R"(","logger_names":["coderd"],"fields":{"seq":)" + std::to_string(seq) + "}}\n";
+}
+
+// Runs an agent (file input → the given output yaml) over `text` until `done` holds.
+struct Agent {
+  TempDir dir;
+  std::unique_ptr<AgentConfig> cfg;
+  std::unique_ptr<Runtime> rt;
+  Agent(const std::string& text, const std::string& output_yaml) {
+    std::filesystem::create_directories(dir / "in");
+    write_text(dir / "in/a.log", text);
+    cfg = std::make_unique<AgentConfig>();
+    Diagnostics d("t");
+    std::string yaml = "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\ninputs:\n  - {type: file, paths: [\"" +
+                       dir / "in" + "/*.log\"], format: slog_json, poll_interval: 10ms}\noutputs:\n" + output_yaml;
+    EXPECT_TRUE(load_config_text(yaml, "t", process_env(), *cfg, d)) << d.to_string();
+    rt = std::make_unique<Runtime>(*cfg);
+    std::string err;
+    EXPECT_TRUE(rt->start(err)) << err;
+  }
+  ~Agent() { rt->stop(); }
+  std::vector<std::string> dlq(const std::string& output) { return read_lines(dir / ("data/dlq/" + output + ".ndjson")); }
+};
+
+std::vector<json> ndjson_events(const std::vector<Recorded>& reqs) {
+  std::vector<json> out;
+  for (const auto& r : reqs) {
+    std::istringstream in(r.body);
+    std::string l;
+    while (std::getline(in, l))
+      if (!l.empty()) out.push_back(json::parse(l));
+  }
+  return out;
+}
+
+// Splits a HEC body into its envelopes (JSON objects back to back), returning their raw text.
+std::vector<std::string> split_envelopes(const std::string& body) {
+  std::vector<std::string> out;
+  int depth = 0;
+  bool in_str = false;
+  size_t start = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_str) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_str = false;
+      continue;
+    }
+    if (c == '"') in_str = true;
+    else if (c == '{' && depth++ == 0) start = i;
+    else if (c == '}' && --depth == 0) out.push_back(body.substr(start, i - start + 1));
+  }
+  EXPECT_EQ(depth, 0) << "unbalanced HEC body";
+  return out;
+}
+
+// Strict HEC envelope checks; returns the events.
+std::vector<json> hec_events(const std::vector<Recorded>& reqs, const std::string& token) {
+  std::vector<json> out;
+  static const std::regex kFixedPoint(R"re("time":(\d+(\.\d+)?),)re");
+  for (const auto& r : reqs) {
+    if (r.path != "/services/collector/event") continue;
+    EXPECT_EQ(r.header("Authorization"), "Splunk " + token);
+    for (const auto& raw : split_envelopes(r.body)) {
+      std::smatch m;
+      EXPECT_TRUE(std::regex_search(raw, m, kFixedPoint)) << "time not fixed-point: " << raw.substr(0, 80);
+      json env = json::parse(raw);
+      EXPECT_TRUE(env["time"].is_number());
+      EXPECT_TRUE(env["host"].is_string());
+      EXPECT_TRUE(env["source"].is_string());
+      EXPECT_EQ(env["sourcetype"], "coder:" + env["event"]["kind"].get<std::string>());
+      for (const auto& [k, v] : env["fields"].items()) EXPECT_TRUE(v.is_string()) << "field " << k << " not flat";
+      EXPECT_EQ(env["fields"]["kind"], env["event"]["kind"]);
+      EXPECT_EQ(env["event"]["schema"], "audit/v1");
+      out.push_back(env);
+    }
+  }
+  return out;
+}
+
+std::string lines(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += line(i);
+  return s;
+}
+
+}  // namespace
+
+TEST(HttpOutput, DeliversNdjsonExactlyOnceInOrder) {
+  TestHttpServer server;
+  Agent agent(lines(10000), "  - {type: http, url: \"" + server.url() + "/ingest\", batch: {max_events: 500, max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return ndjson_events(server.requests()).size() >= 10000; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto reqs = server.requests();
+  auto evs = ndjson_events(reqs);
+  ASSERT_EQ(evs.size(), 10000u);
+  for (int i = 0; i < 10000; ++i) ASSERT_EQ(evs[static_cast<size_t>(i)]["fields"]["seq"], i);
+  std::set<std::string> keys;
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.path, "/ingest");
+    EXPECT_EQ(r.header("Content-Type"), "application/x-ndjson");
+    keys.insert(r.header("Idempotency-Key"));
+  }
+  EXPECT_EQ(keys.size(), reqs.size()) << "each batch has its own idempotency key";
+}
+
+TEST(HttpOutput, JsonArrayGzipHeadersAndAuth) {
+  TestHttpServer server;
+  Agent agent(lines(100), "  - type: http\n    url: \"" + server.url() + "/in\"\n    format: json_array\n    compression: gzip\n"
+                          "    headers: {X-Team: platform}\n    auth: {bearer_token: t0k3n}\n    batch: {max_delay: 20ms}\n");
+  ASSERT_TRUE(wait_until([&] {
+    size_t n = 0;
+    for (const auto& r : server.requests()) n += json::parse(r.body).size();
+    return n >= 100;
+  }));
+  for (const auto& r : server.requests()) {
+    EXPECT_EQ(r.header("Content-Type"), "application/json");
+    EXPECT_EQ(r.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(r.header("X-Team"), "platform");
+    EXPECT_EQ(r.header("Authorization"), "Bearer t0k3n");
+    EXPECT_TRUE(json::parse(r.body).is_array());
+  }
+}
+
+TEST(HttpOutput, RetriesHonourRetryAfterAndKeepTheIdempotencyKey) {
+  TestHttpServer server;
+  server.script({503, "busy", "1"});
+  server.script({429, "slow down", ""});
+  Agent agent(lines(5), "  - {type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return server.requests().size() >= 3; }));
+  auto reqs = server.requests();
+  EXPECT_EQ(ndjson_events({reqs[2]}).size(), 5u);
+  EXPECT_EQ(reqs[0].header("Idempotency-Key"), reqs[2].header("Idempotency-Key"));
+  EXPECT_EQ(agent.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\""), 2u);
+}
+
+TEST(HttpOutput, RetryAfterDelaysTheNextAttempt) {
+  TestHttpServer server;
+  server.script({503, "busy", "1"});
+  Agent agent(lines(1), "  - {type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return server.requests().size() >= 1; }));
+  t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return server.requests().size() >= 2; }));
+  // Behaviour, not speed: the second attempt did not come before the server's Retry-After
+  // (half of it, given jitter).
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(450));
+}
+
+TEST(HttpOutput, PermanentRejectionGoesToDeadLetters) {
+  TestHttpServer server;
+  server.script({400, R"({"error":"schema mismatch"})", ""});
+  Agent agent(lines(3), "  - {name: coll, type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.dlq("coll").size() == 3; }));
+  json d = json::parse(agent.dlq("coll")[0]);
+  EXPECT_THAT(d["reason"].get<std::string>(), HasSubstr("HTTP 400: {\"error\":\"schema mismatch\"}"));
+  EXPECT_EQ(d["event"]["fields"]["seq"], 0);
+}
+
+TEST(HttpOutput, ServerDownThenUpLosesNothing) {
+  int port;
+  {
+    TestHttpServer probe;  // find a free port, then close it
+    port = probe.port();
+  }
+  TempDir tmp;
+  Agent agent(lines(200), "  - {type: http, url: \"http://127.0.0.1:" + std::to_string(port) +
+                              "/i\", batch: {max_delay: 10ms}, retry: {initial: 20ms, max: 100ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 2; }));
+  // Bring a server up on that port.
+  httplib::Server srv;
+  std::mutex mu;
+  size_t got = 0;
+  srv.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    got += static_cast<size_t>(std::count(req.body.begin(), req.body.end(), '\n'));
+    res.status = 200;
+  });
+  ASSERT_TRUE(srv.bind_to_port("127.0.0.1", port));
+  std::thread t([&] { srv.listen_after_bind(); });
+  EXPECT_TRUE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return got >= 200;
+  }));
+  srv.stop();
+  t.join();
+}
+
+TEST(HttpOutput, TlsWithPrivateCaAndClientCertificate) {
+  TempDir pki;
+  std::string p = pki.path();
+  std::string cmd =
+      "cd " + p + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca 2>/dev/null"
+      " && openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null"
+      " && printf 'subjectAltName=IP:127.0.0.1' > san.ext"
+      " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile san.ext 2>/dev/null"
+      " && openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj /CN=auditrelay 2>/dev/null"
+      " && openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 2 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  TestHttpServer server(p + "/srv.crt", p + "/srv.key", p + "/ca.crt");
+  Agent agent(lines(10), "  - type: http\n    url: \"" + server.url(true) + "/i\"\n    batch: {max_delay: 10ms}\n"
+                         "    tls: {ca_file: " + p + "/ca.crt, cert_file: " + p + "/cli.crt, key_file: " + p + "/cli.key}\n");
+  ASSERT_TRUE(wait_until([&] { return ndjson_events(server.requests()).size() >= 10; }));
+
+  // Without the CA the server is not trusted: nothing is delivered, it is retried.
+  TestHttpServer server2(p + "/srv.crt", p + "/srv.key");
+  Agent untrusted(lines(1), "  - {type: http, url: \"" + server2.url(true) + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return untrusted.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 1; }));
+  EXPECT_TRUE(server2.requests().empty());
+}
+
+TEST(SplunkHec, EnvelopesAreStrictAndComplete) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  std::string text = lines(1000) +
+                     R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","Time":"2025-07-03T06:56:16.144719Z","Action":"write","ResourceType":"workspace"}})" "\n" +
+                     R"({"ts":"2025-09-16T12:00:00.5Z","level":"ERROR","msg":"failed to transition workspace","logger_names":["autobuild"]})" "\n";
+  Agent agent(text, "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: abc-123, index: coder, compression: gzip, batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "abc-123").size() >= 1002; }));
+  auto envs = hec_events(hec.requests(), "abc-123");
+  ASSERT_EQ(envs.size(), 1002u);
+  EXPECT_EQ(hec.requests()[0].path, "/services/collector/health");
+  const json& audit = envs[1000];
+  EXPECT_EQ(audit["sourcetype"], "coder:audit");
+  EXPECT_EQ(audit["index"], "coder");
+  EXPECT_EQ(audit["fields"]["action"], "write");
+  EXPECT_EQ(audit["fields"]["resource_type"], "workspace");
+  EXPECT_DOUBLE_EQ(audit["time"].get<double>(), 1751525776.144719);
+  EXPECT_EQ(envs[1001]["fields"]["alert"], "autostart_failed");
+  EXPECT_EQ(envs[1001]["fields"]["severity"], "error");
+  EXPECT_EQ(envs[0]["source"], "file");
+}
+
+TEST(SplunkHec, BadEventIsIsolatedAndTheRestDelivered) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  hec.script({200, R"({"text":"Success","code":0})", ""});  // health
+  hec.script({400, R"({"text":"Invalid data format","code":6,"invalid-event-number":2})", ""});
+  Agent agent(lines(5), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.dlq("splunk").size() == 1 && hec.requests().size() >= 3; }));
+  json d = json::parse(agent.dlq("splunk")[0]);
+  EXPECT_EQ(d["event"]["fields"]["seq"], 2);
+  EXPECT_THAT(d["reason"].get<std::string>(), HasSubstr("code 6"));
+  auto second = hec_events({hec.requests()[2]}, "t");
+  ASSERT_EQ(second.size(), 4u);
+  for (const auto& e : second) EXPECT_NE(e["event"]["fields"]["seq"], 2);
+}
+
+TEST(SplunkHec, BadEventWithoutIndexIsFoundByBisection) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  hec.script({200, "", ""});                                          // health
+  hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // all 4
+  hec.script({200, R"({"text":"Success","code":0})", ""});             // first half ok
+  hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // second half bad
+  hec.script({200, R"({"text":"Success","code":0})", ""});             // event 2 ok
+  hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // event 3 bad
+  Agent agent(lines(4), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.dlq("splunk").size() == 1; }));
+  EXPECT_EQ(json::parse(agent.dlq("splunk")[0])["event"]["fields"]["seq"], 3);
+}
+
+TEST(SplunkHec, RetryableCodesAndTokenErrorsKeepEventsQueued) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  hec.script({200, "", ""});  // health
+  hec.script({503, R"({"text":"Server is busy","code":9})", ""});
+  hec.script({403, R"({"text":"Invalid token","code":4})", ""});
+  Agent agent(lines(3), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() +
+                            "\", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 20ms}, retry: {initial: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return hec.requests().size() >= 4; }));
+  EXPECT_EQ(hec_events({hec.requests()[3]}, "t").size(), 3u);
+  EXPECT_TRUE(agent.dlq("splunk").empty());
+}
