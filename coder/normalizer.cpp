@@ -70,8 +70,30 @@ bool key_equals(std::string_view key, std::string_view name) {
   return j == name.size();
 }
 
+// Table entries by the lower-cased first letter of their name, so a key is compared with the
+// one or two names that can match instead of all of them.
+struct KeyIndex {
+  uint8_t start[27] = {};
+  uint8_t order[sizeof(kKeys) / sizeof(kKeys[0])] = {};
+  constexpr KeyIndex() {
+    size_t n = 0;
+    for (int letter = 0; letter < 26; ++letter) {
+      start[letter] = static_cast<uint8_t>(n);
+      for (size_t i = 0; i < sizeof(kKeys) / sizeof(kKeys[0]); ++i)
+        if (kKeys[i].name[0] == 'a' + letter) order[n++] = static_cast<uint8_t>(i);
+    }
+    start[26] = static_cast<uint8_t>(n);
+  }
+};
+constexpr KeyIndex kKeyIndex;
+
 Key classify(std::string_view key, uint8_t kind_bit) {
-  for (const auto& k : kKeys) {
+  if (key.empty()) return Key::None;
+  char first = ascii_lower(key[0]);
+  if (first < 'a' || first > 'z') return Key::None;
+  int letter = first - 'a';
+  for (size_t j = kKeyIndex.start[letter]; j < kKeyIndex.start[letter + 1]; ++j) {
+    const auto& k = kKeys[kKeyIndex.order[j]];
     if (key.size() >= k.name.size() && key.size() <= k.name.size() + 3 && (k.kinds & kind_bit) &&
         key_equals(key, k.name))
       return k.key;
@@ -145,11 +167,11 @@ void append(std::string& s, std::string_view part) {
 
 }  // namespace
 
-std::string_view flatten_error(const Value& v, Arena& arena) {
+std::string_view flatten_error(const Value& v, Arena& arena, std::string& out) {
   switch (v.type) {
     case Value::Type::String: return clean_text(v.text).empty() ? std::string_view{} : v.text;
     case Value::Type::Json: {
-      std::string out;
+      out.clear();
       simdjson::dom::array arr;
       simdjson::dom::object obj;
       if (!v.el.get_array().get(arr)) {
@@ -286,7 +308,7 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
     return v ? str(*v, arena) : std::string_view{};
   };
 
-  if (const Value* err = get(Key::Error)) e.error = flatten_error(*err, arena);
+  if (const Value* err = get(Key::Error)) e.error = flatten_error(*err, arena, scratch.text_a);
 
   Timestamp event_time;
   if (e.kind == Kind::Audit) {

@@ -24,6 +24,7 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
 void derive_event_id(const RecordContext& ctx, Event& out);
 
 // Flattens Coder's error value (string, xerrors chain array, object, null) to one line.
-std::string_view flatten_error(const Value& v, Arena& arena);
+// `buf` is scratch space whose capacity is reused.
+std::string_view flatten_error(const Value& v, Arena& arena, std::string& buf);
 
 }  // namespace auditrelay::coder

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace auditrelay {
 namespace {
@@ -43,12 +44,31 @@ size_t utf8_sequence(const unsigned char* p, size_t left) {
 
 }  // namespace
 
+// True when any of the 8 bytes in w needs attention: < 0x20, '"', '\\', 0x7f or >= 0x80.
+inline bool word_needs_attention(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t x) { return (x - ones) & ~x & highs; };
+  uint64_t below_space = (w - ones * 0x20) & ~w & highs;  // bytes < 0x20 (for ASCII bytes)
+  uint64_t quote = has_zero(w ^ (ones * '"'));
+  uint64_t backslash = has_zero(w ^ (ones * '\\'));
+  uint64_t del = has_zero(w ^ (ones * 0x7f));
+  return (below_space | quote | backslash | del | (w & highs)) != 0;
+}
+
 void json_escape_append(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   size_t run = 0;
   size_t i = 0;
   while (i < n) {
+    // Fast path: skip 8 plain ASCII bytes at a time (most of every log line).
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (word_needs_attention(w)) break;
+      i += 8;
+    }
+    if (i >= n) break;
     uint8_t cls = kClass[p[i]];
     if (cls == 0) {
       ++i;

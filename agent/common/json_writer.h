@@ -2,6 +2,7 @@
 // Appends compact JSON to a caller-owned buffer. Strings are escaped and made valid UTF-8
 // (invalid bytes become U+FFFD), so whatever bytes a log line held, the output is valid JSON.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,27 @@ class JsonWriter {
     out_.push_back(':');
     after_key_ = true;
   }
+  // A key known to need no escaping (the schema's own keys).
+  void key_literal(std::string_view k) {
+    // One append instead of four: keys are short.
+    char buf[64];
+    size_t n = 0;
+    if (!first_[depth_]) buf[n++] = ',';
+    first_[depth_] = false;
+    if (k.size() > sizeof(buf) - 4) {
+      out_.append(buf, n);
+      json_string_append(out_, k);
+      out_.push_back(':');
+    } else {
+      buf[n++] = '"';
+      std::memcpy(buf + n, k.data(), k.size());
+      n += k.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      out_.append(buf, n);
+    }
+    after_key_ = true;
+  }
   void string(std::string_view v) { value_prefix(); json_string_append(out_, v); }
   void integer(int64_t v) { value_prefix(); json_int_append(out_, v); }
   void uinteger(uint64_t v) { value_prefix(); json_uint_append(out_, v); }
@@ -44,7 +66,7 @@ class JsonWriter {
   // Already-valid JSON text.
   void raw(std::string_view json) { value_prefix(); out_.append(json); }
 
-  void field(std::string_view k, std::string_view v) { key(k); string(v); }
+  void field(std::string_view k, std::string_view v) { key_literal(k); string(v); }
   std::string& buffer() { return out_; }
 
  private:

@@ -69,17 +69,17 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
     }
     w.begin_object();
     if (secret) {
-      w.key("secret");
+      w.key_literal("secret");
       w.boolean(true);
     } else {
       bool redact = r.matches(kv.key);
       if (has_old) {
-        w.key("old");
+        w.key_literal("old");
         if (redact && !old_v.is_null()) w.string(kRedacted);
         else write_element(w, old_v, r);
       }
       if (has_new) {
-        w.key("new");
+        w.key_literal("new");
         if (redact && !new_v.is_null()) w.string(kRedacted);
         else write_element(w, new_v, r);
       }
@@ -108,7 +108,7 @@ void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
   }
 }
 
-void write_event_json(const Event& e, const Redaction& r, std::string& out) {
+void write_event_json(const Event& e, const Redaction& r, std::string& out, std::string_view observed_rfc3339) {
   JsonWriter w(out);
   char tbuf[48];
   w.begin_object();
@@ -116,13 +116,14 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
   opt(w, "event_id", e.event_id);
   w.field("kind", kind_name(e.kind));
   if (e.time.valid()) w.field("time", std::string_view(tbuf, format_rfc3339(e.time, tbuf)));
-  if (e.observed.valid()) w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
+  if (!observed_rfc3339.empty()) w.field("observed_time", observed_rfc3339);
+  else if (e.observed.valid()) w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
   w.field("severity", severity_name(e.severity));
   opt(w, "logger", e.logger);
   opt(w, "message", e.message);
   opt(w, "action", e.action);
   if (e.has_status) {
-    w.key("status_code");
+    w.key_literal("status_code");
     w.integer(e.status_code);
   }
   opt(w, "organization_id", e.organization_id);
@@ -130,7 +131,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
 
   const auto& a = e.actor;
   if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() || !a.user_agent.empty()) {
-    w.key("actor");
+    w.key_literal("actor");
     w.begin_object();
     opt(w, "id", a.id);
     opt(w, "username", a.username);
@@ -141,7 +142,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
   }
   const auto& res = e.resource;
   if (!res.type.empty() || !res.id.empty() || !res.target.empty() || !res.icon.empty()) {
-    w.key("resource");
+    w.key_literal("resource");
     w.begin_object();
     opt(w, "type", res.type);
     opt(w, "id", res.id);
@@ -152,7 +153,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
   const auto& ws = e.workspace;
   if (!ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() || !ws.owner_username.empty() ||
       !ws.agent_name.empty()) {
-    w.key("workspace");
+    w.key_literal("workspace");
     w.begin_object();
     opt(w, "id", ws.id);
     opt(w, "name", ws.name);
@@ -164,7 +165,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
   const auto& c = e.connection;
   if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty() ||
       !c.disconnect_reason.empty()) {
-    w.key("connection");
+    w.key_literal("connection");
     w.begin_object();
     opt(w, "id", c.id);
     opt(w, "type", c.type);
@@ -176,24 +177,24 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
   opt(w, "build_reason", e.build_reason);
   if (e.diff.type == Value::Type::Json && e.diff.el.is_object() &&
       non_empty_object(e.diff.el)) {
-    w.key("diff");
+    w.key_literal("diff");
     write_diff(w, e.diff.el, r);
   }
   if (e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
       non_empty_object(e.additional_fields.el)) {
-    w.key("additional_fields");
+    w.key_literal("additional_fields");
     write_element(w, e.additional_fields.el, r);
   }
   opt(w, "error", e.error);
   if (!e.alert_rule.empty()) {
-    w.key("alert");
+    w.key_literal("alert");
     w.begin_object();
     w.field("rule", e.alert_rule);
     opt(w, "summary", e.alert_summary);
     w.end_object();
   }
   if (!e.fields.empty()) {
-    w.key("fields");
+    w.key_literal("fields");
     w.begin_object();
     for (const Field* f : e.fields) {
       w.key(f->key);
@@ -202,19 +203,19 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out) {
     }
     w.end_object();
   }
-  w.key("source");
+  w.key_literal("source");
   w.begin_object();
   opt(w, "input", e.source.input);
   opt(w, "type", e.source.type);
   opt(w, "format", e.source.format);
   opt(w, "path", e.source.path);
   if (e.source.has_offset) {
-    w.key("offset");
+    w.key_literal("offset");
     w.uinteger(e.source.offset);
   }
   opt(w, "host", e.source.host);
   if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() || !e.source.k8s_container.empty()) {
-    w.key("kubernetes");
+    w.key_literal("kubernetes");
     w.begin_object();
     opt(w, "namespace", e.source.k8s_namespace);
     opt(w, "pod", e.source.k8s_pod);

@@ -7,7 +7,9 @@
 
 namespace auditrelay {
 
-void write_event_json(const Event& e, const Redaction& redaction, std::string& out);
+// observed_rfc3339: e.observed already formatted (the same for a whole batch); empty = format it.
+void write_event_json(const Event& e, const Redaction& redaction, std::string& out,
+                      std::string_view observed_rfc3339 = {});
 
 // Writes a source value as JSON, redacting keys of nested objects.
 class JsonWriter;

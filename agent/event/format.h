@@ -24,6 +24,8 @@ class ParseScratch {
   Arena arena;
   simdjson::dom::parser parser;
   std::vector<Field> nested_fields;  // a v1 audit record's fields, flattened
+  // Reusable text buffers (capacity kept between records, so building strings does not allocate).
+  std::string text_a, text_b;
 
   // Parses text, which must be followed by SIMDJSON_PADDING readable bytes.
   simdjson::simdjson_result<simdjson::dom::element> parse_json_padded(std::string_view text) {

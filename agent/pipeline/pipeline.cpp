@@ -76,8 +76,9 @@ void Pipeline::worker_loop() {
       // acknowledged through the outputs with whatever was encoded.
       spdlog::error("normalizing a batch from {} failed: {}", batch->source ? batch->source->path : "?", e.what());
     }
-    size_t encoded_bytes = encoded->json.size() + encoded->attrs.size() +
-                           encoded->events.size() * sizeof(EncodedEvent);
+    // What the batch really holds in memory: capacities, not sizes.
+    size_t encoded_bytes = encoded->json.capacity() + encoded->attrs.capacity() +
+                           encoded->events.capacity() * sizeof(EncodedEvent);
     budget_.force(encoded_bytes);
     budget_.release(batch->budget);
     encoded->ack->also_on_complete([this, encoded_bytes] { budget_.release(encoded_bytes); });

@@ -39,8 +39,8 @@ class CoderLineGenerator {
 
   void line(std::string& out, bool json) {
     unsigned r = rng_() % 100;
-    if (r < 35) audit(out, json);
-    else if (r < 60) connection(out, json);
+    if (r < 12) audit(out, json);
+    else if (r < 27) connection(out, json);
     else app(out, json);
   }
 
@@ -91,18 +91,32 @@ class CoderLineGenerator {
     }
   }
 
+  // Short INFO lines of the autobuild executor and provisioners (~300 bytes).
+  void short_app(std::string& out, bool json, const std::string& ws) {
+    const char* transition = pick({"start", "stop"});
+    if (json)
+      out += R"({"ts":")" + ts(true) + R"(","level":"INFO","msg":"scheduling workspace transition","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:379","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2.1","logger_names":["autobuild"],"fields":{"workspace_id":")" +
+             ws + R"(","transition":")" + transition + "\"}}\n";
+    else
+      out += ts(false) + " [info]  autobuild: scheduling workspace transition  workspace_id=" + ws + "  transition=" + transition + "\n";
+  }
+
   void app(std::string& out, bool json) {
     std::string ws = uuid(), req = uuid();
     unsigned r = rng_() % 10;
+    if (r < 4) {
+      short_app(out, json, ws);
+      return;
+    }
     if (json) {
-      if (r < 7)
+      if (r < 9)
         out += R"({"ts":")" + ts(true) + R"(","level":"INFO","msg":"GET","caller":"/home/coder/coder/coderd/httpmw/loggermw/logger.go:170","func":"github.com/coder/coder/v2/coderd/httpmw/loggermw.(*SlogRequestLogger).WriteLog.func1","logger_names":["coderd"],"fields":{"host":"coder.acme-corp.io","path":"/api/v2/workspaces/)" +
                ws + R"(","proto":"HTTP/1.1","remote_addr":"10.20.4.17","took":"1.402211ms","status_code":200,"latency_ms":1,"request_id":")" + req + "\"}}\n";
       else
         out += R"({"ts":")" + ts(true) + R"(","level":"ERROR","msg":"failed to transition workspace","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:433","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2","logger_names":["autobuild"],"fields":{"workspace_id":")" +
                ws + R"(","workspace_name":"dev","error":[{"msg":"transition workspace","fun":"f","loc":"l:1"},{"msg":"build workspace","fun":"f","loc":"l:2"},"sql: no rows in result set"]}})" "\n";
     } else {
-      if (r < 7)
+      if (r < 9)
         out += ts(false) + " [info]  coderd: GET  host=coder.acme-corp.io  path=/api/v2/workspaces/" + ws +
                "  proto=HTTP/1.1  remote_addr=10.20.4.17  took=1.402211ms  status_code=200  latency_ms=1  request_id=" + req + "\n";
       else

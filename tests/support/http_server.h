@@ -48,6 +48,7 @@ class TestHttpServer {
       if (!s.retry_after.empty()) res.set_header("Retry-After", s.retry_after);
       res.set_content(s.body, "application/json");
     };
+    server_->set_tcp_nodelay(true);
     server_->Post(".*", handler);
     server_->Get(".*", handler);
     port_ = server_->bind_to_any_port("127.0.0.1");

@@ -57,7 +57,8 @@ size_t key_token_length(std::string_view s) {
 
 class HumanParser {
  public:
-  HumanParser(ParseScratch& scratch, ParsedEntry& out) : scratch_(scratch), arena_(scratch.arena), out_(out) {}
+  HumanParser(ParseScratch& scratch, ParsedEntry& out)
+      : scratch_(scratch), arena_(scratch.arena), out_(out), tmp_(scratch.text_a), block_(scratch.text_b) {}
 
   bool parse(std::string_view text) {
     size_t nl = text.find('\n');
@@ -112,9 +113,9 @@ class HumanParser {
       }
       std::string_view key = s.substr(0, klen);
       if (key.front() == '"') {
-        std::string decoded;
+        tmp_.clear();
         size_t used = 0;
-        if (go_unquote(key, decoded, used)) key = arena_.copy(decoded);
+        if (go_unquote(key, tmp_, used)) key = arena_.copy(tmp_);
       }
       s.remove_prefix(klen + 1);
       size_t used = 0;
@@ -161,7 +162,7 @@ class HumanParser {
 
   // A decoded string; Go's Time.String() rendering becomes RFC 3339 so that the human and JSON
   // renderings of one entry agree.
-  Value string_value(const std::string& s) {
+  Value string_value(const std::string& s) const {
     Timestamp t;
     if (s.size() >= 25 && s[4] == '-' && s[10] == ' ' && parse_go_time_string(s, t)) {
       char buf[40];
@@ -173,7 +174,8 @@ class HumanParser {
   void parse_block(std::string_view body) {
     // Recover the lines: strip decorations and the 4-space indent.
     std::string_view key;
-    std::string value;
+    std::string& value = block_;
+    value.clear();
     bool first = true;
     size_t pad = 0;
     while (!body.empty()) {
@@ -211,7 +213,9 @@ class HumanParser {
       return;
     }
     if (key == "error" && looks_like_chain(value)) {
-      out_.fields.push_back(Field{key, Value::string(arena_.copy(chain_summary(value)))});
+      tmp_.clear();
+      chain_summary(value, tmp_);
+      out_.fields.push_back(Field{key, Value::string(arena_.copy(tmp_))});
       return;
     }
     out_.fields.push_back(Field{key, Value::string(arena_.copy(value))});
@@ -225,8 +229,7 @@ class HumanParser {
     return !second.empty() && (second[0] == ' ' || second.starts_with("- "));
   }
 
-  static std::string chain_summary(std::string_view v) {
-    std::string out;
+  static void chain_summary(std::string_view v, std::string& out) {
     bool first = true;
     while (!v.empty()) {
       size_t nl = v.find('\n');
@@ -242,13 +245,13 @@ class HumanParser {
       if (!out.empty()) out += ": ";
       out += t;
     }
-    return out;
   }
 
   ParseScratch& scratch_;
   Arena& arena_;
   ParsedEntry& out_;
-  std::string tmp_;
+  std::string& tmp_;    // decoded quoted values
+  std::string& block_;  // a multi-line block's value
 };
 
 class SlogHumanFormat final : public Format {
