@@ -6,7 +6,7 @@
 # Set AUDITRELAY_TEST_QUICK=1 to run only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --fuzz
 jobs=$(nproc)
 
 build_and_test() {  # dir, sanitizer, ctest args...
@@ -28,4 +28,24 @@ build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
   build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits)"
+  # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
+  echo "=== fuzz"
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DAUDITRELAY_FUZZ=ON -DAUDITRELAY_SANITIZE="address,undefined" -DAUDITRELAY_BENCH=OFF >/dev/null
+  fuzzers="auto slog_json slog_human cri docker raw"
+  cmake --build build-fuzz -j "$jobs" --target $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
+  for f in $fuzzers; do
+    corpus=$(mktemp -d)
+    cp config/samples/*.log "$corpus"/
+    echo "fuzz_$f: ${AUDITRELAY_FUZZ_SECONDS:-20}s"
+    if ! build-fuzz/tests/fuzz_"$f" -max_total_time="${AUDITRELAY_FUZZ_SECONDS:-20}" -max_len=8192 \
+         -rss_limit_mb=2048 -print_final_stats=1 "$corpus" > build-fuzz/fuzz_"$f".log 2>&1; then
+      tail -40 build-fuzz/fuzz_"$f".log
+      echo "fuzz_$f found a problem (log: build-fuzz/fuzz_$f.log)"
+      exit 1
+    fi
+    grep -E "^stat::number_of_executed_units" build-fuzz/fuzz_"$f".log || true
+    rm -rf "$corpus"
+  done
+  echo "fuzzing done: 6 targets, no crash"
 fi
