@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "agent/config/agent_config.h"
@@ -304,4 +305,82 @@ TEST(SplunkHec, RetryableCodesAndTokenErrorsKeepEventsQueued) {
   ASSERT_TRUE(wait_until([&] { return hec.requests().size() >= 4; }));
   EXPECT_EQ(hec_events({hec.requests()[3]}, "t").size(), 3u);
   EXPECT_TRUE(agent.dlq("splunk").empty());
+}
+
+TEST(SplunkHec, HundredThousandEventsExactlyOnce) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  Agent agent(lines(100000), "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_events: 1000, max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "t").size() >= 100000; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto envs = hec_events(hec.requests(), "t");
+  ASSERT_EQ(envs.size(), 100000u);
+  for (int i = 0; i < 100000; ++i) ASSERT_EQ(envs[static_cast<size_t>(i)]["event"]["fields"]["seq"], i);
+}
+
+TEST(SplunkHec, IndexerAcknowledgementGatesDelivery) {
+  TestHttpServer hec;
+  std::atomic<int> next_ack{0}, ack_polls{0};
+  std::set<std::string> channels;
+  hec.set_handler([&](const Recorded& r) -> Scripted {
+    channels.insert(r.header("X-Splunk-Request-Channel"));
+    if (r.path == "/services/collector/event")
+      return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string(next_ack++) + "}", ""};
+    if (r.path == "/services/collector/ack") {
+      // Not indexed on the first poll, indexed afterwards.
+      json body = json::parse(r.body);
+      bool done = ack_polls++ > 0;
+      json answer = {{"acks", json::object()}};
+      for (const auto& id : body["acks"]) answer["acks"][std::to_string(id.get<int>())] = done;
+      return {200, answer.dump(), ""};
+    }
+    return {200, "{}", ""};
+  });
+  Agent agent(lines(50), "  - {type: splunk_hec, url: \"" + hec.url() +
+                             "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return ack_polls.load() >= 2; }));
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 50;
+  }));
+  channels.erase("");  // the health probe carries none
+  EXPECT_EQ(channels.size(), 1u) << "one channel per agent";
+  EXPECT_EQ(hec_events(hec.requests(), "t").size(), 50u);  // acknowledged without a resend
+}
+
+TEST(SplunkHec, UnacknowledgedBatchIsResentAfterTheTimeout) {
+  TestHttpServer hec;
+  std::atomic<int> posts{0};
+  hec.set_handler([&](const Recorded& r) -> Scripted {
+    if (r.path == "/services/collector/event") {
+      ++posts;
+      return {200, R"({"text":"Success","code":0,"ackId":1})", ""};
+    }
+    if (r.path == "/services/collector/ack") return {200, posts.load() >= 2 ? R"({"acks":{"1":true}})" : R"({"acks":{"1":false}})", ""};
+    return {200, "{}", ""};
+  });
+  Agent agent(lines(5), "  - {type: splunk_hec, url: \"" + hec.url() +
+                            "\", token: t, indexer_ack: true, ack_poll_interval: 10ms, ack_timeout: 100ms, batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 5;
+  }));
+  EXPECT_GE(posts.load(), 2) << "the unacknowledged batch was sent again";
+}
+
+TEST(SplunkHec, RawEndpointCarriesMetadataInTheQuery) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  Agent agent(lines(3), "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: t, endpoint: raw, index: coder, batch: {max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& r : hec.requests())
+      if (r.path == "/services/collector/raw") return true;
+    return false;
+  }));
+  for (const auto& r : hec.requests()) {
+    if (r.path != "/services/collector/raw") continue;
+    EXPECT_FALSE(r.header("X-Splunk-Request-Channel").empty());
+    EXPECT_EQ(r.params.find("sourcetype")->second, "coder:log");
+    EXPECT_EQ(r.params.find("index")->second, "coder");
+    EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 3);
+    EXPECT_EQ(json::parse(r.body.substr(0, r.body.find('\n')))["schema"], "audit/v1");
+  }
 }

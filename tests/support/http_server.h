@@ -13,6 +13,7 @@ namespace auditrelay::test {
 
 struct Recorded {
   std::string path, body;  // body already gunzipped by the server when Content-Encoding: gzip
+  std::multimap<std::string, std::string> params;
   std::multimap<std::string, std::string, httplib::detail::ci> headers;
   std::string header(const std::string& k) const {
     auto it = headers.find(k);
@@ -36,9 +37,12 @@ class TestHttpServer {
       std::lock_guard lock(mu_);
       Recorded r{req.path, req.body, {}};
       for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
+      for (const auto& [k, v] : req.params) r.params.emplace(k, v);
       requests_.push_back(std::move(r));
       Scripted s;
-      if (!script_.empty()) {
+      if (dynamic_) {
+        s = dynamic_(requests_.back());
+      } else if (!script_.empty()) {
         s = script_.front();
         script_.pop_front();
       } else {
@@ -65,6 +69,11 @@ class TestHttpServer {
     std::lock_guard lock(mu_);
     script_.push_back(std::move(s));
   }
+  // Answers computed from each request (under the server's lock).
+  void set_handler(std::function<Scripted(const Recorded&)> f) {
+    std::lock_guard lock(mu_);
+    dynamic_ = std::move(f);
+  }
   void set_default_body(std::string b) {
     std::lock_guard lock(mu_);
     default_body_ = std::move(b);
@@ -82,6 +91,7 @@ class TestHttpServer {
   std::deque<Scripted> script_;
   std::vector<Recorded> requests_;
   std::string default_body_;
+  std::function<Scripted(const Recorded&)> dynamic_;
 };
 
 }  // namespace auditrelay::test

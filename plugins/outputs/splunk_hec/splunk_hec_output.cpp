@@ -8,10 +8,13 @@
 
 #include <atomic>
 #include <memory>
+#include <random>
+#include <thread>
 #include <string>
 
 #include "agent/common/json_writer.h"
 #include "agent/common/time.h"
+#include "agent/common/uuid.h"
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
 #include "plugins/outputs/common/http_client.h"
@@ -39,7 +42,20 @@ class SplunkHecOutput final : public Output {
         host_(o.str("host")),
         gzip_(o.str("compression", "none") == "gzip"),
         max_bytes_(o.size("max_request_bytes", 1 << 20)),
-        pause_(o.duration("pause_on_auth_error", std::chrono::milliseconds(30000))) {
+        pause_(o.duration("pause_on_auth_error", std::chrono::milliseconds(30000))),
+        raw_(o.str("endpoint", "event") == "raw"),
+        ack_(o.boolean("indexer_ack", false)),
+        ack_poll_(o.duration("ack_poll_interval", std::chrono::milliseconds(500))),
+        ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))) {
+    if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
+    ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
+    // One channel per agent instance, as HEC requires for indexer acknowledgement.
+    Uuid u;
+    std::random_device rd;
+    for (auto& b : u) b = static_cast<unsigned char>(rd());
+    u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x40);
+    u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);
+    channel_ = "X-Splunk-Request-Channel: " + format_uuid(u);
     auto types = o.map("sourcetypes");
     auto indexes = o.map("indexes");
     for (int k = 0; k < 3; ++k) {
@@ -58,6 +74,68 @@ class SplunkHecOutput final : public Output {
   }
 
   SendResult send(const OutBatch& batch) override {
+    acks_.clear();
+    SendResult r = raw_ ? send_raw(batch) : send_events(batch);
+    if (r.status == SendResult::Status::Retry || acks_.empty()) return r;
+    // Indexer acknowledgement: the batch counts only once Splunk says it is indexed.
+    if (!wait_for_acks()) return SendResult::retry("indexer acknowledgement timed out after " +
+                                                   std::to_string(ack_timeout_.count() / 1000) + " s; resending");
+    return r;
+  }
+
+ private:
+  // Raw endpoint: the event JSON as the raw line, one request per kind (sourcetype and index
+  // travel as query parameters).
+  SendResult send_raw(const OutBatch& batch) {
+    for (int k = 0; k < 3; ++k) {
+      std::string body;
+      for (const auto& e : batch.events) {
+        if (static_cast<int>(e.meta->kind) != k) continue;
+        body.append(e.json);
+        body.push_back('\n');
+      }
+      if (body.empty()) continue;
+      std::string url = endpoint_ + "?sourcetype=" + sourcetype_[k];
+      if (!kind_index_[k].empty()) url += "&index=" + kind_index_[k];
+      if (!source_.empty()) url += "&source=" + source_;
+      if (!host_.empty()) url += "&host=" + host_;
+      HecAnswer a = post(body, url);
+      if (a.kind == HecAnswer::Kind::Retry || a.kind == HecAnswer::Kind::Pause) return SendResult::retry(a.why, a.retry_after);
+      if (a.kind != HecAnswer::Kind::Ok) {
+        std::vector<size_t> all;
+        for (size_t i = 0; i < batch.events.size(); ++i)
+          if (static_cast<int>(batch.events[i].meta->kind) == k) all.push_back(i);
+        return SendResult::rejected_events(std::move(all), a.why);
+      }
+    }
+    return SendResult::delivered();
+  }
+
+  bool wait_for_acks() {
+    auto deadline = std::chrono::steady_clock::now() + ack_timeout_;
+    while (!acks_.empty()) {
+      std::this_thread::sleep_for(ack_poll_);
+      std::string body = "{\"acks\":[";
+      for (size_t i = 0; i < acks_.size(); ++i) body += (i ? "," : "") + std::to_string(acks_[i]);
+      body += "]}";
+      HttpResponse r = client_.post(ack_url_, body, {auth_, channel_, "Content-Type: application/json"});
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      simdjson::dom::object acks;
+      if (r.status == 200 && !parser.parse(r.body).get(root) && !root["acks"].get_object().get(acks)) {
+        std::vector<int64_t> left;
+        for (int64_t id : acks_) {
+          bool done = false;
+          if (acks[std::to_string(id)].get_bool().get(done) || !done) left.push_back(id);
+        }
+        acks_ = std::move(left);
+      }
+      if (!acks_.empty() && std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    return true;
+  }
+
+  SendResult send_events(const OutBatch& batch) {
     std::vector<size_t> pending(batch.events.size());
     for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
     std::vector<size_t> rejected;
@@ -150,14 +228,16 @@ class SplunkHecOutput final : public Output {
     return out;
   }
 
-  HecAnswer post(const std::string& body) {
-    std::vector<std::string> headers{auth_, "Content-Type: application/json"};
+  HecAnswer post(const std::string& body, const std::string& url = {}) {
+    std::vector<std::string> headers{auth_, raw_ ? "Content-Type: text/plain" : "Content-Type: application/json"};
+    if (ack_ || raw_) headers.push_back(channel_);
+    const std::string& target = url.empty() ? endpoint_ : url;
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
-      r = client_.post(endpoint_, gzip_compress(body), headers);
+      r = client_.post(target, gzip_compress(body), headers);
     } else {
-      r = client_.post(endpoint_, body, headers);
+      r = client_.post(target, body, headers);
     }
     HecAnswer a;
     if (r.status == 0) {
@@ -170,9 +250,10 @@ class SplunkHecOutput final : public Output {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (!parser.parse(r.body).get(root)) {
-      int64_t c, inv;
+      int64_t c, inv, ack_id;
       std::string_view t;
       if (!root["code"].get_int64().get(c)) code = c;
+      if (ack_ && r.status == 200 && !root["ackId"].get_int64().get(ack_id)) acks_.push_back(ack_id);
       if (!root["text"].get_string().get(t)) text = std::string(t);
       if (!root["invalid-event-number"].get_int64().get(inv)) a.invalid_event = inv;
     }
@@ -213,6 +294,10 @@ class SplunkHecOutput final : public Output {
   std::chrono::milliseconds pause_;
   std::string sourcetype_[3], kind_index_[3];
   std::atomic<bool> paused_{false};
+  bool raw_, ack_;
+  std::chrono::milliseconds ack_poll_, ack_timeout_;
+  std::string ack_url_, channel_;
+  std::vector<int64_t> acks_;
 };
 
 std::vector<OptionSpec> specs() {
@@ -226,6 +311,13 @@ std::vector<OptionSpec> specs() {
       {"host", OptType::String, "", false, "host field (default: source.host)"},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
       {"max_request_bytes", OptType::Size, "1MiB", false, "larger batches are split into several requests"},
+      {"endpoint", OptType::Enum, "event", false,
+       "event: HEC envelopes on /services/collector/event; raw: the event JSON as raw lines on /services/collector/raw",
+       {"event", "raw"}},
+      {"indexer_ack", OptType::Bool, "false", false,
+       "acknowledge a batch only when Splunk reports it indexed (/services/collector/ack, needs useACK on the token)"},
+      {"ack_poll_interval", OptType::Duration, "500ms", false, "how often pending acknowledgements are polled"},
+      {"ack_timeout", OptType::Duration, "300s", false, "a batch not acknowledged by then is sent again"},
       {"pause_on_auth_error", OptType::Duration, "30s", false,
        "how long to wait before trying again after a token (1-4) or index (7) error"},
   };
