@@ -56,13 +56,9 @@ bool Runtime::start(std::string& error) {
   for (const auto& oc : cfg_.outputs) {
     const PluginDescriptor* d = reg.find(PluginKind::Output, oc.type);
     PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index};
-    std::unique_ptr<Output> out;
-    try {
-      out = d->make_output(ctx, oc.options);
-    } catch (const std::exception& e) {
-      error = "output " + oc.name + ": " + e.what();
-      return false;
-    }
+    const Options& plugin_options = oc.options;
+    // Each batch in flight gets its own plugin instance (connections are not shared).
+    OutputFactoryFn factory = [d, ctx, &plugin_options] { return d->make_output(ctx, plugin_options); };
     OutputDriverOptions dopt;
     dopt.name = oc.name;
     dopt.index = index;
@@ -73,8 +69,13 @@ bool Runtime::start(std::string& error) {
     const Options& retry = oc.common.object("retry");
     dopt.retry_initial = retry.duration("initial", std::chrono::milliseconds(500));
     dopt.retry_max = retry.duration("max", std::chrono::milliseconds(30000));
+    dopt.concurrency = static_cast<int>(oc.common.integer("concurrency", 1));
+    const Options& buffer = oc.common.object("buffer");
+    dopt.disk_buffer = buffer.str("type", "memory") == "disk";
+    dopt.buffer_max_size = buffer.size("max_size", 1ull << 30);
+    dopt.buffer_drop_oldest = buffer.str("when_full", "block") == "drop_oldest";
     dopt.data_dir = cfg_.data_dir;
-    pipeline_->add_output(std::make_unique<OutputDriver>(dopt, std::move(out), metrics_));
+    pipeline_->add_output(std::make_unique<OutputDriver>(dopt, std::move(factory), metrics_));
     ++index;
   }
   index = 0;
@@ -88,7 +89,7 @@ bool Runtime::start(std::string& error) {
       return false;
     }
   }
-  pipeline_->start();
+  if (!pipeline_->start(error)) return false;
   spdlog::info("auditrelay {} started: {} input(s), {} output(s), data_dir {}", AUDITRELAY_VERSION,
                cfg_.inputs.size(), cfg_.outputs.size(), cfg_.data_dir);
   return true;

@@ -85,6 +85,18 @@ const std::vector<OptionSpec>& output_common_specs() {
            {"max_bytes", OptType::Size, "1MiB", false, "encoded bytes per batch"},
            {"max_delay", OptType::Duration, "1s", false, "age of the oldest event before the batch is sent"},
        }},
+      {"concurrency", OptType::Int, "1", false, "batches in flight at once (each with its own connection)"},
+      {"buffer", OptType::Object, "", false, "where events wait for this output", {},
+       {
+           {"type", OptType::Enum, "memory", false,
+            "memory: in the pipeline (bounded by pipeline.max_in_flight); disk: a write-ahead log under "
+            "data_dir/buffer/<output> that survives restarts and long outages",
+            {"memory", "disk"}},
+           {"max_size", OptType::Size, "1GiB", false, "disk buffer size limit"},
+           {"when_full", OptType::Enum, "block", false,
+            "block: stop taking events (inputs pause); drop_oldest: delete the oldest data (counted)",
+            {"block", "drop_oldest"}},
+       }},
       {"retry", OptType::Object, "", false, "retries of failed batches (until delivered)", {},
        {
            {"initial", OptType::Duration, "500ms", false, "first backoff"},
@@ -281,6 +293,12 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
   load_plugins(root["inputs"], PluginKind::Input, "inputs", input_common_specs(), out.inputs, diags);
   load_plugins(root["outputs"], PluginKind::Output, "outputs", output_common_specs(), out.outputs, diags);
   if (out.outputs.size() > 64) diags.error(0, "outputs", "at most 64 outputs are supported");
+  for (size_t i = 0; i < out.outputs.size(); ++i) {
+    int64_t c = out.outputs[i].common.integer("concurrency", 1);
+    if (c < 1 || c > 64)
+      diags.error(out.outputs[i].common.line("concurrency"), "outputs[" + std::to_string(i) + "].concurrency",
+                  "must be between 1 and 64");
+  }
   return diags.ok();
 }
 

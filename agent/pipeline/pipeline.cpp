@@ -22,9 +22,10 @@ void Pipeline::add_input(std::string name, std::unique_ptr<Input> input) {
 
 void Pipeline::add_output(std::unique_ptr<OutputDriver> driver) { outputs_.push_back(std::move(driver)); }
 
-void Pipeline::start() {
+bool Pipeline::start(std::string& error) {
+  for (auto& o : outputs_)
+    if (!o->start(error)) return false;
   started_ = true;
-  for (auto& o : outputs_) o->start();
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
   for (auto& [name, input] : inputs_) {
     Input* in = input.get();
@@ -48,6 +49,7 @@ void Pipeline::start() {
       }
     }
   });
+  return true;
 }
 
 void Pipeline::submit(std::unique_ptr<RecordBatch> batch) {

@@ -34,7 +34,7 @@ class Pipeline final : public InputHost {
 
   void add_input(std::string name, std::unique_ptr<Input> input);
   void add_output(std::unique_ptr<OutputDriver> driver);
-  void start();
+  bool start(std::string& error);
   // Stops reading, delivers what is in flight within shutdown_timeout, saves checkpoints.
   void stop();
 
