@@ -55,7 +55,7 @@ bool Runtime::start(std::string& error) {
   int index = 0;
   for (const auto& oc : cfg_.outputs) {
     const PluginDescriptor* d = reg.find(PluginKind::Output, oc.type);
-    PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index};
+    PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_};
     const Options& plugin_options = oc.options;
     // Each batch in flight gets its own plugin instance (connections are not shared).
     OutputFactoryFn factory = [d, ctx, &plugin_options] { return d->make_output(ctx, plugin_options); };
@@ -81,7 +81,7 @@ bool Runtime::start(std::string& error) {
   index = 0;
   for (const auto& ic : cfg_.inputs) {
     const PluginDescriptor* d = reg.find(PluginKind::Input, ic.type);
-    PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index++};
+    PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index++, &metrics_};
     try {
       pipeline_->add_input(ic.name, d->make_input(ctx, ic.options));
     } catch (const std::exception& e) {

@@ -44,6 +44,14 @@ inline std::string_view trim(std::string_view s) {
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Value of a hexadecimal digit, or -1.
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Parses a whole decimal integer (optional sign); false on anything else.
 inline bool parse_int64(std::string_view s, int64_t& out) {
   if (s.empty()) return false;

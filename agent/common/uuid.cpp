@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "agent/common/strings.h"
+
 namespace auditrelay {
 
 // uuid_v5(DNS namespace, "auditrelay.coder.events")
@@ -11,12 +13,6 @@ const Uuid kAuditrelayNamespace = {0x6b, 0x1e, 0x3a, 0x57, 0x0c, 0x4f, 0x5d, 0x2
                                    0x9b, 0x61, 0x2e, 0x8f, 0x41, 0xd3, 0x77, 0xa0};
 
 namespace {
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 }  // namespace
 
 bool parse_uuid(std::string_view t, Uuid& out) {
@@ -28,7 +24,7 @@ bool parse_uuid(std::string_view t, Uuid& out) {
       ++i;
       continue;
     }
-    int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+    int hi = hex_value(t[i]), lo = hex_value(t[i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[j++] = static_cast<unsigned char>(hi << 4 | lo);
     i += 2;

@@ -235,13 +235,14 @@ void OutputDriver::deliver(Pending& p, Output& output) {
     }
     bool delivered = r.status == SendResult::Status::Delivered;
     if (r.status == SendResult::Status::Rejected) {
-      std::vector<bool> bad(p.batch.events.size(), false);
-      for (size_t idx : r.rejected)
-        if (idx < bad.size()) bad[idx] = true;
+      // Each rejected event once, with its own reason, in batch order.
+      std::vector<const std::string*> why(p.batch.events.size(), nullptr);
+      for (size_t k = 0; k < r.rejected.size(); ++k)
+        if (r.rejected[k] < why.size()) why[r.rejected[k]] = &r.reason_for(k);
       bool dlq_ok = true;
-      for (size_t i = 0; i < bad.size(); ++i) {
-        if (!bad[i]) continue;
-        if (dlq_.write(p.batch.events[i].json, r.reason)) ++dead_lettered_;
+      for (size_t i = 0; i < why.size(); ++i) {
+        if (!why[i]) continue;
+        if (dlq_.write(p.batch.events[i].json, *why[i])) ++dead_lettered_;
         else dlq_ok = false;
       }
       spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name, r.rejected.size(),

@@ -23,6 +23,9 @@ void Pipeline::add_input(std::string name, std::unique_ptr<Input> input) {
 void Pipeline::add_output(std::unique_ptr<OutputDriver> driver) { outputs_.push_back(std::move(driver)); }
 
 bool Pipeline::start(std::string& error) {
+  // spdlog builds its registry on first use; do it here, before any thread of ours can race
+  // to be first (libspdlog is not instrumented, so ThreadSanitizer cannot see its guard).
+  spdlog::default_logger_raw();
   for (auto& o : outputs_)
     if (!o->start(error)) return false;
   started_ = true;

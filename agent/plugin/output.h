@@ -28,7 +28,11 @@ struct SendResult {
   Status status = Status::Delivered;
   std::chrono::milliseconds retry_after{0};  // from the server; 0 = use backoff
   std::vector<size_t> rejected;              // indexes into OutBatch::events (Rejected)
-  std::string reason;
+  std::string reason;                        // why (Retry), or why for every rejected event
+  std::vector<std::string> reasons;          // optional: reasons[k] is why rejected[k] was rejected
+
+  // The reason written to the dead-letter file for the k-th rejected event.
+  const std::string& reason_for(size_t k) const { return k < reasons.size() ? reasons[k] : reason; }
 
   static SendResult delivered() { return {}; }
   static SendResult retry(std::string why, std::chrono::milliseconds after = {}) {
@@ -43,6 +47,15 @@ struct SendResult {
     r.status = Status::Rejected;
     r.rejected = std::move(which);
     r.reason = std::move(why);
+    return r;
+  }
+  // Rejected events with a reason each (a batch can fail for several reasons at once).
+  static SendResult rejected_events(std::vector<size_t> which, std::vector<std::string> why_each) {
+    SendResult r;
+    r.status = Status::Rejected;
+    r.rejected = std::move(which);
+    r.reasons = std::move(why_each);
+    if (!r.reasons.empty()) r.reason = r.reasons.front();
     return r;
   }
 };

@@ -14,6 +14,7 @@ namespace auditrelay {
 class Input;
 class Output;
 class Format;
+class Metrics;
 
 enum class PluginKind { Input, Format, Output };
 std::string_view plugin_kind_name(PluginKind k);
@@ -24,6 +25,7 @@ struct PluginContext {
   std::string data_dir;
   std::string host;
   int index = 0;         // position in the config list
+  Metrics* metrics = nullptr;  // for plugin-specific series
 };
 
 using InputFactory = std::function<std::unique_ptr<Input>(const PluginContext&, const Options&)>;

@@ -8,6 +8,7 @@
 
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace auditrelay::test;
 using ::testing::HasSubstr;
@@ -29,15 +30,6 @@ Result run(const std::vector<std::string>& args, const std::string& in = "/dev/n
   return Result{code, slurp(dir / "out"), slurp(dir / "err")};
 }
 
-template <typename F>
-bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "agent/runtime.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace auditrelay;
 using namespace auditrelay::test;
@@ -24,15 +25,6 @@ std::string json_line(int seq) {
          std::to_string(seq) + R"(,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})" + "\n";
 }
 
-template <typename F>
-bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(120)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
 
 struct Delivered {
   std::map<int, std::string> first_id;  // seq → event_id of its first delivery

@@ -10,6 +10,7 @@
 #include "agent/runtime.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace auditrelay;
 using namespace auditrelay::test;
@@ -60,15 +61,6 @@ std::string only_segment(const std::string& dir) {
   return {};
 }
 
-template <typename F>
-bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
 
 const std::atomic<bool> kNoStop{false};
 

@@ -12,6 +12,7 @@
 #include "agent/runtime.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace auditrelay;
 using namespace auditrelay::test;
@@ -20,15 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-template <typename F>
-bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
 
 std::string line(int seq, const std::string& msg = "line", const std::string& level = "INFO") {
   return R"({"ts":"2025-09-16T12:00:00.123456Z","level":")" + level + R"(","msg":")" + msg +

@@ -15,6 +15,7 @@
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using namespace auditrelay;
 using namespace auditrelay::test;
@@ -84,15 +85,6 @@ AgentConfig load(const std::string& yaml) {
   return cfg;
 }
 
-template <typename F>
-bool wait_until(F f, std::chrono::seconds limit = std::chrono::seconds(120)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
-}
 
 std::vector<int> seqs_of(const std::vector<std::string>& out) {
   std::vector<int> v;

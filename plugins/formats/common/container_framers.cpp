@@ -68,34 +68,31 @@ uint64_t StreamJoiner::held_from(uint64_t next) const {
   return v;
 }
 
-CriFramer::CriFramer(std::unique_ptr<Framer> fallback) : fallback_(std::move(fallback)) {}
+void WrapperFramer::not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink) {
+  if (fallback_) fallback_->line(line, offset, sink, LineMeta{});
+  else sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
+}
+
+void WrapperFramer::flush(RecordSink& sink) {
+  joiner_.flush(sink);
+  if (fallback_) fallback_->flush(sink);
+}
+
+uint64_t WrapperFramer::held_from(uint64_t next) const {
+  uint64_t v = joiner_.held_from(next);
+  return fallback_ ? std::min(v, fallback_->held_from(next)) : v;
+}
 
 void CriFramer::line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta&) {
   LineMeta meta;
   bool partial = false;
   std::string_view content;
   if (!parse_cri_line(line, meta.wrapper_time, meta.stream, partial, content)) {
-    if (fallback_) {
-      fallback_->line(line, offset, sink, LineMeta{});
-    } else {
-      sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
-    }
+    not_wrapped(line, offset, sink);
     return;
   }
   joiner_.piece(content, !partial, offset, meta, sink);
 }
-
-void CriFramer::flush(RecordSink& sink) {
-  joiner_.flush(sink);
-  if (fallback_) fallback_->flush(sink);
-}
-
-uint64_t CriFramer::held_from(uint64_t next) const {
-  uint64_t v = joiner_.held_from(next);
-  return fallback_ ? std::min(v, fallback_->held_from(next)) : v;
-}
-
-DockerFramer::DockerFramer(std::unique_ptr<Framer> fallback) : fallback_(std::move(fallback)) {}
 
 void DockerFramer::line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta&) {
   simdjson::dom::element root;
@@ -107,8 +104,7 @@ void DockerFramer::line(std::string_view line, uint64_t offset, RecordSink& sink
             !parser_.parse(reinterpret_cast<const uint8_t*>(padded_.data()), padded_.size(), false).get(root) &&
             !root["log"].get_string().get(log);
   if (!ok) {
-    if (fallback_) fallback_->line(line, offset, sink, LineMeta{});
-    else sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
+    not_wrapped(line, offset, sink);
     return;
   }
   LineMeta meta;
@@ -120,14 +116,5 @@ void DockerFramer::line(std::string_view line, uint64_t offset, RecordSink& sink
   joiner_.piece(log, complete, offset, meta, sink);
 }
 
-void DockerFramer::flush(RecordSink& sink) {
-  joiner_.flush(sink);
-  if (fallback_) fallback_->flush(sink);
-}
-
-uint64_t DockerFramer::held_from(uint64_t next) const {
-  uint64_t v = joiner_.held_from(next);
-  return fallback_ ? std::min(v, fallback_->held_from(next)) : v;
-}
 
 }  // namespace auditrelay::formats

@@ -33,31 +33,37 @@ class StreamJoiner {
   PerStream out_, err_;
 };
 
-class CriFramer : public Framer {
+// What both wrappers share: partial lines joined per stream, and a fallback for lines that are
+// not in the wrapper's shape (nullptr: they become raw records).
+class WrapperFramer : public Framer {
  public:
   using Framer::line;
-  // fallback: a framer for lines that are not CRI-shaped (nullptr: they become raw records).
-  explicit CriFramer(std::unique_ptr<Framer> fallback = nullptr);
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
+  explicit WrapperFramer(std::unique_ptr<Framer> fallback) : fallback_(std::move(fallback)) {}
   void flush(RecordSink& sink) override;
   uint64_t held_from(uint64_t next) const override;
 
- private:
+ protected:
+  void not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink);
   StreamJoiner joiner_;
+
+ private:
   std::unique_ptr<Framer> fallback_;
 };
 
-class DockerFramer : public Framer {
+class CriFramer : public WrapperFramer {
  public:
   using Framer::line;
-  explicit DockerFramer(std::unique_ptr<Framer> fallback = nullptr);
+  explicit CriFramer(std::unique_ptr<Framer> fallback = nullptr) : WrapperFramer(std::move(fallback)) {}
   void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
-  void flush(RecordSink& sink) override;
-  uint64_t held_from(uint64_t next) const override;
+};
+
+class DockerFramer : public WrapperFramer {
+ public:
+  using Framer::line;
+  explicit DockerFramer(std::unique_ptr<Framer> fallback = nullptr) : WrapperFramer(std::move(fallback)) {}
+  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
 
  private:
-  StreamJoiner joiner_;
-  std::unique_ptr<Framer> fallback_;
   simdjson::dom::parser parser_;
   std::string padded_;
 };

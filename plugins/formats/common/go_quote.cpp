@@ -2,15 +2,11 @@
 
 #include <cstdint>
 
+#include "agent/common/strings.h"
+
 namespace auditrelay::formats {
 namespace {
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void put_utf8(std::string& out, uint32_t cp) {
   if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
@@ -63,7 +59,7 @@ bool go_unquote(std::string_view s, std::string& out, size_t& consumed) {
       case 'v': out.push_back('\v'); break;
       case 'x': {
         if (i + 2 > s.size()) return false;
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
         if (hi < 0 || lo < 0) return false;
         out.push_back(static_cast<char>(hi << 4 | lo));
         i += 2;
@@ -75,7 +71,7 @@ bool go_unquote(std::string_view s, std::string& out, size_t& consumed) {
         if (i + n > s.size()) return false;
         uint32_t cp = 0;
         for (size_t k = 0; k < n; ++k) {
-          int h = hexval(s[i + k]);
+          int h = hex_value(s[i + k]);
           if (h < 0) return false;
           cp = cp << 4 | static_cast<uint32_t>(h);
         }

@@ -154,6 +154,12 @@ HttpClientOptions http_client_options(const Options& o) {
   return h;
 }
 
+void validate_http_url(const Options& o, const std::string& path, Diagnostics& d) {
+  std::string url = o.str("url");
+  if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    d.error(o.line("url"), path + ".url", "must start with http:// or https://");
+}
+
 std::string gzip_compress(std::string_view data, int level) {
   z_stream zs{};
   deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);

@@ -91,12 +91,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext&, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<HttpOutput>(o);
     },
-    .validate =
-        [](const Options& o, const std::string& path, Diagnostics& d) {
-          std::string url = o.str("url");
-          if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-            d.error(o.line("url"), path + ".url", "must start with http:// or https://");
-        },
+    .validate = validate_http_url,
 });
 
 }  // namespace

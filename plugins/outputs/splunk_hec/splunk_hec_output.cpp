@@ -139,7 +139,7 @@ class SplunkHecOutput final : public Output {
     std::vector<size_t> pending(batch.events.size());
     for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
     std::vector<size_t> rejected;
-    std::string reason;
+    std::vector<std::string> reasons;  // one per rejected event
     // Isolate bad events: post, and on a bad-event answer drop the one HEC names (or bisect) and
     // post the rest again. Events HEC may already have indexed can be sent twice: at least once.
     std::vector<std::vector<size_t>> work{pending};
@@ -160,15 +160,15 @@ class SplunkHecOutput final : public Output {
         case HecAnswer::Kind::Pause: return SendResult::retry(a.why, a.retry_after);
         case HecAnswer::Kind::Rejected:
           rejected.insert(rejected.end(), part.begin(), part.end());
-          reason = a.why;
+          reasons.insert(reasons.end(), part.size(), a.why);
           break;
         case HecAnswer::Kind::BadEvent:
           if (part.size() == 1) {
             rejected.push_back(part[0]);
-            reason = a.why;
+            reasons.push_back(a.why);
           } else if (a.invalid_event >= 0 && static_cast<size_t>(a.invalid_event) < part.size()) {
             rejected.push_back(part[static_cast<size_t>(a.invalid_event)]);
-            reason = a.why;
+            reasons.push_back(a.why);
             part.erase(part.begin() + a.invalid_event);
             work.push_back(std::move(part));
           } else {
@@ -177,7 +177,7 @@ class SplunkHecOutput final : public Output {
           break;
       }
     }
-    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), reason);
+    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), std::move(reasons));
     return SendResult::delivered();
   }
 
@@ -334,12 +334,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<SplunkHecOutput>(ctx, o);
     },
-    .validate =
-        [](const Options& o, const std::string& path, Diagnostics& d) {
-          std::string url = o.str("url");
-          if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-            d.error(o.line("url"), path + ".url", "must start with http:// or https://");
-        },
+    .validate = validate_http_url,
 });
 
 }  // namespace

@@ -1,0 +1,357 @@
+// Output `kafka`: produces each event as one message (value = the audit/v1 JSON) with librdkafka.
+// Topic and key come from templates over event fields; headers carry the schema and kind. A
+// batch is acknowledged only by delivery reports: retriable failures are produced again,
+// permanent ones (too large, not authorized, invalid topic) go to the dead-letter file. A full
+// local queue is backpressure: the producer waits for room, it never drops.
+#include <librdkafka/rdkafka.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/metrics/metrics.h"
+#include "agent/plugin/output.h"
+#include "agent/registry/registry.h"
+
+namespace auditrelay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// "{kind}" style templates over event fields; parts are literal text or a dotted field path.
+class Template {
+ public:
+  explicit Template(const std::string& text) {
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t open = text.find('{', i);
+      if (open == std::string::npos) {
+        parts_.push_back({false, text.substr(i)});
+        break;
+      }
+      if (open > i) parts_.push_back({false, text.substr(i, open - i)});
+      size_t close = text.find('}', open);
+      if (close == std::string::npos) {
+        parts_.push_back({false, text.substr(open)});
+        break;
+      }
+      parts_.push_back({true, text.substr(open + 1, close - open - 1)});
+      i = close + 1;
+    }
+  }
+  // Renders into out; returns false when a referenced field is missing or empty.
+  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out) const {
+    out.clear();
+    bool complete = true;
+    simdjson::dom::element root;
+    bool parsed = false;
+    for (const auto& p : parts_) {
+      if (!p.field) {
+        out += p.text;
+        continue;
+      }
+      std::string_view v = known(e, p.text);
+      std::string owned;
+      if (v.data() == nullptr) {
+        // Any other field: look it up in the event JSON (dotted path).
+        if (!parsed) {
+          parsed = !parser.parse(e.json.data(), e.json.size()).get(root);
+          if (!parsed) return false;
+        }
+        simdjson::dom::element cur = root;
+        size_t start = 0;
+        bool found = true;
+        while (found && start <= p.text.size()) {
+          size_t dot = p.text.find('.', start);
+          std::string key = p.text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+          found = !cur[key].get(cur);
+          if (dot == std::string::npos) break;
+          start = dot + 1;
+        }
+        std::string_view s;
+        int64_t n;
+        if (found && !cur.get_string().get(s)) v = s;
+        else if (found && !cur.get_int64().get(n)) v = owned = std::to_string(n);
+        else v = {};
+      }
+      if (v.empty()) complete = false;
+      out += v;
+    }
+    return complete;
+  }
+
+ private:
+  // Fields the worker already extracted (no JSON parse needed). nullptr data = not one of them.
+  static std::string_view known(const OutEvent& e, const std::string& f) {
+    const EncodedBatch& b = *e.batch;
+    if (f == "kind") return kind_name(e.meta->kind);
+    if (f == "severity") return severity_name(e.meta->severity);
+    if (f == "event_id") return b.attr(e.meta->event_id);
+    if (f == "action") return b.attr(e.meta->action);
+    if (f == "resource.type") return b.attr(e.meta->resource_type);
+    if (f == "workspace.id") return b.attr(e.meta->workspace_id);
+    if (f == "alert.rule") return b.attr(e.meta->alert_rule);
+    return {nullptr, 0};
+  }
+  struct Part {
+    bool field;
+    std::string text;
+  };
+  std::vector<Part> parts_;
+};
+
+bool permanent(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class KafkaOutput final : public Output {
+ public:
+  KafkaOutput(const PluginContext& ctx, const Options& o)
+      : name_(ctx.name),
+        topic_(o.str("topic", "coder.{kind}")),
+        key_(o.str("key", "{event_id}")),
+        extra_headers_(o.map("headers")),
+        max_message_bytes_(o.size("message_max_bytes", 1000000)),
+        metrics_(ctx.metrics) {
+    conf_ = o.map("librdkafka");
+    std::string brokers;
+    for (const auto& b : o.list("brokers")) brokers += (brokers.empty() ? "" : ",") + b;
+    // Safe defaults for audit data; anything under librdkafka: wins.
+    defaults_ = {{"bootstrap.servers", brokers},
+                 {"enable.idempotence", "true"},
+                 {"acks", "all"},
+                 {"compression.type", o.str("compression", "zstd")},
+                 {"linger.ms", "50"},
+                 {"message.max.bytes", std::to_string(max_message_bytes_ + 4096)},
+                 {"client.id", "auditrelay-" + name_}};
+    create_producer();
+  }
+
+  ~KafkaOutput() override { destroy_producer(); }
+
+  SendResult send(const OutBatch& batch) override {
+    if (!rk_ && !create_producer()) return SendResult::retry("cannot create the Kafka producer: " + last_error_);
+    const size_t n = batch.events.size();
+    results_.assign(n, RD_KAFKA_RESP_ERR__IN_PROGRESS);
+    std::vector<size_t> todo(n);
+    for (size_t i = 0; i < n; ++i) todo[i] = i;
+    std::vector<size_t> rejected;
+    std::vector<std::string> reasons;
+    for (int attempt = 0; !todo.empty(); ++attempt) {
+      if (attempt >= 3) return SendResult::retry("Kafka delivery failed: " + std::string(rd_kafka_err2str(last_err_)));
+      outstanding_ = 0;
+      for (size_t idx : todo) produce(batch.events[idx], idx);
+      // Wait for every delivery report of this round.
+      auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
+      while (outstanding_ > 0 && Clock::now() < deadline) rd_kafka_poll(rk_, 50);
+      if (outstanding_ > 0) return SendResult::retry("Kafka delivery reports did not arrive in time");
+      char fatal[512];
+      if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        spdlog::error("output {}: Kafka producer fatal error ({}); recreating it", name_, fatal);
+        destroy_producer();
+        return SendResult::retry(std::string("fatal producer error: ") + fatal);
+      }
+      std::vector<size_t> again;
+      for (size_t idx : todo) {
+        rd_kafka_resp_err_t err = results_[idx];
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          count("auditrelay_kafka_delivered_total", idx, batch);
+          continue;
+        }
+        count("auditrelay_kafka_failed_total", idx, batch);
+        last_err_ = err;
+        if (permanent(err)) {
+          rejected.push_back(idx);
+          reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " + rd_kafka_err2str(err));
+        } else {
+          again.push_back(idx);
+        }
+      }
+      todo = std::move(again);
+    }
+    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), std::move(reasons));
+    return SendResult::delivered();
+  }
+
+  void stop() override {
+    if (rk_) rd_kafka_flush(rk_, 10000);
+  }
+
+ private:
+  int delivery_timeout_ms() const {
+    auto it = conf_.find("message.timeout.ms");
+    int base = it != conf_.end() ? std::atoi(it->second.c_str()) : 300000;
+    return base + 10000;
+  }
+
+  void produce(const OutEvent& e, size_t idx) {
+    if (e.json.size() > max_message_bytes_) {
+      results_[idx] = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
+      return;
+    }
+    if (!topic_.render(e, parser_, topic_buf_)) {
+      if (topic_buf_.empty()) topic_buf_ = "coder.unknown";
+    }
+    if (!key_.render(e, parser_, key_buf_)) key_buf_ = std::string(e.batch->attr(e.meta->event_id));
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
+    rd_kafka_header_add(hdrs, "schema", -1, "audit/v1", -1);
+    std::string_view kind = kind_name(e.meta->kind);
+    rd_kafka_header_add(hdrs, "kind", -1, kind.data(), static_cast<ssize_t>(kind.size()));
+    for (const auto& [k, v] : extra_headers_) rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    while (true) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(topic_buf_.c_str()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(key_buf_.data(), key_buf_.size()), RD_KAFKA_V_HEADERS(hdrs),
+          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(idx + 1))), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk_, 20);  // backpressure: serve delivery reports until there is room
+        continue;
+      }
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_headers_destroy(hdrs);  // not taken over on failure
+        results_[idx] = err;
+      } else {
+        ++outstanding_;
+      }
+      return;
+    }
+  }
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<KafkaOutput*>(opaque);
+    size_t idx = static_cast<size_t>(reinterpret_cast<uintptr_t>(m->_private)) - 1;
+    if (idx < self->results_.size()) self->results_[idx] = m->err;
+    --self->outstanding_;
+  }
+
+  static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    auto* self = static_cast<KafkaOutput*>(opaque);
+    if (!self->metrics_) return 0;
+    simdjson::dom::parser p;
+    simdjson::dom::element root;
+    if (p.parse(json, len).get(root)) return 0;
+    int64_t v;
+    std::string label = "output=\"" + self->name_ + "\"";
+    if (!root["msg_cnt"].get_int64().get(v)) self->metrics_->gauge("auditrelay_kafka_queue_messages", label).store(v);
+    simdjson::dom::object brokers;
+    if (!root["brokers"].get_object().get(brokers)) {
+      for (auto b : brokers) {
+        int64_t avg;
+        if (!b.value["rtt"]["avg"].get_int64().get(avg) && avg > 0)
+          self->metrics_->gauge("auditrelay_kafka_broker_rtt_us", label + ",broker=\"" + std::string(b.key) + "\"").store(avg);
+      }
+    }
+    return 0;
+  }
+
+  void count(const char* metric, size_t idx, const OutBatch&) {
+    if (!metrics_) return;
+    (void)idx;
+    metrics_->counter(metric, "output=\"" + name_ + "\"") += 1;
+  }
+
+  bool create_producer() {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    auto set = [&](const std::string& k, const std::string& v) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        last_error_ = k + ": " + err;
+        return false;
+      }
+      return true;
+    };
+    for (const auto& [k, v] : defaults_)
+      if (!conf_.count(k) && !set(k, v)) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+      }
+    for (const auto& [k, v] : conf_)
+      if (!set(k, v)) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+      }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_stats_cb(conf, on_stats);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk_) {
+      last_error_ = err;
+      rd_kafka_conf_destroy(conf);  // rd_kafka_new takes the conf over only on success
+      return false;
+    }
+    return true;
+  }
+
+  void destroy_producer() {
+    if (!rk_) return;
+    rd_kafka_flush(rk_, 5000);
+    rd_kafka_destroy(rk_);
+    rk_ = nullptr;
+  }
+
+  std::string name_;
+  Template topic_, key_;
+  std::map<std::string, std::string> extra_headers_;
+  size_t max_message_bytes_;
+  Metrics* metrics_;
+  std::map<std::string, std::string> conf_, defaults_;
+  rd_kafka_t* rk_ = nullptr;
+  std::vector<rd_kafka_resp_err_t> results_;
+  int64_t outstanding_ = 0;
+  rd_kafka_resp_err_t last_err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string last_error_;
+  simdjson::dom::parser parser_;
+  std::string topic_buf_, key_buf_;
+};
+
+// Checks the librdkafka properties at config time, without connecting.
+void validate(const Options& o, const std::string& path, Diagnostics& d) {
+  if (o.list("brokers").empty()) d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : o.map("librdkafka"))
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+      d.error(o.line("librdkafka"), path + ".librdkafka." + k, err);
+  rd_kafka_conf_destroy(conf);
+}
+
+const bool kRegistered = Registry::instance().add(PluginDescriptor{
+    .kind = PluginKind::Output,
+    .name = "kafka",
+    .summary = "Produces events to Kafka (librdkafka): idempotent, acks=all, acknowledged by delivery reports",
+    .options =
+        {
+            {"brokers", OptType::StringList, "", true, "bootstrap brokers, host:port"},
+            {"topic", OptType::String, "coder.{kind}", false, "topic template over event fields ({kind}, {action}, {workspace.id}, any dotted path)"},
+            {"key", OptType::String, "{event_id}", false, "message key template; a missing field falls back to event_id"},
+            {"headers", OptType::Map, "", false, "extra message headers (schema and kind are always set)"},
+            {"compression", OptType::Enum, "zstd", false, "compression.type", {"none", "gzip", "snappy", "lz4", "zstd"}},
+            {"message_max_bytes", OptType::Size, "1000000", false,
+             "larger events are dead-lettered before producing (keep below the broker's message.max.bytes)"},
+            {"librdkafka", OptType::Map, "", false,
+             "librdkafka properties passed through (security.protocol, sasl.mechanism, sasl.username, ssl.ca.location, ...)"},
+        },
+    .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
+      return std::make_unique<KafkaOutput>(ctx, o);
+    },
+    .validate = validate,
+});
+
+}  // namespace
+}  // namespace auditrelay
