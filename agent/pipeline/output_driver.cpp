@@ -200,6 +200,7 @@ void OutputDriver::add(const std::shared_ptr<EncodedBatch>& b) {
 void OutputDriver::dispatch() {
   if (current_.batch.events.empty()) return;
   current_.batch.id = next_batch_id_++;
+  current_.batch.abandoned = [this] { return stopping_hard(); };
   if (senders_.empty()) {
     deliver(current_, *outputs_.front());
   } else {

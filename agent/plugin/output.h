@@ -3,6 +3,7 @@
 // dead-lettering, ordering and acknowledgement belong to the shared output driver.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@ struct OutBatch {
   uint64_t id = 0;  // stable across retries of the same batch (idempotency keys)
   std::vector<OutEvent> events;
   size_t bytes = 0;
+  // True once the shutdown deadline has passed: a plugin that waits inside send() (for
+  // delivery reports, acknowledgements) gives up and returns retry, so the agent can exit; the
+  // unacknowledged events are read again at the next start.
+  std::function<bool()> abandoned = [] { return false; };
 };
 
 struct SendResult {

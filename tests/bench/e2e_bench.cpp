@@ -1,8 +1,11 @@
 // End-to-end benchmark: the real agent binary reads a generated file of Coder JSON lines and
-// ships it to a file or to a counting HTTP sink on loopback. Prints events/s, MB/s, the agent's
+// ships it to a file, to a counting HTTP / HEC sink on loopback, or to librdkafka's mock Kafka
+// cluster (3 brokers, zstd). Prints events/s, MB/s, the agent's
 // CPU seconds (per 1M events) and peak RSS, the median of several runs, and writes them as JSON.
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
 #include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -15,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +63,43 @@ struct NewlineCounter {
   }
   return n;
 }
+
+// librdkafka's in-process mock cluster; counts what reached its topics by their high watermarks.
+class KafkaMock {
+ public:
+  KafkaMock() {
+    char err[512];
+    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+    mc_ = rd_kafka_mock_cluster_new(owner_, 3);
+    for (const char* t : kTopics) rd_kafka_mock_topic_create(mc_, t, kPartitions, 3);
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps().c_str(), err, sizeof err);
+    query_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  }
+  ~KafkaMock() {
+    rd_kafka_destroy(query_);
+    rd_kafka_mock_cluster_destroy(mc_);
+    rd_kafka_destroy(owner_);
+  }
+  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
+  size_t messages() {
+    size_t total = 0;
+    for (const char* t : kTopics)
+      for (int p = 0; p < kPartitions; ++p) {
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_query_watermark_offsets(query_, t, p, &lo, &hi, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+          total += static_cast<size_t>(hi);
+      }
+    return total;
+  }
+
+ private:
+  static constexpr const char* kTopics[] = {"coder.audit", "coder.connection", "coder.log"};
+  static constexpr int kPartitions = 4;
+  rd_kafka_t* owner_;
+  rd_kafka_t* query_;
+  rd_kafka_mock_cluster_t* mc_;
+};
 
 Result run_once(const std::string& binary, const std::string& dir, const std::string& output_yaml, size_t events,
                 size_t input_bytes, const std::function<size_t()>& delivered) {
@@ -155,12 +196,20 @@ int main(int argc, char** argv) {
     std::function<size_t()> delivered;
   };
   const char* only = std::getenv("E2E_ONLY");
+  std::unique_ptr<KafkaMock> kafka;
+  size_t kafka_base = 0;  // messages already in the mock cluster before this run
+  if (!only || std::string("file -> kafka").find(only) != std::string::npos) kafka = std::make_unique<KafkaMock>();
   NewlineCounter out_lines{dir + "/out.ndjson"};
   std::vector<Path> paths = {
       {"file -> file", "  - {type: file, path: " + dir + "/out.ndjson}\n", [&] { return out_lines(); }},
       {"file -> http", "  - {type: http, url: \"" + url + "/ingest\"}\n", [&] { return received.load(); }},
       {"file -> splunk_hec", "  - {type: splunk_hec, url: \"" + url + "\", token: bench}\n", [&] { return received.load(); }},
   };
+  if (kafka)
+    paths.push_back({"file -> kafka", "  - {type: kafka, brokers: [\"" + kafka->bootstraps() + "\"]}\n", [&] {
+                       std::this_thread::sleep_for(std::chrono::milliseconds(45));  // watermark queries are RPCs
+                       return kafka->messages() - kafka_base;
+                     }});
   std::string json = "{\"events\":" + std::to_string(events) + ",\"input_bytes\":" + std::to_string(bytes) + ",\"paths\":{";
   std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev", "peak RSS");
   for (size_t i = 0; i < paths.size(); ++i) {
@@ -169,6 +218,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
       received = 0;
       out_lines = NewlineCounter{dir + "/out.ndjson"};
+      if (kafka) kafka_base = kafka->messages();
       rs.push_back(run_once(binary, dir, paths[i].yaml, events, bytes, paths[i].delivered));
     }
     Result m = median(rs);
@@ -176,7 +226,7 @@ int main(int argc, char** argv) {
                 m.cpu_per_1m, m.rss_mib);
     char buf[256];
     snprintf(buf, sizeof buf, "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_rss_mib\":%.1f}",
-             i ? "," : "", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_per_1m, m.rss_mib);
+             json.back() == '{' ? "" : ",", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_per_1m, m.rss_mib);
     json += buf;
   }
   json += "}}\n";

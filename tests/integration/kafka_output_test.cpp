@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -48,8 +50,9 @@ struct Consumed {
   std::map<std::string, std::string> headers;
 };
 
-// Reads every message of the topics from the beginning until `want` arrived (or a bound).
-std::vector<Consumed> consume(const std::string& bootstraps, const std::vector<std::string>& topics, size_t want) {
+// Reads the topics from the beginning until `done(messages)` holds (or a bound).
+template <typename Done>
+std::vector<Consumed> consume_until(const std::string& bootstraps, const std::vector<std::string>& topics, Done done) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
@@ -64,7 +67,7 @@ std::vector<Consumed> consume(const std::string& bootstraps, const std::vector<s
   rd_kafka_topic_partition_list_destroy(list);
   std::vector<Consumed> out;
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (out.size() < want && std::chrono::steady_clock::now() < end) {
+  while (!done(out) && std::chrono::steady_clock::now() < end) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 200);
     if (!m) continue;
     if (!m->err) {
@@ -86,6 +89,11 @@ std::vector<Consumed> consume(const std::string& bootstraps, const std::vector<s
   rd_kafka_consumer_close(c);
   rd_kafka_destroy(c);
   return out;
+}
+
+// Reads every message of the topics from the beginning until `want` arrived (or a bound).
+std::vector<Consumed> consume(const std::string& bootstraps, const std::vector<std::string>& topics, size_t want) {
+  return consume_until(bootstraps, topics, [want](const std::vector<Consumed>& got) { return got.size() >= want; });
 }
 
 std::string audit_line(int i) {
@@ -147,6 +155,13 @@ TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
   }
   EXPECT_EQ(ids.size(), static_cast<size_t>(n)) << "every event arrived once";
   for (const auto& [key, parts] : partitions_of_key) EXPECT_EQ(parts.size(), 1u) << key << " spread over partitions";
+  // Per-topic metrics count what the delivery reports confirmed.
+  auto delivered = [&](const std::string& topic) {
+    return agent.rt->metrics().value("auditrelay_kafka_messages_delivered_total",
+                                     "output=\"k\",topic=\"" + topic + "\"");
+  };
+  EXPECT_EQ(delivered("coder.audit"), static_cast<uint64_t>(n / 10));
+  EXPECT_EQ(delivered("coder.log"), static_cast<uint64_t>(n - n / 10));
 }
 
 TEST(Kafka, BrokerDownAndUpLosesNothing) {
@@ -207,4 +222,96 @@ TEST(Kafka, PermanentErrorsAndOversizedEventsAreDeadLettered) {
   // Everything not dead-lettered reached the topic.
   auto msgs = consume(cluster.bootstraps(), {"coder.log"}, 51 - dlq.size());
   EXPECT_EQ(msgs.size() + dlq.size(), 51u);
+}
+
+TEST(Kafka, KillDashNineDuringDeliveryLosesNothing) {
+  MockCluster cluster;
+  cluster.topic("coder.log", 4);
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 50000;
+  std::string text;
+  for (int i = 0; i < n; ++i) text += log_line(i);
+  write_text(dir / "in/a.log", text);
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
+                                   "\npipeline: {checkpoint_interval: 50ms, max_in_flight: 2MiB}\n"
+                                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                   "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
+                                   "outputs:\n  - {name: k, type: kafka, brokers: [\"" + cluster.bootstraps() +
+                                   "\"], batch: {max_events: 500, max_delay: 20ms}}\n");
+  std::mt19937 rng(7);
+  for (int round = 0; round < 3; ++round) {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / ("stderr" + std::to_string(round)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));  // a random kill point
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
+  std::set<int> seqs;
+  size_t scanned = 0;
+  auto msgs = consume_until(cluster.bootstraps(), {"coder.log"}, [&](const std::vector<Consumed>& got) {
+    for (; scanned < got.size(); ++scanned) seqs.insert(json::parse(got[scanned].value)["fields"]["seq"].get<int>());
+    return seqs.size() >= static_cast<size_t>(n);
+  });
+  last.signal(SIGTERM);
+  EXPECT_EQ(last.wait(), 0) << slurp(dir / "stderr-last");
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(n)) << "events lost; " << msgs.size() << " messages consumed";
+  // Duplicates (the batches in flight at each kill) carry the same event_id as the first copy.
+  std::map<int, std::string> id_of;
+  for (const auto& m : msgs) {
+    json e = json::parse(m.value);
+    auto [it, fresh] = id_of.emplace(e["fields"]["seq"].get<int>(), e["event_id"].get<std::string>());
+    if (!fresh) {
+      EXPECT_EQ(it->second, e["event_id"].get<std::string>());
+    }
+  }
+}
+
+TEST(Kafka, UnreachableBrokerDoesNotHoldUpShutdownAndLosesNothing) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 2000;
+  std::string text;
+  for (int i = 0; i < n; ++i) text += log_line(i);
+  write_text(dir / "in/a.log", text);
+  auto config = [&](const std::string& brokers) {
+    write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
+                                     "\npipeline: {checkpoint_interval: 50ms, shutdown_timeout: 1s}\n"
+                                     "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                     "/*.log\"], format: slog_json, poll_interval: 10ms}\n"
+                                     "outputs:\n  - {name: k, type: kafka, brokers: [\"" + brokers +
+                                     "\"], batch: {max_delay: 20ms}}\n");
+  };
+  // Nothing listens on port 1: delivery reports would take message.timeout.ms (5 minutes).
+  config("127.0.0.1:1");
+  {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    c.signal(SIGTERM);
+    EXPECT_EQ(c.wait_for(std::chrono::seconds(60)), 0) << "SIGTERM must end the agent after shutdown_timeout\n"
+                                                       << slurp(dir / "stderr1");
+  }
+  // The unacknowledged events are read again and delivered once a broker is there.
+  MockCluster cluster;
+  cluster.topic("coder.log", 2);
+  config(cluster.bootstraps());
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr2");
+  std::set<int> seqs;
+  size_t scanned = 0;
+  consume_until(cluster.bootstraps(), {"coder.log"}, [&](const std::vector<Consumed>& got) {
+    for (; scanned < got.size(); ++scanned) seqs.insert(json::parse(got[scanned].value)["fields"]["seq"].get<int>());
+    return seqs.size() >= static_cast<size_t>(n);
+  });
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait_for(std::chrono::seconds(60)), 0) << slurp(dir / "stderr2");
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(n));
+}
+
+TEST(Kafka, EmptyBrokerAddressIsAConfigError) {
+  Diagnostics d("t");
+  AgentConfig cfg;
+  EXPECT_FALSE(load_config_text("inputs: [{type: file, paths: [/x]}]\noutputs: [{type: kafka, brokers: [\"\"]}]\n", "t",
+                                process_env(), cfg, d));
+  EXPECT_NE(d.to_string().find("outputs[0].brokers"), std::string::npos) << d.to_string();
 }

@@ -187,7 +187,7 @@ outputs:
   Runtime rt(cfg);
   std::string err;
   ASSERT_TRUE(rt.start(err)) << err;
-  long rss_start = rss_kib();
+  [[maybe_unused]] long rss_start = rss_kib();
   auto& read = rt.metrics().counter("auditrelay_bytes_read_total", "input=\"file\"");
   // Wait until reading has stopped moving: the inputs are paused by the budget.
   uint64_t last = 0;
@@ -201,8 +201,11 @@ outputs:
   EXPECT_LT(read.load(), file_size / 4) << "the input kept reading while nothing was delivered";
   // Budget plus what workers force for encoded batches in flight.
   EXPECT_LE(rt.pipeline()->budget().used(), size_t{4} << 20);
-  // Resident memory stayed bounded while the output was stalled (the file is ~40 MB).
+  // Resident memory stayed bounded while the output was stalled (the file is ~40 MB). Not under
+  // ThreadSanitizer, whose shadow memory grows with every byte touched and says nothing of ours.
+#if !defined(__SANITIZE_THREAD__)
   EXPECT_LT(rss_kib() - rss_start, 24 * 1024) << "RSS grew by " << (rss_kib() - rss_start) << " KiB";
+#endif
   {
     std::lock_guard lock(state().mu);
     state().stall = false;

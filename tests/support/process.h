@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -21,6 +23,21 @@ struct Child {
     if (waitpid(pid, &status, 0) < 0) return -1;
     pid = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Like wait(), but gives up after `limit` (bounded, so a hung agent cannot hang CI); -2 then.
+  int wait_for(std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < end) {
+      pid_t r = waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (r < 0) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -2;
   }
   void signal(int sig) const { ::kill(pid, sig); }
   ~Child() {

@@ -137,7 +137,9 @@ void check_expectations(const std::vector<json>& events, const std::string& labe
     }
     ++checked;
   }
-  if (!container) EXPECT_GE(checked, 60);
+  if (!container) {
+    EXPECT_GE(checked, 60);
+  }
 }
 
 json without_source(json e) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -148,6 +149,7 @@ class KafkaOutput final : public Output {
     if (!rk_ && !create_producer()) return SendResult::retry("cannot create the Kafka producer: " + last_error_);
     const size_t n = batch.events.size();
     results_.assign(n, RD_KAFKA_RESP_ERR__IN_PROGRESS);
+    topic_of_.assign(n, nullptr);
     std::vector<size_t> todo(n);
     for (size_t i = 0; i < n; ++i) todo[i] = i;
     std::vector<size_t> rejected;
@@ -155,11 +157,15 @@ class KafkaOutput final : public Output {
     for (int attempt = 0; !todo.empty(); ++attempt) {
       if (attempt >= 3) return SendResult::retry("Kafka delivery failed: " + std::string(rd_kafka_err2str(last_err_)));
       outstanding_ = 0;
-      for (size_t idx : todo) produce(batch.events[idx], idx);
-      // Wait for every delivery report of this round.
+      ++generation_;  // delivery reports of an earlier, abandoned round are ignored
+      for (size_t idx : todo) {
+        if (!produce(batch.events[idx], idx, batch)) return give_up();
+      }
+      // Wait for every delivery report of this round. rd_kafka_flush sends at once, without
+      // waiting out linger.ms (the batch is already complete), and serves the delivery reports.
       auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
-      while (outstanding_ > 0 && Clock::now() < deadline) rd_kafka_poll(rk_, 50);
-      if (outstanding_ > 0) return SendResult::retry("Kafka delivery reports did not arrive in time");
+      while (outstanding_ > 0 && Clock::now() < deadline && !batch.abandoned()) rd_kafka_flush(rk_, 100);
+      if (outstanding_ > 0) return give_up();
       char fatal[512];
       if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         spdlog::error("output {}: Kafka producer fatal error ({}); recreating it", name_, fatal);
@@ -169,11 +175,12 @@ class KafkaOutput final : public Output {
       std::vector<size_t> again;
       for (size_t idx : todo) {
         rd_kafka_resp_err_t err = results_[idx];
+        TopicCounters& tc = *topic_of_[idx];
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          count("auditrelay_kafka_delivered_total", idx, batch);
+          bump(tc.delivered);
           continue;
         }
-        count("auditrelay_kafka_failed_total", idx, batch);
+        bump(tc.failed);
         last_err_ = err;
         if (permanent(err)) {
           rejected.push_back(idx);
@@ -188,9 +195,9 @@ class KafkaOutput final : public Output {
     return SendResult::delivered();
   }
 
-  void stop() override {
-    if (rk_) rd_kafka_flush(rk_, 10000);
-  }
+  // Every batch the driver acknowledged was confirmed by delivery reports, so nothing needs
+  // flushing here; what an abandoned send left queued is purged and read again at the next start.
+  void stop() override { destroy_producer(); }
 
  private:
   int delivery_timeout_ms() const {
@@ -199,13 +206,25 @@ class KafkaOutput final : public Output {
     return base + 10000;
   }
 
-  void produce(const OutEvent& e, size_t idx) {
-    if (e.json.size() > max_message_bytes_) {
-      results_[idx] = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
-      return;
-    }
+  // Abandons the round: queued messages are purged (their reports are ignored by generation)
+  // and the driver retries the batch, or leaves it unacknowledged at shutdown.
+  SendResult give_up() {
+    if (rk_) rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
+    ++generation_;
+    return SendResult::retry(outstanding_ > 0 ? "Kafka delivery reports did not arrive in time"
+                                              : "shutting down before Kafka had room for the batch");
+  }
+
+  // Produces one event; false when the local queue stayed full until the batch was abandoned.
+  bool produce(const OutEvent& e, size_t idx, const OutBatch& batch) {
     if (!topic_.render(e, parser_, topic_buf_)) {
       if (topic_buf_.empty()) topic_buf_ = "coder.unknown";
+    }
+    TopicCounters& tc = counters_for(topic_buf_);
+    topic_of_[idx] = &tc;
+    if (e.json.size() > max_message_bytes_) {
+      results_[idx] = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
+      return true;
     }
     if (!key_.render(e, parser_, key_buf_)) key_buf_ = std::string(e.batch->attr(e.meta->event_id));
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
@@ -218,8 +237,13 @@ class KafkaOutput final : public Output {
           rk_, RD_KAFKA_V_TOPIC(topic_buf_.c_str()),
           RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(key_buf_.data(), key_buf_.size()), RD_KAFKA_V_HEADERS(hdrs),
-          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(idx + 1))), RD_KAFKA_V_END);
+          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(generation_ << 32 | (idx + 1)))),
+          RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (batch.abandoned()) {
+          rd_kafka_headers_destroy(hdrs);
+          return false;
+        }
         rd_kafka_poll(rk_, 20);  // backpressure: serve delivery reports until there is room
         continue;
       }
@@ -228,14 +252,17 @@ class KafkaOutput final : public Output {
         results_[idx] = err;
       } else {
         ++outstanding_;
+        bump(tc.produced);
       }
-      return;
+      return true;
     }
   }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<KafkaOutput*>(opaque);
-    size_t idx = static_cast<size_t>(reinterpret_cast<uintptr_t>(m->_private)) - 1;
+    auto tag = reinterpret_cast<uintptr_t>(m->_private);
+    if ((tag >> 32) != (self->generation_ & 0xffffffffu)) return;  // from an abandoned round
+    size_t idx = static_cast<size_t>(tag & 0xffffffffu) - 1;
     if (idx < self->results_.size()) self->results_[idx] = m->err;
     --self->outstanding_;
   }
@@ -260,10 +287,24 @@ class KafkaOutput final : public Output {
     return 0;
   }
 
-  void count(const char* metric, size_t idx, const OutBatch&) {
-    if (!metrics_) return;
-    (void)idx;
-    metrics_->counter(metric, "output=\"" + name_ + "\"") += 1;
+  // Per-topic counters, looked up once per topic and kept (the metrics registry takes a lock).
+  struct TopicCounters {
+    Metrics::Counter *produced = nullptr, *delivered = nullptr, *failed = nullptr;
+  };
+  TopicCounters& counters_for(const std::string& topic) {
+    auto it = topic_counters_.find(topic);
+    if (it != topic_counters_.end()) return it->second;
+    TopicCounters c;
+    if (metrics_) {
+      std::string label = "output=\"" + name_ + "\",topic=\"" + topic + "\"";
+      c.produced = &metrics_->counter("auditrelay_kafka_messages_produced_total", label);
+      c.delivered = &metrics_->counter("auditrelay_kafka_messages_delivered_total", label);
+      c.failed = &metrics_->counter("auditrelay_kafka_messages_failed_total", label);
+    }
+    return topic_counters_.emplace(topic, c).first->second;
+  }
+  static void bump(Metrics::Counter* c) {
+    if (c) c->fetch_add(1, std::memory_order_relaxed);
   }
 
   bool create_producer() {
@@ -300,7 +341,8 @@ class KafkaOutput final : public Output {
 
   void destroy_producer() {
     if (!rk_) return;
-    rd_kafka_flush(rk_, 5000);
+    rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
+    rd_kafka_flush(rk_, 1000);  // in-flight requests: give their answers a moment
     rd_kafka_destroy(rk_);
     rk_ = nullptr;
   }
@@ -313,7 +355,10 @@ class KafkaOutput final : public Output {
   std::map<std::string, std::string> conf_, defaults_;
   rd_kafka_t* rk_ = nullptr;
   std::vector<rd_kafka_resp_err_t> results_;
+  std::vector<TopicCounters*> topic_of_;  // per event of the batch being sent
+  std::map<std::string, TopicCounters> topic_counters_;  // node-based: pointers stay valid
   int64_t outstanding_ = 0;
+  uint64_t generation_ = 0;  // of the current produce round, in each message's opaque
   rd_kafka_resp_err_t last_err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string last_error_;
   simdjson::dom::parser parser_;
@@ -323,6 +368,9 @@ class KafkaOutput final : public Output {
 // Checks the librdkafka properties at config time, without connecting.
 void validate(const Options& o, const std::string& path, Diagnostics& d) {
   if (o.list("brokers").empty()) d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
+  for (const auto& b : o.list("brokers"))
+    if (b.empty() || b.find(' ') != std::string::npos)
+      d.error(o.line("brokers"), path + ".brokers", "\"" + b + "\" is not a broker address (host:port)");
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   for (const auto& [k, v] : o.map("librdkafka"))
