@@ -28,6 +28,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
   out.events.reserve(out.events.size() + in.records.size());
   RecordContext ctx;
   ctx.source = in.source.get();
+  ctx.has_offset = !ctx.source || ctx.source->positional;
   ctx.observed = in.observed;
   char observed_buf[40];
   std::string_view observed(observed_buf, in.observed.valid() ? format_rfc3339(in.observed, observed_buf) : 0);

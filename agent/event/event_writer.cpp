@@ -64,8 +64,10 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
     bool has_old = false, has_new = false;
     for (auto f : inner) {
       if (iequals(f.key, "secret")) secret = is_true(f.value);
-      else if (iequals(f.key, "old")) { old_v = f.value; has_old = true; }
-      else if (iequals(f.key, "new")) { new_v = f.value; has_new = true; }
+      // A null side is omitted, as the schema omits every unknown value and as Coder's REST API
+      // writes diffs, so the service log and the API give the same event.
+      else if (iequals(f.key, "old")) { old_v = f.value; has_old = !f.value.is_null(); }
+      else if (iequals(f.key, "new")) { new_v = f.value; has_new = !f.value.is_null(); }
     }
     w.begin_object();
     if (secret) {
@@ -75,12 +77,12 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
       bool redact = r.matches(kv.key);
       if (has_old) {
         w.key_literal("old");
-        if (redact && !old_v.is_null()) w.string(kRedacted);
+        if (redact) w.string(kRedacted);
         else write_element(w, old_v, r);
       }
       if (has_new) {
         w.key_literal("new");
-        if (redact && !new_v.is_null()) w.string(kRedacted);
+        if (redact) w.string(kRedacted);
         else write_element(w, new_v, r);
       }
     }

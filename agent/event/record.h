@@ -26,6 +26,7 @@ struct SourceInfo {
   std::string identity;   // stable id of the source (file fingerprint), part of derived event ids
   std::string host;
   std::string k8s_namespace, k8s_pod, k8s_container;
+  bool positional = true;  // records have byte offsets (files); false for API rows
 };
 
 struct Record {

@@ -15,6 +15,7 @@
 #include <simdjson.h>
 #include <sstream>
 
+#include "agent/common/atomic_file.h"
 #include "agent/common/json_writer.h"
 
 namespace auditrelay {
@@ -103,36 +104,10 @@ bool CheckpointStore::save() {
   snprintf(crc, sizeof crc, "\ncrc32 %08lx\n",
            crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
   body += crc;
-  std::string tmp = file_path() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    spdlog::error("cannot write checkpoint file {}: {}", tmp, std::strerror(errno));
-    std::lock_guard lock(mu_);
-    dirty_ = true;
-    return false;
-  }
-  size_t done = 0;
-  bool ok = true;
-  while (done < body.size()) {
-    ssize_t n = ::write(fd, body.data() + done, body.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  ok = ok && ::rename(tmp.c_str(), file_path().c_str()) == 0;
-  if (ok) {
-    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  } else {
-    spdlog::error("cannot save checkpoints to {}: {}", file_path(), std::strerror(errno));
+  std::string error;
+  bool ok = write_file_atomically(file_path(), body, error);
+  if (!ok) {
+    spdlog::error("cannot save checkpoints: {}", error);
     std::lock_guard lock(mu_);
     dirty_ = true;
   }

@@ -44,8 +44,9 @@ class Template {
       i = close + 1;
     }
   }
-  // Renders into out; returns false when a referenced field is missing or empty.
-  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out) const {
+  // Renders into out, writing `missing` for a referenced field that is missing or empty;
+  // returns false when one was.
+  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out, std::string_view missing = {}) const {
     out.clear();
     bool complete = true;
     simdjson::dom::element root;
@@ -79,7 +80,10 @@ class Template {
         else if (found && !cur.get_int64().get(n)) v = owned = std::to_string(n);
         else v = {};
       }
-      if (v.empty()) complete = false;
+      if (v.empty()) {
+        complete = false;
+        v = missing;
+      }
       out += v;
     }
     return complete;
@@ -217,9 +221,7 @@ class KafkaOutput final : public Output {
 
   // Produces one event; false when the local queue stayed full until the batch was abandoned.
   bool produce(const OutEvent& e, size_t idx, const OutBatch& batch) {
-    if (!topic_.render(e, parser_, topic_buf_)) {
-      if (topic_buf_.empty()) topic_buf_ = "coder.unknown";
-    }
+    topic_.render(e, parser_, topic_buf_, "unknown");  // coder.{workspace.id} without one: coder.unknown
     TopicCounters& tc = counters_for(topic_buf_);
     topic_of_[idx] = &tc;
     if (e.json.size() > max_message_bytes_) {

@@ -17,7 +17,7 @@
 #include "agent/common/uuid.h"
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
-#include "plugins/outputs/common/http_client.h"
+#include "plugins/common/http_client.h"
 
 namespace auditrelay {
 namespace {

@@ -1,4 +1,4 @@
-#include "plugins/outputs/common/http_client.h"
+#include "plugins/common/http_client.h"
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -12,17 +12,23 @@
 namespace auditrelay {
 namespace {
 
-constexpr size_t kMaxBody = 64 * 1024;
-
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+struct BodySink {
+  HttpResponse* response;
+  size_t max;
+};
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* r = static_cast<HttpResponse*>(user);
+  auto* sink = static_cast<BodySink*>(user);
+  std::string& body = sink->response->body;
   size_t len = size * n;
-  if (r->body.size() < kMaxBody) r->body.append(data, std::min(len, kMaxBody - r->body.size()));
+  size_t take = body.size() < sink->max ? std::min(len, sink->max - body.size()) : 0;
+  body.append(data, take);
+  if (take < len) sink->response->truncated = true;
   return len;
 }
 
@@ -82,7 +88,8 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  BodySink sink{&r, o.max_body};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());

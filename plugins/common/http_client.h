@@ -1,5 +1,5 @@
 #pragma once
-// A blocking HTTP client for output plugins, on one libcurl easy handle per output so the
+// A blocking HTTP client for plugins (outputs, the Coder API input), on one libcurl easy handle per output so the
 // connection is reused (keep-alive; HTTP/2 when the server offers it over TLS).
 #include <chrono>
 #include <map>
@@ -18,12 +18,14 @@ struct HttpClientOptions {
   bool verify = true;
   std::string proxy;
   std::chrono::milliseconds timeout{30000}, connect_timeout{10000};
+  size_t max_body = 64 * 1024;  // bytes of a response body kept (outputs only need its start)
 };
 
 struct HttpResponse {
   long status = 0;              // 0 = transport error
   std::string error;            // transport error text
-  std::string body;             // first bytes of the body (capped)
+  std::string body;             // the body, or its first max_body bytes
+  bool truncated = false;       // the body was longer than max_body
   std::chrono::milliseconds retry_after{0};
 };
 
