@@ -55,7 +55,7 @@ bool Runtime::start(std::string& error) {
   int index = 0;
   for (const auto& oc : cfg_.outputs) {
     const PluginDescriptor* d = reg.find(PluginKind::Output, oc.type);
-    PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_};
+    PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
     const Options& plugin_options = oc.options;
     // Each batch in flight gets its own plugin instance (connections are not shared).
     OutputFactoryFn factory = [d, ctx, &plugin_options] { return d->make_output(ctx, plugin_options); };
@@ -81,7 +81,7 @@ bool Runtime::start(std::string& error) {
   index = 0;
   for (const auto& ic : cfg_.inputs) {
     const PluginDescriptor* d = reg.find(PluginKind::Input, ic.type);
-    PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index++, &metrics_};
+    PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index++, &metrics_, &health_};
     try {
       pipeline_->add_input(ic.name, d->make_input(ctx, ic.options));
     } catch (const std::exception& e) {
@@ -90,15 +90,34 @@ bool Runtime::start(std::string& error) {
     }
   }
   if (!pipeline_->start(error)) return false;
+  if (std::string listen = cfg_.server.str("listen"); !listen.empty()) {
+    server_ = std::make_unique<HealthServer>(metrics_, [this] { return readiness_problems(); });
+    if (!server_->start(listen, error)) return false;
+  }
   spdlog::info("auditrelay {} started: {} input(s), {} output(s), data_dir {}", AUDITRELAY_VERSION,
                cfg_.inputs.size(), cfg_.outputs.size(), cfg_.data_dir);
   return true;
 }
 
+std::vector<std::string> Runtime::readiness_problems() const {
+  std::vector<std::string> problems = health_.problems();
+  auto window = std::chrono::duration_cast<std::chrono::seconds>(
+      cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
+  if (pipeline_)
+    for (const auto& o : pipeline_->outputs())
+      if (int64_t s = o->failing_for_seconds(); s > window.count())
+        problems.push_back("output " + o->name() + ": failing for " + std::to_string(s) + " s");
+  return problems;
+}
+
 void Runtime::stop() {
   if (pipeline_) {
-    pipeline_->stop();
+    pipeline_->stop();  // the server keeps answering while the pipeline drains
     pipeline_.reset();
+  }
+  if (server_) {
+    server_->stop();
+    server_.reset();
   }
 }
 

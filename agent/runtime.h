@@ -8,6 +8,8 @@
 #include "agent/metrics/metrics.h"
 #include "agent/pipeline/checkpoint_store.h"
 #include "agent/pipeline/pipeline.h"
+#include "agent/server/health_board.h"
+#include "agent/server/health_server.h"
 #include "coder/processor.h"
 
 namespace auditrelay {
@@ -24,6 +26,11 @@ class Runtime {
   void stop();
   Metrics& metrics() { return metrics_; }
   Pipeline* pipeline() { return pipeline_.get(); }
+  HealthBoard& health() { return health_; }
+  // The port /metrics, /healthz and /readyz listen on; 0 without a server.
+  int server_port() const { return server_ ? server_->port() : 0; }
+  // Why the agent is not ready (empty: ready): plugin problems and outputs failing too long.
+  std::vector<std::string> readiness_problems() const;
 
  private:
   const AgentConfig& cfg_;
@@ -32,6 +39,8 @@ class Runtime {
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::unique_ptr<coder::Transforms> transforms_;
   std::unique_ptr<Pipeline> pipeline_;
+  HealthBoard health_;
+  std::unique_ptr<HealthServer> server_;
 };
 
 }  // namespace auditrelay

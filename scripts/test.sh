@@ -2,7 +2,7 @@
 # Installs what is needed, builds and runs every test three ways:
 #   1. a normal build (-Wall -Wextra), all tests;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
-#   3. ThreadSanitizer, the pipeline's concurrency tests.
+#   3. ThreadSanitizer, the pipeline's concurrency tests (and the API input's acknowledgements).
 # Set AUDITRELAY_TEST_QUICK=1 to run only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,16 +27,17 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
-  build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits)"
+  build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits|CoderApi\\.(Backfill|Disconnect))"
   # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
   echo "=== fuzz"
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DAUDITRELAY_FUZZ=ON -DAUDITRELAY_SANITIZE="address,undefined" -DAUDITRELAY_BENCH=OFF >/dev/null
-  fuzzers="auto slog_json slog_human cri docker raw"
+  fuzzers="auto slog_json slog_human cri docker raw api"
   cmake --build build-fuzz -j "$jobs" --target $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
   for f in $fuzzers; do
     corpus=$(mktemp -d)
     cp config/samples/*.log "$corpus"/
+    cp tests/fuzz/seeds/* "$corpus"/   # REST API rows, one per line
     echo "fuzz_$f: ${AUDITRELAY_FUZZ_SECONDS:-20}s"
     if ! build-fuzz/tests/fuzz_"$f" -max_total_time="${AUDITRELAY_FUZZ_SECONDS:-20}" -max_len=8192 \
          -rss_limit_mb=2048 -print_final_stats=1 "$corpus" > build-fuzz/fuzz_"$f".log 2>&1; then
@@ -47,5 +48,5 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
     grep -E "^stat::number_of_executed_units" build-fuzz/fuzz_"$f".log || true
     rm -rf "$corpus"
   done
-  echo "fuzzing done: 6 targets, no crash"
+  echo "fuzzing done: 7 targets, no crash"
 fi

@@ -15,6 +15,7 @@ class Input;
 class Output;
 class Format;
 class Metrics;
+class HealthBoard;
 
 enum class PluginKind { Input, Format, Output };
 std::string_view plugin_kind_name(PluginKind k);
@@ -26,6 +27,7 @@ struct PluginContext {
   std::string host;
   int index = 0;         // position in the config list
   Metrics* metrics = nullptr;  // for plugin-specific series
+  HealthBoard* health = nullptr;  // readiness problems (/readyz)
 };
 
 using InputFactory = std::function<std::unique_ptr<Input>(const PluginContext&, const Options&)>;

@@ -21,6 +21,7 @@
 #include "agent/pipeline/offset_tracker.h"
 #include "agent/plugin/input.h"
 #include "agent/registry/registry.h"
+#include "agent/server/health_board.h"
 #include "plugins/common/http_client.h"
 #include "plugins/inputs/coder_api/api_cursor.h"
 
@@ -150,7 +151,7 @@ struct InputOptions {
 class CoderApiInput final : public Input {
  public:
   CoderApiInput(const PluginContext& ctx, const Options& o)
-      : name_(ctx.name), keeper_(std::make_shared<CursorKeeper>(ctx.data_dir + "/coder_api/" + ctx.name + ".json")) {
+      : name_(ctx.name), health_(ctx.health), keeper_(std::make_shared<CursorKeeper>(ctx.data_dir + "/coder_api/" + ctx.name + ".json")) {
     opts_.url = o.str("url");
     while (!opts_.url.empty() && opts_.url.back() == '/') opts_.url.pop_back();
     opts_.token = o.str("token");
@@ -206,6 +207,7 @@ class CoderApiInput final : public Input {
         if (st == FetchStatus::Ok) {
           backoff.erase(s);
           counters_[s].up->store(1);
+          if (auth_status_[s] != 0 && health_) health_->ok("input " + name_ + " (" + s + ")");
           auth_status_[s] = 0;
         } else if (st == FetchStatus::Auth) {
           counters_[s].up->store(0);
@@ -274,6 +276,10 @@ class CoderApiInput final : public Input {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
         if (auth_status_[stream] != r.status) {  // one line per problem, not per retry
           auth_status_[stream] = r.status;
+          if (health_)
+            health_->fail("input " + name_ + " (" + stream + ")",
+                          "GET " + endpoint(stream) + " answered " + std::to_string(r.status) +
+                              (r.status == 401 ? " (bad token)" : " (missing role or licence)"));
           spdlog::error(
               "input {}: GET {} answered {}: {}; the {} stream is stopped and retried every {} s ({})", name_,
               endpoint(stream), r.status,
@@ -433,6 +439,7 @@ class CoderApiInput final : public Input {
   }
 
   std::string name_;
+  HealthBoard* health_;
   InputOptions opts_;
   std::shared_ptr<CursorKeeper> keeper_;
   std::unique_ptr<HttpClient> client_;

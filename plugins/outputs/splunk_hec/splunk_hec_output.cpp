@@ -17,6 +17,7 @@
 #include "agent/common/uuid.h"
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
+#include "agent/server/health_board.h"
 #include "plugins/common/http_client.h"
 
 namespace auditrelay {
@@ -46,7 +47,8 @@ class SplunkHecOutput final : public Output {
         raw_(o.str("endpoint", "event") == "raw"),
         ack_(o.boolean("indexer_ack", false)),
         ack_poll_(o.duration("ack_poll_interval", std::chrono::milliseconds(500))),
-        ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))) {
+        ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))),
+        health_board_(ctx.health) {
     if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
     ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
     // One channel per agent instance, as HEC requires for indexer acknowledgement.
@@ -67,10 +69,14 @@ class SplunkHecOutput final : public Output {
 
   void start() override {
     HttpResponse r = client_.request("GET", health_, "", {auth_});
-    if (r.status == 200) spdlog::info("output {}: Splunk HEC is healthy", name_);
-    else
-      spdlog::warn("output {}: Splunk HEC health check failed ({}); events stay queued until it answers", name_,
-                   r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error);
+    if (r.status == 200) {
+      spdlog::info("output {}: Splunk HEC is healthy", name_);
+      report_ok();
+    } else {
+      std::string why = r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error;
+      spdlog::warn("output {}: Splunk HEC health check failed ({}); events stay queued until it answers", name_, why);
+      report_problem("Splunk HEC health check failed (" + why + ")");
+    }
   }
 
   SendResult send(const OutBatch& batch) override {
@@ -182,6 +188,16 @@ class SplunkHecOutput final : public Output {
   }
 
  private:
+  // Readiness (/readyz), told only on changes.
+  void report_problem(const std::string& why) {
+    problem_reported_ = true;
+    if (health_board_) health_board_->fail("output " + name_, why);
+  }
+  void report_ok() {
+    if (problem_reported_ && health_board_) health_board_->ok("output " + name_);
+    problem_reported_ = false;
+  }
+
   static std::string trim_slash(std::string s) {
     while (!s.empty() && s.back() == '/') s.pop_back();
     return s;
@@ -261,6 +277,7 @@ class SplunkHecOutput final : public Output {
             (text.empty() ? ": " + r.body.substr(0, 200) : ": " + text);
     if (r.status == 200 && (code == 0 || code == -1)) {
       if (paused_.exchange(false)) spdlog::info("output {}: Splunk HEC accepts events again", name_);
+      report_ok();
       a.kind = HecAnswer::Kind::Ok;
       return a;
     }
@@ -268,6 +285,7 @@ class SplunkHecOutput final : public Output {
       if (!paused_.exchange(true))
         spdlog::error("output {}: Splunk HEC refuses the {} ({}); output paused, events kept queued, retrying every {} s",
                       name_, code == 7 ? "index" : "token", a.why, pause_.count() / 1000);
+      report_problem(std::string("Splunk HEC refuses the ") + (code == 7 ? "index" : "token") + " (" + a.why + ")");
       a.kind = HecAnswer::Kind::Pause;
       a.retry_after = pause_;
       return a;
@@ -296,6 +314,8 @@ class SplunkHecOutput final : public Output {
   std::atomic<bool> paused_{false};
   bool raw_, ack_;
   std::chrono::milliseconds ack_poll_, ack_timeout_;
+  HealthBoard* health_board_;
+  bool problem_reported_ = false;
   std::string ack_url_, channel_;
   std::vector<int64_t> acks_;
 };

@@ -1,0 +1,64 @@
+#include "agent/server/health_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "agent/metrics/metrics.h"
+
+namespace auditrelay {
+
+HealthServer::HealthServer(Metrics& metrics, ReadinessFn readiness)
+    : metrics_(metrics), readiness_(std::move(readiness)) {}
+
+HealthServer::~HealthServer() { stop(); }
+
+bool HealthServer::start(const std::string& listen, std::string& error) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    error = "server.listen: \"" + listen + "\" is not host:port";
+    return false;
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = std::atoi(listen.c_str() + colon + 1);
+  server_ = std::make_unique<httplib::Server>();
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second agent
+  // bind the same port silently.
+  server_->set_socket_options([](auto sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    std::vector<std::string> problems = readiness_();
+    if (problems.empty()) {
+      res.set_content("ready\n", "text/plain");
+      return;
+    }
+    std::string body = "not ready:\n";
+    for (const auto& p : problems) body += "  " + p + "\n";
+    res.status = 503;
+    res.set_content(body, "text/plain");
+  });
+  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) {
+    error = "server.listen: cannot listen on " + listen;
+    server_.reset();
+    return false;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  spdlog::info("serving /metrics, /healthz and /readyz on {}:{}", host, port_);
+  return true;
+}
+
+void HealthServer::stop() {
+  if (!server_) return;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+}  // namespace auditrelay

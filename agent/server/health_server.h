@@ -1,0 +1,41 @@
+#pragma once
+// The agent's own HTTP endpoints (server.listen, loopback by default), on cpp-httplib:
+//   /metrics  Prometheus text exposition of every counter and gauge
+//   /healthz  liveness: 200 while the process serves
+//   /readyz   readiness: 503 with the reasons while a plugin reports a problem or an output has
+//             been failing for longer than server.ready_failure_window
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace auditrelay {
+
+class Metrics;
+
+class HealthServer {
+ public:
+  // Returns the problems that make the agent not ready (empty: ready).
+  using ReadinessFn = std::function<std::vector<std::string>()>;
+  HealthServer(Metrics& metrics, ReadinessFn readiness);
+  ~HealthServer();
+  // listen: "host:port" (port 0 picks a free one). false with error set when it cannot bind.
+  bool start(const std::string& listen, std::string& error);
+  void stop();
+  int port() const { return port_; }
+
+ private:
+  Metrics& metrics_;
+  ReadinessFn readiness_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace auditrelay

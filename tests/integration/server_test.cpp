@@ -1,0 +1,193 @@
+// The agent's own endpoints on loopback: /metrics parsed as Prometheus text exposition,
+// /healthz, and /readyz following a Splunk token problem, an output that keeps failing, and a
+// Coder API input whose token is refused.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "agent/config/agent_config.h"
+#include "agent/runtime.h"
+#include "support/fake_coder.h"
+#include "support/http_server.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+using namespace auditrelay;
+using namespace auditrelay::test;
+
+namespace {
+
+// A strict reader of the Prometheus text format (0.0.4): every line is a `# TYPE`/`# HELP`
+// comment or a sample `name{label="value",...} number`, and every sample's family was typed first.
+struct Exposition {
+  std::map<std::string, double> samples;  // "name{labels}" → value
+  std::vector<std::string> errors;
+};
+
+Exposition parse_exposition(const std::string& text) {
+  static const std::regex type_line(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  static const std::regex sample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$)");
+  Exposition e;
+  std::set<std::string> typed;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (line.empty()) continue;
+    if (line.rfind("# HELP ", 0) == 0) continue;
+    if (std::regex_match(line, m, type_line)) {
+      typed.insert(m[1]);
+      continue;
+    }
+    if (!std::regex_match(line, m, sample)) {
+      e.errors.push_back("not a sample: " + line);
+      continue;
+    }
+    if (!typed.count(m[1])) e.errors.push_back("sample before its # TYPE: " + line);
+    e.samples[line.substr(0, line.rfind(' '))] = std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return e;
+}
+
+struct Agent {
+  TempDir dir;
+  AgentConfig cfg;
+  std::unique_ptr<Runtime> rt;
+  explicit Agent(const std::string& body) {
+    std::filesystem::create_directories(dir / "in");
+    write_text(dir / "in/a.log", "");
+    Diagnostics d("t");
+    std::string yaml = "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:0\", ready_failure_window: 1s}\n" + body;
+    for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR")) yaml.replace(p, 4, dir.path());
+    EXPECT_TRUE(load_config_text(yaml, "t", process_env(), cfg, d)) << d.to_string();
+    rt = std::make_unique<Runtime>(cfg);
+    std::string err;
+    EXPECT_TRUE(rt->start(err)) << err;
+  }
+  ~Agent() { rt->stop(); }
+  httplib::Result get(const std::string& path) {
+    httplib::Client c("127.0.0.1", rt->server_port());
+    return c.Get(path.c_str());
+  }
+  int status(const std::string& path) {
+    auto r = get(path);
+    return r ? r->status : -1;
+  }
+};
+
+std::string lines(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += R"({"ts":"2025-09-16T12:00:00Z","level":"ERROR","msg":"workspace build error","logger_names":["coderd"],"fields":{"seq":)" +
+         std::to_string(i) + "}}\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(Server, MetricsAreValidExpositionAndCountWhatHappened) {
+  Agent agent(R"(inputs:
+  - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
+outputs:
+  - {name: out, type: file, path: "$DIR/out.ndjson", batch: {max_delay: 10ms}}
+)");
+  ASSERT_GT(agent.rt->server_port(), 0);
+  write_text(agent.dir / "in/a.log", lines(100));
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"out\"") >= 100;
+  }));
+  EXPECT_EQ(agent.status("/healthz"), 200);
+  auto r = agent.get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  Exposition e = parse_exposition(r->body);
+  EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors);
+  EXPECT_EQ(e.samples["auditrelay_output_events_sent_total{output=\"out\"}"], 100) << r->body;
+  EXPECT_GE(e.samples.size(), 5u);
+  EXPECT_EQ(agent.status("/readyz"), 200);
+  EXPECT_EQ(agent.status("/nothing"), 404);
+}
+
+TEST(Server, ReadinessFollowsASplunkTokenProblem) {
+  TestHttpServer hec;
+  std::atomic<bool> token_ok{false};
+  hec.set_handler([&](const Recorded& r) {
+    if (r.path == "/services/collector/health") return Scripted{200, R"({"text":"HEC is healthy","code":17})"};
+    if (!token_ok) return Scripted{403, R"({"text":"Invalid token","code":4})"};
+    return Scripted{200, R"({"text":"Success","code":0})"};
+  });
+  Agent agent(R"(inputs:
+  - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
+outputs:
+  - {name: splunk, type: splunk_hec, url: ")" + hec.url() + R"(", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 10ms}}
+)");
+  write_text(agent.dir / "in/a.log", lines(10));
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));
+  auto r = agent.get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("output splunk"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("token"), std::string::npos) << r->body;
+  EXPECT_EQ(agent.status("/healthz"), 200);  // alive, only not ready
+  token_ok = true;
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+  EXPECT_EQ(agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk\""), 10u);
+}
+
+TEST(Server, ReadinessFailsWhileAnOutputKeepsFailing) {
+  TestHttpServer sink;
+  std::atomic<bool> down{true};
+  sink.set_handler([&](const Recorded&) { return down ? Scripted{503, "busy"} : Scripted{200, ""}; });
+  Agent agent(R"(inputs:
+  - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
+outputs:
+  - {name: collector, type: http, url: ")" + sink.url() + R"(/in", retry: {initial: 50ms, max: 200ms}, batch: {max_delay: 10ms}}
+)");
+  write_text(agent.dir / "in/a.log", lines(5));
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));  // after ready_failure_window
+  auto r = agent.get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("output collector: failing for"), std::string::npos) << r->body;
+  down = false;
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+}
+
+TEST(Server, ReadinessFailsWhileTheCoderTokenIsRefused) {
+  FakeCoder coder;
+  coder.set_token("other");
+  Agent agent(R"(inputs:
+  - {name: api, type: coder_api, url: ")" + coder.url() + R"(", token: secret-token, streams: [audit], interval: 50ms, auth_retry: 50ms}
+outputs:
+  - {type: file, path: "$DIR/out.ndjson"}
+)");
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));
+  auto r = agent.get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("input api (audit)"), std::string::npos) << r->body;
+  coder.set_token("secret-token");
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+}
+
+TEST(Server, AnAddressInUseIsAStartError) {
+  httplib::Server other;  // another process's server on the port
+  int port = other.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { other.listen_after_bind(); });
+  TempDir dir;
+  AgentConfig cfg;
+  Diagnostics d("t");
+  ASSERT_TRUE(load_config_text("data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:" + std::to_string(port) +
+                                   "\"}\ninputs: [{type: file, paths: [/nonexistent/*.log]}]\noutputs: [{type: stdout}]\n",
+                               "t", process_env(), cfg, d))
+      << d.to_string();
+  Runtime rt(cfg);
+  std::string err;
+  EXPECT_FALSE(rt.start(err));
+  EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
+  other.stop();
+  serving.join();
+}
