@@ -47,6 +47,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     if (entry_.format == "slog_json") ++counts_.by_format[0];
     else if (entry_.format == "slog_human") ++counts_.by_format[1];
     else if (entry_.format == "stackdriver") ++counts_.by_format[2];
+    else if (entry_.format == "api") ++counts_.by_format[4];
     else ++counts_.by_format[3];
 
     ctx.offset = r.source_offset;
@@ -98,8 +99,8 @@ void Processor::flush_counts() {
   if (counts_.dropped) metrics_->counter("auditrelay_events_dropped_total", "reason=\"filter\"") += counts_.dropped;
   if (counts_.raw) metrics_->counter("auditrelay_lines_raw_total") += counts_.raw;
   if (counts_.parse_failed) metrics_->counter("auditrelay_parse_failures_total") += counts_.parse_failed;
-  static const char* kFormats[4] = {"slog_json", "slog_human", "stackdriver", "raw"};
-  for (int i = 0; i < 4; ++i)
+  static const char* kFormats[5] = {"slog_json", "slog_human", "stackdriver", "raw", "api"};
+  for (int i = 0; i < 5; ++i)
     if (counts_.by_format[i])
       metrics_->counter("auditrelay_events_parsed_total", std::string("format=\"") + kFormats[i] + "\"") +=
           counts_.by_format[i];

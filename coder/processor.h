@@ -33,7 +33,7 @@ class Processor {
   // Per-record counters, flushed to Metrics once per batch.
   struct Counts {
     uint64_t records = 0, raw = 0, dropped = 0, parse_failed = 0;
-    uint64_t by_format[4] = {};  // slog_json, slog_human, stackdriver, raw
+    uint64_t by_format[5] = {};  // slog_json, slog_human, stackdriver, raw, api
   };
 
  private:
