@@ -281,3 +281,20 @@ TEST(CoderApi, BadOptionsAreConfigErrors) {
   EXPECT_NE(s.find("unknown stream \"builds\""), std::string::npos) << s;
   EXPECT_NE(s.find("inputs[0].backfill_from"), std::string::npos) << s;
 }
+
+TEST(CoderApi, SessionsOpenLongerThanTheMaxAgeAreNoLongerReRead) {
+  FakeCoder coder;
+  int64_t now = now_secs();
+  coder.add_connection(ssh_row("11111111-2222-4333-8444-555555555555", now - 7200));  // open for 2 h
+  Agent agent(input_yaml(coder, ", streams: [connection], backfill_from: 3h, session_max_age: 1h"));
+  ASSERT_TRUE(wait_until([&] { return agent.events().size() >= 1; }));
+  size_t requests = coder.requests();
+  ASSERT_TRUE(wait_until([&] { return coder.requests() >= requests + 4; }));
+  // The first poll delivered the connect; the following ones forgot the session instead of
+  // re-reading every completed session since it began.
+  auto q = coder.queries();
+  size_t rereads = 0;
+  for (size_t i = q.size() - 3; i < q.size(); ++i) rereads += q[i].find("status:completed") != std::string::npos;
+  EXPECT_EQ(rereads, 0u);
+  EXPECT_EQ(agent.events().size(), 1u);
+}

@@ -143,6 +143,7 @@ struct InputOptions {
   std::string url, token, query;
   std::vector<std::string> streams;
   milliseconds interval{30000}, overlap{120000}, auth_retry{300000}, max_backoff{300000};
+  milliseconds session_max_age{7LL * 86400 * 1000};
   int64_t limit = 100;
   std::string backfill_from;
   size_t dedup_window = 20000;
@@ -161,6 +162,7 @@ class CoderApiInput final : public Input {
     opts_.interval = o.duration("interval", opts_.interval);
     opts_.overlap = o.duration("overlap", opts_.overlap);
     opts_.auth_retry = o.duration("auth_retry", opts_.auth_retry);
+    opts_.session_max_age = o.duration("session_max_age", opts_.session_max_age);
     opts_.limit = std::clamp<int64_t>(o.integer("limit", 100), 1, 1000);
     opts_.backfill_from = o.str("backfill_from");
     opts_.dedup_window = static_cast<size_t>(std::max<int64_t>(o.integer("dedup_window", 20000), 100));
@@ -382,6 +384,18 @@ class CoderApiInput final : public Input {
     std::vector<Row> rows;
     FetchStatus st = fetch("connection", with_user_query("connected_after:\"" + format_rfc3339(floor) + "\""), floor, rows);
     if (st != FetchStatus::Ok) return st;
+    // Sessions open longer than session_max_age are forgotten (Coder may never record their
+    // disconnect), so the re-read below stays bounded.
+    Timestamp too_old = minus(now_timestamp(), opts_.session_max_age);
+    for (auto it = c.open.begin(); it != c.open.end();) {
+      if (it->second.before(too_old)) {
+        spdlog::info("input {}: connection {} has been open since {}; no longer watching for its disconnect", name_,
+                     it->first, format_rfc3339(it->second));
+        it = c.open.erase(it);
+      } else {
+        ++it;
+      }
+    }
     // Sessions that were open before the window: re-read the completed ones since the oldest.
     Timestamp oldest_open = floor;
     for (const auto& [id, t] : c.open) oldest_open = t.before(oldest_open) ? t : oldest_open;
@@ -475,6 +489,7 @@ std::vector<OptionSpec> specs() {
       {"overlap", OptType::Duration, "2m", false, "each poll re-reads this far behind the newest delivered event (late rows), de-duplicated by id"},
       {"dedup_window", OptType::Int, "20000", false, "how many recent ids are remembered for de-duplication"},
       {"auth_retry", OptType::Duration, "5m", false, "after a 401/403 (bad token, missing role or licence), how long until the next try"},
+      {"session_max_age", OptType::Duration, "7d", false, "connection sessions open longer than this are no longer re-read for their disconnect"},
   };
   for (auto& h : http_client_specs())
     if (h.name != "auth") s.push_back(h);
