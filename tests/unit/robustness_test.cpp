@@ -67,3 +67,20 @@ TEST(Robustness, OverlongLinesAreCutAndCounted) {
   EXPECT_EQ(batch.records[2].source_offset, 6u + 1000 + 1);
   EXPECT_EQ(reader.lines_truncated(), 2u);
 }
+
+// Container records with empty content (a CRI `F` with nothing after it, an empty Docker `log`)
+// hand the framer an empty view; nothing may read through its (possibly null) pointer. Under
+// UndefinedBehaviorSanitizer (the CI's ASan+UBSan run) a regression stops this test; found by
+// fuzz_cri.
+TEST(Robustness, EmptyContainerRecordsAreSafe) {
+  const std::string text =
+      "2025-09-16T06:56:16.151872655Z stdout F\n"
+      "2025-09-16T06:56:16.151872655Z stdout P \n"
+      "2025-09-16T06:56:16.151872655Z stdout F \n"
+      "{\"log\":\"\",\"stream\":\"stdout\",\"time\":\"2025-09-16T06:56:16.151872655Z\"}\n";
+  for (const char* format : {"cri", "docker", "auto"}) {
+    auto events = normalize_text(text, format);
+    EXPECT_LE(events.size(), 4u) << format;
+    for (const auto& e : events) EXPECT_EQ(e["schema"], "audit/v1") << format;
+  }
+}

@@ -29,7 +29,8 @@ void copy_without_ansi(std::string_view line, Out&& put) {
 }  // namespace
 
 std::string_view strip_ansi(std::string_view line, Arena& arena) {
-  if (std::memchr(line.data(), '\x1b', line.size()) == nullptr) return line;
+  // An empty view may hold a null pointer, which memchr must never see.
+  if (line.empty() || std::memchr(line.data(), '\x1b', line.size()) == nullptr) return line;
   char* out = arena.allocate(line.size() + simdjson::SIMDJSON_PADDING);
   size_t n = 0;
   copy_without_ansi(line, [&](char c) { out[n++] = c; });
@@ -38,7 +39,7 @@ std::string_view strip_ansi(std::string_view line, Arena& arena) {
 }
 
 std::string_view strip_ansi(std::string_view line, std::string& buf) {
-  if (std::memchr(line.data(), '\x1b', line.size()) == nullptr) return line;
+  if (line.empty() || std::memchr(line.data(), '\x1b', line.size()) == nullptr) return line;
   buf.clear();
   buf.reserve(line.size() + simdjson::SIMDJSON_PADDING);
   copy_without_ansi(line, [&](char c) { buf.push_back(c); });

@@ -32,7 +32,7 @@ std::string_view join_logger_names(simdjson::dom::array names, Arena& arena) {
     std::string_view s;
     if (n.get_string().get(s)) continue;
     if (len) p[len++] = '.';
-    std::memcpy(p + len, s.data(), s.size());
+    if (!s.empty()) std::memcpy(p + len, s.data(), s.size());
     len += s.size();
   }
   return {p, len};
