@@ -7,7 +7,9 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -204,10 +206,12 @@ class KafkaOutput final : public Output {
   void stop() override { destroy_producer(); }
 
  private:
-  int delivery_timeout_ms() const {
+  // librdkafka fails a message after message.timeout.ms (up to INT32_MAX); its report comes a
+  // little later.
+  int64_t delivery_timeout_ms() const {
     auto it = conf_.find("message.timeout.ms");
-    int base = it != conf_.end() ? std::atoi(it->second.c_str()) : 300000;
-    return base + 10000;
+    int64_t base = it != conf_.end() ? std::strtoll(it->second.c_str(), nullptr, 10) : 300000;
+    return std::max<int64_t>(base, 0) + 10000;
   }
 
   // Abandons the round: queued messages are purged (their reports are ignored by generation)
