@@ -50,6 +50,9 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib loses a stop() that comes before its loop runs (the join would then hang), so
+  // start returns only once it serves.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   spdlog::info("serving /metrics, /healthz and /readyz on {}:{}", host, port_);
   return true;
 }

@@ -177,6 +177,8 @@ TEST(Server, AnAddressInUseIsAStartError) {
   httplib::Server other;  // another process's server on the port
   int port = other.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { other.listen_after_bind(); });
+  // stop() before the server runs would be lost and join() would hang.
+  ASSERT_TRUE(wait_until([&] { return other.is_running(); }));
   TempDir dir;
   AgentConfig cfg;
   Diagnostics d("t");
