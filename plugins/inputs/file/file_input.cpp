@@ -52,7 +52,6 @@ using Clock = std::chrono::steady_clock;
 using InodeKey = std::pair<dev_t, ino_t>;
 constexpr uint64_t kCopySlack = 1 << 20;
 constexpr auto kCopySettle = std::chrono::milliseconds(500);
-constexpr auto kSafetyInterval = std::chrono::seconds(10);
 
 struct FileInputOptions {
   std::vector<std::string> paths, exclude;
@@ -144,21 +143,16 @@ class FileInput final : public Input {
     auto next_glob = Clock::now() + opts_.glob_interval;
     std::set<TrackedFile*> dirty;
     while (!host.stopping().load()) {
-      bool full = Clock::now() >= next_full;
-      if (need_scan_ || full || Clock::now() >= next_glob) {
-        // Known paths are re-checked only when names changed or in a full pass; in between, the
-        // patterns are expanded for new files only (what keeps 1,000 idle files cheap).
-        scan(need_scan_ || full || !events_cover_all());
+      if (need_scan_ || Clock::now() >= next_glob) {
         need_scan_ = false;
+        scan();
         next_glob = Clock::now() + opts_.glob_interval;
       }
+      bool full = Clock::now() >= next_full;
       if (full) {
         check_all();
-        // With inotify on every directory the full pass is only a safety net; otherwise it is
-        // how changes are found.
-        next_full = Clock::now() + (events_cover_all()  ? kSafetyInterval
-                                    : watcher_.active() ? opts_.glob_interval
-                                                        : opts_.poll_interval);
+        // With inotify the full pass is only a safety net; without it, it is the only way.
+        next_full = Clock::now() + (watcher_.active() ? opts_.glob_interval : opts_.poll_interval);
       }
       bool progressed = read_pass(full, dirty);
       close_finished();
@@ -219,9 +213,7 @@ class FileInput final : public Input {
            matches_any(opts_.exclude_pods, k.pod);
   }
 
-  bool events_cover_all() const { return watcher_.active() && watch_failed_.empty(); }
-
-  void scan(bool thorough = true) {
+  void scan() {
     std::set<std::string> found;
     for (const auto& pattern : opts_.paths) {
       glob_t g{};
@@ -234,13 +226,6 @@ class FileInput final : public Input {
     present_.clear();
     std::map<InodeKey, uint64_t> still_present;
     for (const auto& path : found) {
-      if (!thorough) {
-        auto k = by_path_.find(path);
-        if (k != by_path_.end() && k->second && !k->second->rotated && k->second->path == path) {
-          present_.emplace(k->second->inode, path);
-          continue;
-        }
-      }
       if (excluded(path)) continue;
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) continue;
@@ -257,10 +242,7 @@ class FileInput final : public Input {
         continue;
       if (auto it = files_.find(ino); it != files_.end()) {
         // Known file at a new name (renamed into the pattern): a closed one is re-opened there.
-        if (it->second->fd < 0 && it->second->path != path) {
-          it->second->path = path;
-          by_path_[path] = it->second.get();
-        }
+        if (it->second->fd < 0 && it->second->path != path) it->second->path = path;
         continue;
       }
       open_file(path, st);
@@ -268,7 +250,7 @@ class FileInput final : public Input {
     for (auto& [ino, size] : closed_size_)
       if (present_.count(ino)) still_present.emplace(ino, size);
     closed_size_ = std::move(still_present);
-    if (thorough) mark_rotated();
+    mark_rotated();
   }
 
   // Files whose path now names another file, or nothing.
@@ -298,7 +280,6 @@ class FileInput final : public Input {
     auto found = find_by_inode(dir_of(f.path), f.inode);
     if (!found) return false;
     f.path = *found;
-    by_path_[f.path] = &f;
     return reopen(f);
   }
 
@@ -600,9 +581,7 @@ class FileInput final : public Input {
   }
 
   bool read_file(TrackedFile& f) {
-    // Shrunk, or rewritten from the start (a truncation followed by more writes than were read
-    // leaves the size above the offset; only the first bytes tell).
-    if (f.truncated || (f.fp && (size_of(f.fd) < f.offset || !still_matches(f.fd, *f.fp)))) {
+    if (f.truncated || (f.fp && size_of(f.fd) < f.offset)) {
       if (!f.fp)
         f.truncated = false;
       else
@@ -683,7 +662,8 @@ class FileInput final : public Input {
                                          Checkpoint{f.path, f.offset, 0}});
         }
       }
-      std::erase_if(by_path_, [&f](const auto& kv) { return kv.second == &f; });
+      if (by_path_[f.path] == &f) by_path_.erase(f.path);
+      if (by_path_[f.real_path] == &f) by_path_.erase(f.real_path);
       it = files_.erase(it);
     }
   }
