@@ -51,7 +51,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using InodeKey = std::pair<dev_t, ino_t>;
 constexpr uint64_t kCopySlack = 1 << 20;
-constexpr auto kCopySettle = std::chrono::milliseconds(500);
 
 struct FileInputOptions {
   std::vector<std::string> paths, exclude;
@@ -99,8 +98,6 @@ struct TrackedFile {
   InodeKey copy_of{};
   bool truncated = false;  // detected; handled before the next read
   bool start_at_end = false;
-  uint64_t undecided_size = UINT64_MAX;  // a possible copy in progress: its size when last seen
-  Clock::time_point undecided_since{};
   bool warned_unreadable = false;
   uint64_t truncated_seen = 0;
 
@@ -410,19 +407,9 @@ class FileInput final : public Input {
         return true;
       }
       // A snapshot taken for copytruncate holds about as much as was read from the original; a
-      // new file that merely starts with the same lines is far shorter. A short one that is still
-      // growing may be a copy in progress: it is looked at again once its size settles.
-      bool prefix = t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd));
-      if (prefix && size + kCopySlack < t->offset) {
-        auto now = Clock::now();
-        if (size != f.undecided_size) {
-          f.undecided_size = size;
-          f.undecided_since = now;
-        }
-        if (now - f.undecided_since < kCopySettle) return false;
-        prefix = false;
-      }
-      if (prefix) {
+      // new file that merely starts with the same lines is far shorter.
+      if (t->fd >= 0 && size + kCopySlack >= t->offset &&
+          is_prefix_copy(f.fd, size, t->fd, size_of(t->fd))) {
         f.held_copy = true;
         f.copy_of = ino;
         spdlog::info("input {}: {} is a copy of {}; held until that file is truncated", name_,
