@@ -16,6 +16,7 @@ class Metrics {
   using Counter = std::atomic<uint64_t>;
   Counter& counter(const std::string& name, const std::string& labels = {});
   std::atomic<int64_t>& gauge(const std::string& name, const std::string& labels = {});
+  // A counter's or gauge's current value (0 when unknown).
   uint64_t value(const std::string& name, const std::string& labels = {}) const;
   // Prometheus text exposition.
   std::string render() const;

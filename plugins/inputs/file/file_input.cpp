@@ -1,7 +1,21 @@
-// Input `file`: tails files matching glob patterns. Each file is identified by a fingerprint of
-// its first line (so a renamed file keeps its position and a reused inode is a new file), read in
-// chunks, framed by the configured format and handed over in batches. Its position is saved only
-// once every output acknowledged the batches before it.
+// Input `file`: tails files matching glob patterns (Coder service logs, container logs).
+//
+// Identity: a file is known by a fingerprint of its first bytes (plugins/inputs/file/
+// fingerprint.h), with device and inode as a hint, so a renamed file keeps its position, a
+// reused inode with other content is a new file, and two files with the same first bytes are
+// still two files. Positions are saved per identity, only once every output acknowledged the
+// batches before them, and always at a line boundary.
+//
+// Rotation: a renamed or deleted file is read to its end and closed after `rotate_wait` without
+// data. A truncated file starts over from 0; when the truncation was copytruncate and the copy
+// matches the patterns, the copy is read from where the original was, so the lines written
+// between the last read and the truncation are not lost. A copy seen before the truncation is
+// held (not read) until then. A file rotated while the agent was stopped is found by its
+// fingerprint (or, outside the patterns, by its inode in its directory) and finished first.
+//
+// Change detection: inotify on the files' directories; a full check every `glob_interval`
+// catches what events miss; without inotify every file is polled every `poll_interval`.
+#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
@@ -9,8 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -18,157 +35,315 @@
 #include <thread>
 
 #include "agent/event/format.h"
+#include "agent/event/line_reader.h"
 #include "agent/metrics/metrics.h"
 #include "agent/pipeline/ack.h"
 #include "agent/pipeline/offset_tracker.h"
 #include "agent/plugin/input.h"
 #include "agent/registry/registry.h"
-#include "agent/event/line_reader.h"
+#include "plugins/inputs/file/change_watcher.h"
+#include "plugins/inputs/file/fingerprint.h"
+#include "plugins/inputs/file/kubernetes_path.h"
 
 namespace auditrelay {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using InodeKey = std::pair<dev_t, ino_t>;
+constexpr uint64_t kCopySlack = 1 << 20;
+constexpr auto kCopySettle = std::chrono::milliseconds(500);
+constexpr auto kSafetyInterval = std::chrono::seconds(10);
 
 struct FileInputOptions {
   std::vector<std::string> paths, exclude;
+  std::vector<std::string> include_namespaces, exclude_namespaces, include_pods, exclude_pods;
   bool from_end = false;
+  bool inotify = true;
   const Format* format = nullptr;
   size_t max_line = 1 << 20;
   size_t read_size = 256 * 1024;
-  std::chrono::milliseconds glob_interval{1000}, poll_interval{250}, multiline_flush{1000}, rotate_wait{5000};
   size_t fingerprint_bytes = 1024;
+  size_t max_open_files = 1024;
+  std::chrono::milliseconds glob_interval{1000}, poll_interval{250}, multiline_flush{1000},
+      rotate_wait{5000};
 };
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
+bool matches_any(const std::vector<std::string>& patterns, const std::string& s) {
+  for (const auto& p : patterns)
+    if (fnmatch(p.c_str(), s.c_str(), 0) == 0) return true;
+  return false;
 }
 
-// Splits "/var/log/containers/<pod>_<namespace>_<container>-<id>.log" into Kubernetes metadata.
-void kubernetes_from_path(const std::string& path, SourceInfo& s) {
-  const std::string marker = "/var/log/containers/";
-  size_t p = path.find(marker);
-  if (p == std::string::npos) return;
-  std::string name = path.substr(p + marker.size());
-  if (name.size() > 4 && name.ends_with(".log")) name.resize(name.size() - 4);
-  size_t a = name.find('_');
-  size_t b = a == std::string::npos ? std::string::npos : name.find('_', a + 1);
-  if (b == std::string::npos) return;
-  s.k8s_pod = name.substr(0, a);
-  s.k8s_namespace = name.substr(a + 1, b - a - 1);
-  std::string rest = name.substr(b + 1);
-  size_t dash = rest.rfind('-');
-  s.k8s_container = dash == std::string::npos ? rest : rest.substr(0, dash);
+std::string dir_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 struct TrackedFile {
-  std::string path;
-  int fd = -1;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  std::string identity;  // empty until the first line is complete
-  uint64_t offset = 0;   // next byte to read
+  std::string path;       // where it was found
+  std::string real_path;  // the symlink's target (container logs), for change events
+  int fd = -1;            // -1 while closed by max_open_files
+  InodeKey inode{};
+  std::optional<Fingerprint> fp;  // set once identified
+  std::string key;                // checkpoint key, set once identified
+  uint64_t offset = 0;            // next byte to read
   std::unique_ptr<LineReader> reader;
   std::shared_ptr<OffsetTracker> tracker;
+  std::shared_ptr<std::atomic<bool>> retired = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<SourceInfo> source;
   Clock::time_point last_data = Clock::now();
-  bool rotated = false;  // the path now names another file (or none)
+  bool rotated = false;      // the path now names another file, or none
+  bool drain_first = false;  // rotated while the agent was stopped: finish before its successor
   Clock::time_point rotated_at{};
+  bool held_copy = false;  // a copytruncate snapshot of `copy_of`, read only once that is truncated
+  InodeKey copy_of{};
+  bool truncated = false;  // detected; handled before the next read
+  bool start_at_end = false;
+  uint64_t undecided_size = UINT64_MAX;  // a possible copy in progress: its size when last seen
+  Clock::time_point undecided_since{};
   bool warned_unreadable = false;
+  uint64_t truncated_seen = 0;
 
   ~TrackedFile() {
     if (fd >= 0) ::close(fd);
   }
+  void close_fd() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+struct SavedPosition {
+  std::string key;
+  ParsedFileKey id;
+  Checkpoint cp;
 };
 
 class FileInput final : public Input {
  public:
-  FileInput(const PluginContext& ctx, FileInputOptions opts) : name_(ctx.name), opts_(std::move(opts)) {}
+  FileInput(const PluginContext& ctx, FileInputOptions opts)
+      : name_(ctx.name), opts_(std::move(opts)) {}
 
   void run(InputHost& host) override {
     host_ = &host;
-    lines_read_ = &host.metrics().counter("auditrelay_lines_read_total", "input=\"" + name_ + "\"");
-    bytes_read_ = &host.metrics().counter("auditrelay_bytes_read_total", "input=\"" + name_ + "\"");
-    truncated_ = &host.metrics().counter("auditrelay_lines_truncated_total", "input=\"" + name_ + "\"");
-    files_watched_ = &host.metrics().gauge("auditrelay_files_watched", "input=\"" + name_ + "\"");
-    auto next_glob = Clock::now();
-    bool first_scan = true;
+    auto label = "input=\"" + name_ + "\"";
+    lines_read_ = &host.metrics().counter("auditrelay_lines_read_total", label);
+    bytes_read_ = &host.metrics().counter("auditrelay_bytes_read_total", label);
+    truncated_ = &host.metrics().counter("auditrelay_lines_truncated_total", label);
+    rotations_ = &host.metrics().counter("auditrelay_file_rotations_total", label);
+    files_watched_ = &host.metrics().gauge("auditrelay_files_watched", label);
+    files_open_ = &host.metrics().gauge("auditrelay_files_open", label);
+    start_watcher();
+    load_saved_positions();
+
+    scan();
+    find_rotated_while_stopped();
+    initial_scan_done_ = true;
+    auto next_full = Clock::now();
+    auto next_glob = Clock::now() + opts_.glob_interval;
+    std::set<TrackedFile*> dirty;
     while (!host.stopping().load()) {
-      if (Clock::now() >= next_glob) {
-        scan(first_scan);
-        first_scan = false;
+      bool full = Clock::now() >= next_full;
+      if (need_scan_ || full || Clock::now() >= next_glob) {
+        // Known paths are re-checked only when names changed or in a full pass; in between, the
+        // patterns are expanded for new files only (what keeps 1,000 idle files cheap).
+        scan(need_scan_ || full || !events_cover_all());
+        need_scan_ = false;
         next_glob = Clock::now() + opts_.glob_interval;
       }
-      bool progressed = false;
-      for (auto it = files_.begin(); it != files_.end() && !host.stopping().load();) {
-        TrackedFile& f = *it->second;
-        progressed |= read_file(f);
-        if (should_close(f)) {
-          finish_file(f);
-          it = files_.erase(it);
-          continue;
-        }
-        ++it;
+      if (full) {
+        check_all();
+        // With inotify on every directory the full pass is only a safety net; otherwise it is
+        // how changes are found.
+        next_full = Clock::now() + (events_cover_all()  ? kSafetyInterval
+                                    : watcher_.active() ? opts_.glob_interval
+                                                        : opts_.poll_interval);
       }
+      bool progressed = read_pass(full, dirty);
+      close_finished();
+      enforce_open_limit();
       files_watched_->store(static_cast<int64_t>(files_.size()));
-      if (!progressed) sleep(opts_.poll_interval);
+      files_open_->store(static_cast<int64_t>(open_count()));
+      if (progressed) continue;
+      auto until = std::min(next_full, next_glob);
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      wait = std::clamp(wait, std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(100));  // stay responsive to stop
+      if (watcher_.active()) {
+        auto changes = watcher_.wait(wait);
+        need_scan_ |= changes.names_changed;
+        for (const auto& p : changes.modified)
+          if (auto it = by_path_.find(p); it != by_path_.end()) dirty.insert(it->second);
+      } else {
+        std::this_thread::sleep_for(wait);
+      }
     }
   }
 
  private:
-  void sleep(std::chrono::milliseconds d) {
-    auto until = Clock::now() + d;
-    while (Clock::now() < until && !host_->stopping().load())
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // ---- setup ---------------------------------------------------------------------------
+
+  void start_watcher() {
+    if (!opts_.inotify) return;
+    std::string err;
+    if (!watcher_.start(err)) {
+      spdlog::warn("input {}: inotify unavailable ({}); polling every {} ms", name_, err,
+                   opts_.poll_interval.count());
+      return;
+    }
+    if (auto w = inotify_limits_warning(read_inotify_limits()); !w.empty())
+      spdlog::warn("input {}: {}", name_, w);
   }
+
+  void load_saved_positions() {
+    for (const auto& [key, cp] : host_->checkpoints().all())
+      if (auto id = parse_file_checkpoint_key(name_, key))
+        saved_.push_back(SavedPosition{key, *id, cp});
+    // read_from: end applies only to the very first start; after that nothing may be skipped.
+    first_start_ = saved_.empty();
+  }
+
+  // ---- discovery -----------------------------------------------------------------------
 
   bool excluded(const std::string& path) const {
     std::string base = path.substr(path.rfind('/') + 1);
-    for (const auto& pat : opts_.exclude)
-      if (fnmatch(pat.c_str(), path.c_str(), 0) == 0 || fnmatch(pat.c_str(), base.c_str(), 0) == 0) return true;
-    return false;
+    if (matches_any(opts_.exclude, path) || matches_any(opts_.exclude, base)) return true;
+    KubernetesPath k = kubernetes_from_path(path);
+    if (!k.found()) return false;  // the namespace and pod filters only concern container logs
+    if (!opts_.include_namespaces.empty() &&
+        !matches_any(opts_.include_namespaces, k.namespace_name))
+      return true;
+    if (!opts_.include_pods.empty() && !matches_any(opts_.include_pods, k.pod)) return true;
+    return matches_any(opts_.exclude_namespaces, k.namespace_name) ||
+           matches_any(opts_.exclude_pods, k.pod);
   }
 
-  void scan(bool first_scan) {
-    std::set<std::string> seen;
+  bool events_cover_all() const { return watcher_.active() && watch_failed_.empty(); }
+
+  void scan(bool thorough = true) {
+    std::set<std::string> found;
     for (const auto& pattern : opts_.paths) {
       glob_t g{};
-      int rc = ::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g);
-      if (rc == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) seen.insert(g.gl_pathv[i]);
-      }
+      if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; ++i) found.insert(g.gl_pathv[i]);
       globfree(&g);
+      // Watch the pattern's directory too, so new files are seen at once.
+      watch(dir_of(pattern));
     }
-    // Files whose path now names another file, or nothing: rotated away.
-    for (auto& [key, f] : files_) {
-      struct stat st{};
-      if (::stat(f->path.c_str(), &st) != 0 || st.st_ino != f->ino || st.st_dev != f->dev) {
-        if (!f->rotated) {
-          f->rotated = true;
-          f->rotated_at = Clock::now();
+    present_.clear();
+    std::map<InodeKey, uint64_t> still_present;
+    for (const auto& path : found) {
+      if (!thorough) {
+        auto k = by_path_.find(path);
+        if (k != by_path_.end() && k->second && !k->second->rotated && k->second->path == path) {
+          present_.emplace(k->second->inode, path);
+          continue;
         }
       }
-    }
-    for (const auto& path : seen) {
       if (excluded(path)) continue;
-      struct stat st{};
+      struct stat st {};
       if (::stat(path.c_str(), &st) != 0) continue;
       if (!S_ISREG(st.st_mode)) {
-        if (warned_.insert(path).second) spdlog::warn("input {}: {} is not a regular file; skipped", name_, path);
+        if (warned_.insert(path).second)
+          spdlog::warn("input {}: {} is not a regular file; skipped", name_, path);
         continue;
       }
-      auto key = std::make_pair(st.st_dev, st.st_ino);
-      if (files_.count(key)) continue;
-      open_file(path, st, first_scan);
+      InodeKey ino{st.st_dev, st.st_ino};
+      present_.emplace(ino, path);
+      // A rotated file this run already finished: opened again only when it changes.
+      if (auto c = closed_size_.find(ino);
+          c != closed_size_.end() && c->second == static_cast<uint64_t>(st.st_size))
+        continue;
+      if (auto it = files_.find(ino); it != files_.end()) {
+        // Known file at a new name (renamed into the pattern): a closed one is re-opened there.
+        if (it->second->fd < 0 && it->second->path != path) {
+          it->second->path = path;
+          by_path_[path] = it->second.get();
+        }
+        continue;
+      }
+      open_file(path, st);
+    }
+    for (auto& [ino, size] : closed_size_)
+      if (present_.count(ino)) still_present.emplace(ino, size);
+    closed_size_ = std::move(still_present);
+    if (thorough) mark_rotated();
+  }
+
+  // Files whose path now names another file, or nothing.
+  void mark_rotated() {
+    for (auto& [ino, f] : files_) {
+      if (f->rotated || f->held_copy) continue;
+      struct stat st {};
+      if (::stat(f->path.c_str(), &st) == 0 && InodeKey{st.st_dev, st.st_ino} == ino) continue;
+      if (f->fd < 0 && !reopen_elsewhere(*f)) {
+        spdlog::warn(
+            "input {}: {} was rotated while closed by max_open_files and cannot be found; lines "
+            "after "
+            "offset {} may be missing",
+            name_, f->path, f->offset);
+        f->retired->store(true);
+        continue;
+      }
+      f->rotated = true;
+      f->rotated_at = Clock::now();
+      ++*rotations_;
+      spdlog::info("input {}: {} was rotated; reading the old file to its end", name_, f->path);
     }
   }
 
-  void open_file(const std::string& path, const struct stat& st, bool first_scan) {
+  // A closed file that was renamed: found by its inode in the directory it was in.
+  bool reopen_elsewhere(TrackedFile& f) {
+    auto found = find_by_inode(dir_of(f.path), f.inode);
+    if (!found) return false;
+    f.path = *found;
+    by_path_[f.path] = &f;
+    return reopen(f);
+  }
+
+  std::optional<std::string> find_by_inode(const std::string& dir, InodeKey ino) const {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return std::nullopt;
+    std::optional<std::string> out;
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_ino != ino.second) continue;
+      std::string p = dir + "/" + e->d_name;
+      struct stat st {};
+      if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == ino.first) {
+        out = p;
+        break;
+      }
+    }
+    ::closedir(d);
+    return out;
+  }
+
+  // A file rotated while the agent was stopped and now outside the patterns (coderd.log →
+  // coderd.log.1 with `paths: [coderd.log]`): found by inode next to where it was.
+  void find_rotated_while_stopped() {
+    for (const auto& s : saved_) {
+      InodeKey ino{s.id.dev, s.id.ino};
+      if (present_.count(ino) || files_.count(ino)) continue;
+      auto found = find_by_inode(dir_of(s.cp.path), ino);
+      if (!found || excluded(*found)) continue;
+      struct stat st {};
+      if (::stat(found->c_str(), &st) != 0) continue;
+      open_file(*found, st);
+    }
+  }
+
+  void watch(const std::string& dir) {
+    if (!watcher_.active() || watch_failed_.count(dir)) return;
+    std::string err;
+    if (!watcher_.watch_directory(dir, err) && ::access(dir.c_str(), F_OK) == 0) {
+      watch_failed_.insert(dir);
+      spdlog::warn("input {}: cannot watch {} ({}); its files are polled every {} ms", name_, dir,
+                   err, opts_.glob_interval.count());
+    }
+  }
+
+  void open_file(const std::string& path, const struct stat& st) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (warned_.insert(path).second)
@@ -177,74 +352,264 @@ class FileInput final : public Input {
     }
     auto f = std::make_unique<TrackedFile>();
     f->path = path;
+    char real[PATH_MAX];
+    f->real_path = ::realpath(path.c_str(), real) ? real : path;
     f->fd = fd;
-    f->dev = st.st_dev;
-    f->ino = st.st_ino;
+    f->inode = {st.st_dev, st.st_ino};
     f->reader = std::make_unique<LineReader>(opts_.format->make_framer(), opts_.max_line);
     f->source = std::make_shared<SourceInfo>();
     f->source->input = name_;
     f->source->type = "file";
     f->source->path = path;
     f->source->host = host_->host_name();
-    kubernetes_from_path(path, *f->source);
-    // Where to start is decided once the identity is known (first line complete).
-    f->offset = 0;
-    start_at_end_[f.get()] = first_scan && opts_.from_end;
+    KubernetesPath k = kubernetes_from_path(path);
+    if (!k.found()) k = kubernetes_from_path(f->real_path);
+    f->source->k8s_namespace = k.namespace_name;
+    f->source->k8s_pod = k.pod;
+    f->source->k8s_container = k.container;
+    f->start_at_end = first_start_ && opts_.from_end && !initial_scan_done_;
+    watch(dir_of(path));
+    if (f->real_path != path) watch(dir_of(f->real_path));
+    by_path_[f->path] = f.get();
+    by_path_[f->real_path] = f.get();
     spdlog::info("input {}: watching {}", name_, path);
-    files_.emplace(std::make_pair(st.st_dev, st.st_ino), std::move(f));
+    closed_size_.erase(f->inode);
+    files_.emplace(f->inode, std::move(f));
   }
 
-  // Reads the first line to fingerprint the file; returns false while it is incomplete.
-  bool identify(TrackedFile& f) {
-    std::string head(opts_.fingerprint_bytes, '\0');
-    ssize_t n = ::pread(f.fd, head.data(), head.size(), 0);
-    if (n <= 0) return false;
-    head.resize(static_cast<size_t>(n));
-    size_t nl = head.find('\n');
-    if (nl == std::string::npos && head.size() < opts_.fingerprint_bytes) return false;
-    std::string_view first = nl == std::string::npos ? std::string_view(head) : std::string_view(head).substr(0, nl);
-    // The first line's hash follows a renamed file; device and inode tell apart two files
-    // whose first lines are the same (copies, identical headers).
-    char buf[96];
-    snprintf(buf, sizeof buf, "fp:%016llx:%llx:%llx", static_cast<unsigned long long>(fnv1a(first)),
-             static_cast<unsigned long long>(f.dev), static_cast<unsigned long long>(f.ino));
-    f.identity = buf;
-    f.source->identity = f.identity;
-    uint64_t start = 0;
-    if (auto cp = host_->checkpoints().get(f.identity)) {
-      struct stat st{};
-      ::fstat(f.fd, &st);
-      start = cp->offset <= static_cast<uint64_t>(st.st_size) ? cp->offset : 0;
-      spdlog::info("input {}: {} resumes at offset {}", name_, f.path, start);
-    } else if (start_at_end_[&f]) {
-      struct stat st{};
-      ::fstat(f.fd, &st);
-      start = static_cast<uint64_t>(st.st_size);
-      // Start at a line boundary: the end of the last complete line.
-      std::string tail(std::min<uint64_t>(start, 64 * 1024), '\0');
-      ssize_t r = ::pread(f.fd, tail.data(), tail.size(), static_cast<off_t>(start - tail.size()));
-      if (r > 0) {
-        size_t last_nl = std::string_view(tail.data(), static_cast<size_t>(r)).rfind('\n');
-        if (last_nl != std::string::npos) start = start - tail.size() + last_nl + 1;
-      }
-    }
-    start_at_end_.erase(&f);
+  // ---- identity ------------------------------------------------------------------------
+
+  uint64_t size_of(int fd) const {
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  }
+
+  bool looks_truncated(TrackedFile& t) {
+    if (t.truncated) return true;
+    if (t.fd < 0 || !t.fp) return false;
+    return size_of(t.fd) < t.offset || !still_matches(t.fd, *t.fp);
+  }
+
+  void begin_at(TrackedFile& f, uint64_t start) {
     f.offset = start;
     f.reader->reset(start);
     f.tracker = std::make_shared<OffsetTracker>(start);
+  }
+
+  void set_identity(TrackedFile& f, const Fingerprint& fp, bool distinct) {
+    f.fp = fp;
+    f.key = file_checkpoint_key(name_, fp, f.inode.first, f.inode.second);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "fp:%016llx:%u", static_cast<unsigned long long>(fp.hash),
+                  fp.length);
+    // Derived event ids come from the identity: a copy shares the original's, so a line read
+    // from either gets the same id; a distinct file with the same first bytes adds its inode.
+    f.source->identity = buf;
+    if (distinct)
+      f.source->identity += ":" + std::to_string(static_cast<unsigned long long>(f.inode.second));
+  }
+
+  // Decides who the file is and where to start; false while it cannot be told yet (or it is
+  // a held copy).
+  bool identify(TrackedFile& f) {
+    if (f.held_copy) return false;
+    uint64_t size = size_of(f.fd);
+    // 1. The same content as a file being read: a copy (copytruncate) or a distinct file that
+    //    happens to start with the same bytes.
+    bool distinct = false;
+    for (auto& [ino, t] : files_) {
+      if (t.get() == &f || !t->fp || t->held_copy ||
+          hash_prefix(f.fd, t->fp->length) != t->fp->hash)
+        continue;
+      if (looks_truncated(*t)) {
+        t->truncated = true;
+        set_identity(f, *t->fp, false);
+        begin_at(f, t->reader->safe_offset());
+        mark_copy_rotated(f, *t);
+        return true;
+      }
+      // A snapshot taken for copytruncate holds about as much as was read from the original; a
+      // new file that merely starts with the same lines is far shorter. A short one that is still
+      // growing may be a copy in progress: it is looked at again once its size settles.
+      bool prefix = t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd));
+      if (prefix && size + kCopySlack < t->offset) {
+        auto now = Clock::now();
+        if (size != f.undecided_size) {
+          f.undecided_size = size;
+          f.undecided_since = now;
+        }
+        if (now - f.undecided_since < kCopySettle) return false;
+        prefix = false;
+      }
+      if (prefix) {
+        f.held_copy = true;
+        f.copy_of = ino;
+        spdlog::info("input {}: {} is a copy of {}; held until that file is truncated", name_,
+                     f.path, t->path);
+        return false;
+      }
+      distinct = true;
+    }
+    // 2. A saved position: the same file (maybe renamed), or its content moved while stopped.
+    if (claim_saved(f, size)) return true;
+    // 3. A new file.
+    auto fp = take_fingerprint(f.fd, opts_.fingerprint_bytes);
+    if (!fp) return false;
+    set_identity(f, *fp, distinct);
+    uint64_t start = 0;
+    if (f.start_at_end) start = last_line_end(f.fd, size);
+    begin_at(f, start);
     return true;
   }
 
-  bool read_file(TrackedFile& f) {
-    if (f.identity.empty() && !identify(f)) return false;
-    struct stat st{};
-    if (::fstat(f.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < f.offset) {
-      // Truncated in place (copytruncate or a reset): start over from the beginning.
-      spdlog::info("input {}: {} was truncated; reading it again from the start", name_, f.path);
-      f.offset = 0;
-      f.reader->reset(0);
-      f.tracker->reset(0);
+  void mark_copy_rotated(TrackedFile& copy, const TrackedFile& original) {
+    copy.rotated = true;
+    copy.rotated_at = Clock::now();
+    spdlog::info("input {}: {} was truncated; reading its copy {} from offset {}", name_,
+                 original.path, copy.path, copy.offset);
+  }
+
+  std::optional<uint64_t> claim_saved(TrackedFile& f, uint64_t size) {
+    auto pick = saved_.end();
+    for (auto it = saved_.begin(); it != saved_.end(); ++it) {
+      if (hash_prefix(f.fd, it->id.fp.length) != it->id.fp.hash) continue;
+      if (InodeKey{it->id.dev, it->id.ino} == f.inode) {
+        pick = it;
+        break;
+      }
+      // Content match under another inode: only when that inode no longer holds this content.
+      if (pick == saved_.end() && !inode_still_holds(*it)) pick = it;
     }
+    if (pick == saved_.end()) return std::nullopt;
+    SavedPosition s = *pick;
+    saved_.erase(pick);
+    set_identity(f, s.id.fp, false);
+    if (s.key != f.key) host_->checkpoints().erase(s.key);
+    uint64_t start = s.cp.offset <= size ? s.cp.offset : 0;
+    begin_at(f, start);
+    if (s.cp.path != f.path) {
+      // Rotated while stopped: finish it before its successor.
+      f.rotated = f.drain_first = true;
+      f.rotated_at = Clock::now();
+      spdlog::info("input {}: {} (was {}) resumes at offset {} and is read to its end first", name_,
+                   f.path, s.cp.path, start);
+    } else {
+      spdlog::info("input {}: {} resumes at offset {}", name_, f.path, start);
+    }
+    return start;
+  }
+
+  bool inode_still_holds(const SavedPosition& s) const {
+    auto it = present_.find(InodeKey{s.id.dev, s.id.ino});
+    if (it == present_.end()) return false;
+    int fd = ::open(it->second.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool holds = hash_prefix(fd, s.id.fp.length) == s.id.fp.hash;
+    ::close(fd);
+    return holds;
+  }
+
+  static uint64_t last_line_end(int fd, uint64_t size) {
+    std::string tail(std::min<uint64_t>(size, 64 * 1024), '\0');
+    ssize_t r = ::pread(fd, tail.data(), tail.size(), static_cast<off_t>(size - tail.size()));
+    if (r <= 0) return size;
+    size_t nl = std::string_view(tail.data(), static_cast<size_t>(r)).rfind('\n');
+    return nl == std::string::npos ? size : size - tail.size() + nl + 1;
+  }
+
+  // ---- reading -------------------------------------------------------------------------
+
+  // Checks files whose fd is closed (max_open_files) and the heads of open ones (a truncation
+  // followed by more writes than were read leaves the size above the offset).
+  void check_all() {
+    for (auto& [ino, f] : files_) {
+      if (f->fd < 0) {
+        struct stat st {};
+        if (::stat(f->path.c_str(), &st) == 0 && InodeKey{st.st_dev, st.st_ino} == ino &&
+            static_cast<uint64_t>(st.st_size) != f->offset)
+          reopen(*f);
+      } else if (f->fp && !f->held_copy && !still_matches(f->fd, *f->fp)) {
+        f->truncated = true;
+      }
+    }
+  }
+
+  bool reopen(TrackedFile& f) {
+    int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || InodeKey{st.st_dev, st.st_ino} != f.inode) {
+      ::close(fd);
+      return false;
+    }
+    f.fd = fd;
+    f.last_data = Clock::now();
+    return true;
+  }
+
+  bool read_pass(bool full, std::set<TrackedFile*>& dirty) {
+    // Rotated files first; while one found at start still has data, its successor waits.
+    std::vector<TrackedFile*> order;
+    for (auto& [ino, f] : files_)
+      if (f->rotated) order.push_back(f.get());
+    for (auto& [ino, f] : files_)
+      if (!f->rotated) order.push_back(f.get());
+    bool progressed = false, draining = false;
+    std::set<TrackedFile*> still_dirty;
+    for (TrackedFile* f : order) {
+      if (host_->stopping().load()) break;
+      if (f->fd < 0 && dirty.count(f)) reopen(*f);
+      if (f->fd < 0 || f->held_copy) continue;
+      if (!f->rotated && draining) continue;
+      // Without an event a file is read only in a full pass, except while it has more to give.
+      if (!full && !dirty.count(f) && !f->rotated && !f->start_at_end && f->fp) continue;
+      bool got = read_file(*f);
+      if (got) {
+        still_dirty.insert(f);
+        if (f->drain_first) draining = true;
+      }
+      progressed |= got;
+    }
+    dirty = std::move(still_dirty);
+    return progressed;
+  }
+
+  void handle_truncation(TrackedFile& f) {
+    if (!f.fp) return;
+    f.truncated = true;
+    // copytruncate copies first: look for the copy now, before this file starts over.
+    scan();
+    for (auto& [ino, c] : files_)
+      if (!c->fp && !c->held_copy && c->fd >= 0 && c.get() != &f) identify(*c);
+    for (auto& [ino, c] : files_) {
+      if (!c->held_copy || c->copy_of != f.inode) continue;
+      c->held_copy = false;
+      set_identity(*c, *f.fp, false);
+      begin_at(*c, f.reader->safe_offset());
+      mark_copy_rotated(*c, f);
+    }
+    spdlog::info("input {}: {} was truncated; reading it again from the start", name_, f.path);
+    ++*rotations_;
+    f.truncated = false;
+    f.fp.reset();
+    f.key.clear();
+    f.start_at_end = false;
+    f.offset = 0;
+    f.reader->reset(0);
+    f.tracker.reset();
+  }
+
+  bool read_file(TrackedFile& f) {
+    // Shrunk, or rewritten from the start (a truncation followed by more writes than were read
+    // leaves the size above the offset; only the first bytes tell).
+    if (f.truncated || (f.fp && (size_of(f.fd) < f.offset || !still_matches(f.fd, *f.fp)))) {
+      if (!f.fp)
+        f.truncated = false;
+      else
+        handle_truncation(f);
+    }
+    if (!f.fp && !identify(f)) return false;
+    f.start_at_end = false;
     if (!host_->acquire(opts_.read_size)) return false;
     auto batch = std::make_unique<RecordBatch>();
     batch->reserve(opts_.read_size + 4096);
@@ -266,11 +631,10 @@ class FileInput final : public Input {
       f.warned_unreadable = true;
       spdlog::warn("input {}: cannot read {}: {}", name_, f.path, std::strerror(errno));
     } else if (Clock::now() - f.last_data >= opts_.multiline_flush) {
-      // Idle: a held multi-line entry has no more lines coming.
-      f.reader->flush_held(sink);
+      f.reader->flush_held(sink);  // idle: a held multi-line entry has no more lines coming
     }
-    *truncated_ += f.reader->lines_truncated() - truncated_seen_[&f];
-    truncated_seen_[&f] = f.reader->lines_truncated();
+    *truncated_ += f.reader->lines_truncated() - f.truncated_seen;
+    f.truncated_seen = f.reader->lines_truncated();
     submit(f, std::move(batch));
     return progressed;
   }
@@ -283,46 +647,103 @@ class FileInput final : public Input {
     *lines_read_ += batch->records.size();
     uint64_t end = f.reader->safe_offset();
     uint64_t ticket = f.tracker->add(end);
-    auto tracker = f.tracker;
-    std::string identity = f.identity, path = f.path;
     CheckpointStore* store = &host_->checkpoints();
-    batch->ack = std::make_shared<AckToken>([tracker, ticket, identity, path, store] {
-      if (tracker->ack(ticket)) store->set(identity, Checkpoint{path, tracker->committed(), 0});
-    });
+    batch->ack = std::make_shared<AckToken>(
+        [tracker = f.tracker, ticket, key = f.key, path = f.path, store, retired = f.retired] {
+          if (tracker->ack(ticket) && !retired->load())
+            store->set(key, Checkpoint{path, tracker->committed(), 0});
+        });
     host_->submit(std::move(batch));
   }
 
-  bool should_close(TrackedFile& f) {
-    if (!f.rotated) return false;
-    // Keep reading a rotated file until it is drained and quiet for rotate_wait.
-    return Clock::now() - f.rotated_at >= opts_.rotate_wait && Clock::now() - f.last_data >= opts_.rotate_wait;
+  // ---- closing -------------------------------------------------------------------------
+
+  void close_finished() {
+    for (auto it = files_.begin(); it != files_.end();) {
+      TrackedFile& f = *it->second;
+      bool gone_copy = f.held_copy && ::access(f.path.c_str(), F_OK) != 0;
+      bool quiet = f.rotated && Clock::now() - f.rotated_at >= opts_.rotate_wait &&
+                   Clock::now() - f.last_data >= opts_.rotate_wait &&
+                   (f.fd < 0 || size_of(f.fd) <= f.offset);
+      if (!quiet && !gone_copy) {
+        ++it;
+        continue;
+      }
+      if (quiet) finish_file(f);
+      struct stat st {};
+      if (f.fd >= 0 && ::fstat(f.fd, &st) == 0 && !f.key.empty()) {
+        if (st.st_nlink == 0) {
+          // Deleted: nothing can read it again, so its position goes (a reused inode starts fresh).
+          f.retired->store(true);
+          host_->checkpoints().erase(f.key);
+        } else if (f.fp) {
+          // Still on disk (renamed within the patterns): remembered, so it is not read again.
+          closed_size_[f.inode] = static_cast<uint64_t>(st.st_size);
+          saved_.push_back(SavedPosition{f.key, ParsedFileKey{*f.fp, f.inode.first, f.inode.second},
+                                         Checkpoint{f.path, f.offset, 0}});
+        }
+      }
+      std::erase_if(by_path_, [&f](const auto& kv) { return kv.second == &f; });
+      it = files_.erase(it);
+    }
   }
 
   void finish_file(TrackedFile& f) {
-    if (!host_->acquire(64 * 1024)) return;
-    auto batch = std::make_unique<RecordBatch>();
-    batch->source = f.source;
-    batch->observed = now_timestamp();
-    batch->budget = 64 * 1024;
-    BatchSink sink(batch.get());
-    f.reader->finish(sink);
-    submit(f, std::move(batch));
+    if (f.fp && host_->acquire(64 * 1024)) {
+      auto batch = std::make_unique<RecordBatch>();
+      batch->source = f.source;
+      batch->observed = now_timestamp();
+      batch->budget = 64 * 1024;
+      BatchSink sink(batch.get());
+      f.reader->finish(sink);  // the final line without a newline, now that no more will come
+      submit(f, std::move(batch));
+    }
     spdlog::info("input {}: closed rotated file {}", name_, f.path);
-    truncated_seen_.erase(&f);
+  }
+
+  size_t open_count() const {
+    size_t n = 0;
+    for (const auto& [ino, f] : files_) n += f->fd >= 0;
+    return n;
+  }
+
+  // Least recently active files give up their descriptor first; rotated files and held copies
+  // keep theirs (their path may no longer lead to them).
+  void enforce_open_limit() {
+    size_t open = open_count();
+    if (open <= opts_.max_open_files) return;
+    std::vector<TrackedFile*> candidates;
+    for (auto& [ino, f] : files_)
+      if (f->fd >= 0 && !f->rotated && !f->held_copy && f->fp) candidates.push_back(f.get());
+    std::sort(candidates.begin(), candidates.end(), [](const TrackedFile* a, const TrackedFile* b) {
+      return a->last_data < b->last_data;
+    });
+    for (TrackedFile* f : candidates) {
+      if (open <= opts_.max_open_files) break;
+      f->close_fd();
+      --open;
+    }
   }
 
   std::string name_;
   FileInputOptions opts_;
   InputHost* host_ = nullptr;
-  std::map<std::pair<dev_t, ino_t>, std::unique_ptr<TrackedFile>> files_;
-  std::map<const TrackedFile*, bool> start_at_end_;
-  std::map<const TrackedFile*, uint64_t> truncated_seen_;
-  std::set<std::string> warned_;
+  ChangeWatcher watcher_;
+  std::map<InodeKey, std::unique_ptr<TrackedFile>> files_;
+  std::map<std::string, TrackedFile*> by_path_;
+  std::map<InodeKey, std::string> present_;  // what the last scan found
+  std::vector<SavedPosition> saved_;         // positions from the last run not yet claimed
+  std::set<std::string> warned_, watch_failed_;
+  std::map<InodeKey, uint64_t>
+      closed_size_;  // rotated files closed in this run that still match a pattern
+  bool need_scan_ = false, first_start_ = false, initial_scan_done_ = false;
   std::string buf_;
   Metrics::Counter* lines_read_ = nullptr;
   Metrics::Counter* bytes_read_ = nullptr;
   Metrics::Counter* truncated_ = nullptr;
+  Metrics::Counter* rotations_ = nullptr;
   std::atomic<int64_t>* files_watched_ = nullptr;
+  std::atomic<int64_t>* files_open_ = nullptr;
 };
 
 std::vector<std::string> format_names() {
@@ -336,32 +757,65 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .options =
         {
             {"paths", OptType::StringList, "", true, "glob patterns of files to read"},
-            {"exclude", OptType::StringList, "[\"*.gz\", \"*.zip\", \"*.bz2\", \"*.xz\", \"*.zst\"]", false,
-             "glob patterns (path or file name) of files to skip"},
+            {"exclude", OptType::StringList,
+             "[\"*.gz\", \"*.zip\", \"*.bz2\", \"*.xz\", \"*.zst\"]", false,
+             "glob patterns (path or file name) of files to skip; compressed rotations by default"},
             {"format", OptType::String, "auto", false,
              "line format: auto, slog_json, slog_human, cri, docker or raw"},
-            {"read_from", OptType::Enum, "beginning", false,
-             "where to start files present at the first start (later files always start at their beginning)",
+            {"read_from",
+             OptType::Enum,
+             "beginning",
+             false,
+             "where to start files present at the very first start (no saved positions yet); files "
+             "found later "
+             "always start at their beginning",
              {"beginning", "end"}},
             {"max_line_size", OptType::Size, "1MiB", false,
              "longer lines are cut to this size; the rest is discarded and counted"},
             {"read_buffer", OptType::Size, "256KiB", false, "bytes read per call and per batch"},
-            {"glob_interval", OptType::Duration, "1s", false, "how often the patterns are expanded for new files"},
-            {"poll_interval", OptType::Duration, "250ms", false, "how often idle files are checked for new data"},
+            {"fingerprint_size", OptType::Size, "1KiB", false,
+             "bytes at the start of a file that identify it (fewer, whole lines, while the file is "
+             "shorter)"},
+            {"max_open_files", OptType::Int, "1024", false,
+             "open descriptors at most; the least recently active files are closed first and "
+             "re-opened when "
+             "they change"},
+            {"include_namespaces", OptType::StringList, "", false,
+             "container logs: only these Kubernetes namespaces (glob patterns)"},
+            {"exclude_namespaces", OptType::StringList, "", false,
+             "container logs: skip these Kubernetes namespaces (glob patterns)"},
+            {"include_pods", OptType::StringList, "", false,
+             "container logs: only these pods (glob patterns)"},
+            {"exclude_pods", OptType::StringList, "", false,
+             "container logs: skip these pods (glob patterns)"},
+            {"inotify", OptType::Bool, "true", false,
+             "use inotify for change detection (falls back to polling when unavailable)"},
+            {"glob_interval", OptType::Duration, "1s", false,
+             "how often the patterns are expanded for new files (and every file checked when "
+             "inotify is on)"},
+            {"poll_interval", OptType::Duration, "250ms", false,
+             "how often files are checked for new data when inotify is off or unavailable"},
             {"multiline_flush", OptType::Duration, "1s", false,
              "a held multi-line entry is emitted after this long without new data"},
             {"rotate_wait", OptType::Duration, "5s", false,
-             "how long a rotated (renamed or deleted) file is still read before it is closed"},
+             "how long a rotated (renamed or deleted) file is still read after its last data "
+             "before it is closed"},
         },
-    .make_input =
-        [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Input> {
+    .make_input = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Input> {
       FileInputOptions opts;
       opts.paths = o.list("paths");
       opts.exclude = o.list("exclude");
+      opts.include_namespaces = o.list("include_namespaces");
+      opts.exclude_namespaces = o.list("exclude_namespaces");
+      opts.include_pods = o.list("include_pods");
+      opts.exclude_pods = o.list("exclude_pods");
       opts.from_end = o.str("read_from") == "end";
+      opts.inotify = o.boolean("inotify", true);
       opts.format = Registry::instance().format(o.str("format", "auto"));
       opts.max_line = o.size("max_line_size", 1 << 20);
       opts.read_size = std::max<size_t>(4096, o.size("read_buffer", 256 * 1024));
+      opts.fingerprint_bytes = o.size("fingerprint_size", 1024);
+      opts.max_open_files = static_cast<size_t>(o.integer("max_open_files", 1024));
       opts.glob_interval = o.duration("glob_interval", std::chrono::milliseconds(1000));
       opts.poll_interval = o.duration("poll_interval", std::chrono::milliseconds(250));
       opts.multiline_flush = o.duration("multiline_flush", std::chrono::milliseconds(1000));
@@ -374,10 +828,18 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
           if (!Registry::instance().format(f)) {
             std::string all;
             for (const auto& n : format_names()) all += (all.empty() ? "" : ", ") + n;
-            diags.error(o.line("format"), path + ".format", "unknown format '" + f + "'; available: " + all);
+            diags.error(o.line("format"), path + ".format",
+                        "unknown format '" + f + "'; available: " + all);
           }
           if (o.size("max_line_size", 1) < 64)
-            diags.error(o.line("max_line_size"), path + ".max_line_size", "must be at least 64 bytes");
+            diags.error(o.line("max_line_size"), path + ".max_line_size",
+                        "must be at least 64 bytes");
+          auto fp = o.size("fingerprint_size", 1024);
+          if (fp < 16 || fp > 65536)
+            diags.error(o.line("fingerprint_size"), path + ".fingerprint_size",
+                        "must be between 16B and 64KiB");
+          if (o.integer("max_open_files", 1024) < 1)
+            diags.error(o.line("max_open_files"), path + ".max_open_files", "must be at least 1");
         },
 });
 
