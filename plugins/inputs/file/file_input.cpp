@@ -418,9 +418,16 @@ class FileInput final : public Input {
     //    happens to start with the same bytes.
     bool distinct = false;
     for (auto& [ino, t] : files_) {
-      if (t.get() == &f || !t->fp || t->held_copy ||
-          hash_prefix(f.fd, t->fp->length) != t->fp->hash)
+      if (t.get() == &f || !t->fp || t->held_copy) continue;
+      if (hash_prefix(f.fd, t->fp->length) != t->fp->hash) {
+        // Shorter than the other file's fingerprint but the same bytes so far: a copy still being
+        // written (copytruncate's cp) looks like this for a moment, and so does a new file that
+        // starts with the same lines. Decided once its size settles.
+        if (size < t->fp->length && t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd)) &&
+            !settled(f, size))
+          return false;
         continue;
+      }
       if (looks_truncated(*t)) {
         t->truncated = true;
         set_identity(f, *t->fp, false);
@@ -433,12 +440,7 @@ class FileInput final : public Input {
       // growing may be a copy in progress: it is looked at again once its size settles.
       bool prefix = t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd));
       if (prefix && size + kCopySlack < t->offset) {
-        auto now = Clock::now();
-        if (size != f.undecided_size) {
-          f.undecided_size = size;
-          f.undecided_since = now;
-        }
-        if (now - f.undecided_since < kCopySettle) return false;
+        if (!settled(f, size)) return false;
         prefix = false;
       }
       if (prefix) {
@@ -460,6 +462,16 @@ class FileInput final : public Input {
     if (f.start_at_end) start = last_line_end(f.fd, size);
     begin_at(f, start);
     return true;
+  }
+
+  // True once a possible copy in progress kept its size for kCopySettle.
+  static bool settled(TrackedFile& f, uint64_t size) {
+    auto now = Clock::now();
+    if (size != f.undecided_size) {
+      f.undecided_size = size;
+      f.undecided_since = now;
+    }
+    return now - f.undecided_since >= kCopySettle;
   }
 
   void mark_copy_rotated(TrackedFile& copy, const TrackedFile& original) {
