@@ -1,24 +1,31 @@
-# Multi-stage build on Debian 12. The runtime image holds the binary, its shared libraries and a
-# non-root user; data_dir is a volume. (No Docker engine on the build machines: see packaging/.)
+# Multi-stage build on Debian 12. The runtime image is `FROM scratch` plus the file set that
+# packaging/container/assemble-rootfs.sh collects: the binary, exactly the shared libraries it
+# loads, the loader, CA certificates and a non-root user. No shell. The same script runs in CI,
+# where packaging/container/check-rootfs.sh proves the binary runs from that file set alone
+# (there is no Docker engine on the build machines).
+#
+#   docker build -t auditrelay .
+#   docker run --read-only -v auditrelay-data:/var/lib/auditrelay \
+#     -v $PWD/auditrelay.yaml:/etc/auditrelay/auditrelay.yaml:ro auditrelay
 FROM debian:12 AS build
 WORKDIR /src
 COPY . .
 RUN scripts/install-deps.sh \
  && cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAUDITRELAY_TESTS=OFF -DAUDITRELAY_BENCH=OFF \
- && cmake --build /build --target auditrelay
+ && cmake --build /build --target auditrelay \
+ && packaging/container/assemble-rootfs.sh /build/auditrelay /rootfs \
+ && packaging/container/check-rootfs.sh /rootfs /build/auditrelay
 
-FROM debian:12-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates libcurl4 librdkafka1 libyaml-cpp0.7 \
-      libspdlog1.10 libfmt9 libsimdjson14 zlib1g libssl3 \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /var/lib/auditrelay auditrelay \
- && mkdir -p /var/lib/auditrelay /etc/auditrelay && chown auditrelay /var/lib/auditrelay
-COPY --from=build /build/auditrelay /usr/local/bin/auditrelay
-COPY config/quickstart.yaml /etc/auditrelay/example.yaml
-USER 10001
+FROM scratch
+COPY --from=build /rootfs /
+USER 10001:10001
+WORKDIR /var/lib/auditrelay
+# Checkpoints, dead letters and disk buffers; everything else can be read-only.
 VOLUME ["/var/lib/auditrelay"]
 ENV AUDITRELAY_CONFIG=/etc/auditrelay/auditrelay.yaml
-HEALTHCHECK --interval=30s --timeout=3s CMD ["/usr/local/bin/auditrelay", "version"]
+EXPOSE 2020
+# Needs server.listen in the config (the example listens on 0.0.0.0:2020).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
+  CMD ["/usr/local/bin/auditrelay", "healthcheck", "--url", "http://127.0.0.1:2020/healthz"]
 ENTRYPOINT ["/usr/local/bin/auditrelay"]
 CMD ["run", "--log-format", "json"]

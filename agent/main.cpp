@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("version", "print version and build information");
 
+  HealthcheckArgs hc;
+  auto* hc_cmd = app.add_subcommand("healthcheck", "exit 0 when a running agent's /healthz (or --url) answers 200");
+  hc_cmd->add_option("--url", hc.url, "endpoint to ask (default http://127.0.0.1:2020/healthz; /readyz for readiness)");
+
   std::string pkind, pname;
   auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");
   plugins_cmd->add_option("kind", pkind, "input, format or output");
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(run_cmd)) return run_command(run);
   if (app.got_subcommand(validate_cmd)) return validate_command(validate_config);
   if (app.got_subcommand(norm_cmd)) return normalize_command(norm);
+  if (app.got_subcommand(hc_cmd)) return healthcheck_command(hc);
   if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
   if (app.got_subcommand(docs_cmd)) {
     if (doc_what != "config") {

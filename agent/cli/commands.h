@@ -19,6 +19,12 @@ struct NormalizeArgs {
 };
 int normalize_command(const NormalizeArgs& args);
 
+struct HealthcheckArgs {
+  std::string url = "http://127.0.0.1:2020/healthz";
+};
+// 0 when the agent at url answers 200; 1 otherwise; 2 on a bad url.
+int healthcheck_command(const HealthcheckArgs& args);
+
 int version_command();
 // Lists plugins, or one plugin's options (kind: input|output|format).
 int plugins_command(const std::string& kind, const std::string& name);

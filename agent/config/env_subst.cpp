@@ -1,6 +1,7 @@
 #include "agent/config/env_subst.h"
 
 #include <cstdlib>
+#include <string_view>
 
 namespace auditrelay {
 
@@ -28,9 +29,26 @@ std::string substitute_env(const std::string& text, const EnvLookup& env, Diagno
   std::string out;
   out.reserve(text.size());
   int line = 1;
+  char quote = 0;  // the quote the current scalar is in, on this line
   for (size_t i = 0; i < text.size();) {
     char c = text[i];
-    if (c == '\n') ++line;
+    if (c == '\n') {
+      ++line;
+      quote = 0;
+    } else if (quote == 0 && c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' ||
+                                          text[i - 1] == '\n')) {
+      // A YAML comment: copied as it is, so commented-out examples need no variables.
+      size_t nl = text.find('\n', i);
+      if (nl == std::string::npos) nl = text.size();
+      out.append(text, i, nl - i);
+      i = nl;
+      continue;
+    } else if (quote == 0 && (c == '"' || c == '\'') &&
+               (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos)) {
+      quote = c;
+    } else if (quote == c && !(c == '"' && i > 0 && text[i - 1] == '\\')) {
+      quote = 0;
+    }
     if (c == '$' && i + 2 < text.size() && text[i + 1] == '$' && text[i + 2] == '{') {
       out += "${";
       i += 3;

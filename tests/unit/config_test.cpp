@@ -55,6 +55,20 @@ TEST(EnvSubst, ReplacesDefaultsAndRequired) {
   EXPECT_THAT(d.items()[1].message, HasSubstr("set the token"));
 }
 
+TEST(EnvSubst, CommentsAreLeftAloneButHashesInValuesAreNot) {
+  Diagnostics d("f");
+  auto env = env_of({{"A", "alpha"}});
+  // A commented-out example needs no variable; a '#' inside a quoted value or a word is no comment.
+  EXPECT_EQ(substitute_env("# token: ${UNSET}\nx: ${A} # ${UNSET}", env, d), "# token: ${UNSET}\nx: alpha # ${UNSET}");
+  EXPECT_EQ(substitute_env("x: \"a # ${A}\"\ny: 'b # ${A}'\nz: c#${A}", env, d),
+            "x: \"a # alpha\"\ny: 'b # alpha'\nz: c#alpha");
+  EXPECT_EQ(substitute_env("x: don't ${A}", env, d), "x: don't alpha");
+  EXPECT_TRUE(d.ok()) << d.to_string();
+  substitute_env("# ok\ny: ${UNSET}", env, d);
+  ASSERT_EQ(d.items().size(), 1u);
+  EXPECT_EQ(d.items()[0].line, 2);
+}
+
 TEST(Config, MinimalLoadsWithDefaults) {
   AgentConfig cfg;
   Diagnostics d("test.yaml");

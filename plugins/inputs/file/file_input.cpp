@@ -233,6 +233,7 @@ class FileInput final : public Input {
     }
     present_.clear();
     std::map<InodeKey, uint64_t> still_present;
+    size_t open_now = open_count();
     for (const auto& path : found) {
       if (!thorough) {
         auto k = by_path_.find(path);
@@ -263,7 +264,17 @@ class FileInput final : public Input {
         }
         continue;
       }
-      open_file(path, st);
+      // Descriptors stay within max_open_files even while many files appear at once: idle ones
+      // are closed first, and a file that still does not fit waits for a later scan.
+      if (open_now >= opts_.max_open_files) {
+        open_now -= close_idle(open_now + 1 - opts_.max_open_files);
+        if (open_now >= opts_.max_open_files) {
+          if (!initial_scan_done_) deferred_initial_.insert(path);
+          need_scan_ = true;
+          continue;
+        }
+      }
+      if (open_file(path, st)) ++open_now;
     }
     for (auto& [ino, size] : closed_size_)
       if (present_.count(ino)) still_present.emplace(ino, size);
@@ -343,12 +354,12 @@ class FileInput final : public Input {
     }
   }
 
-  void open_file(const std::string& path, const struct stat& st) {
+  bool open_file(const std::string& path, const struct stat& st) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (warned_.insert(path).second)
         spdlog::warn("input {}: cannot open {}: {}; skipped", name_, path, std::strerror(errno));
-      return;
+      return false;
     }
     auto f = std::make_unique<TrackedFile>();
     f->path = path;
@@ -367,7 +378,9 @@ class FileInput final : public Input {
     f->source->k8s_namespace = k.namespace_name;
     f->source->k8s_pod = k.pod;
     f->source->k8s_container = k.container;
-    f->start_at_end = first_start_ && opts_.from_end && !initial_scan_done_;
+    // Present at the very first start (also when max_open_files deferred its opening).
+    f->start_at_end =
+        first_start_ && opts_.from_end && (!initial_scan_done_ || deferred_initial_.erase(path));
     watch(dir_of(path));
     if (f->real_path != path) watch(dir_of(f->real_path));
     by_path_[f->path] = f.get();
@@ -375,6 +388,7 @@ class FileInput final : public Input {
     spdlog::info("input {}: watching {}", name_, path);
     closed_size_.erase(f->inode);
     files_.emplace(f->inode, std::move(f));
+    return true;
   }
 
   // ---- identity ------------------------------------------------------------------------
@@ -570,7 +584,10 @@ class FileInput final : public Input {
     std::set<TrackedFile*> still_dirty;
     for (TrackedFile* f : order) {
       if (host_->stopping().load()) break;
-      if (f->fd < 0 && dirty.count(f)) reopen(*f);
+      if (f->fd < 0 && dirty.count(f)) {
+        if (open_count() >= opts_.max_open_files) close_idle(1);
+        reopen(*f);
+      }
       if (f->fd < 0 || f->held_copy) continue;
       if (!f->rotated && draining) continue;
       // Without an event a file is read only in a full pass, except while it has more to give.
@@ -723,18 +740,21 @@ class FileInput final : public Input {
   // keep theirs (their path may no longer lead to them).
   void enforce_open_limit() {
     size_t open = open_count();
-    if (open <= opts_.max_open_files) return;
+    if (open > opts_.max_open_files) close_idle(open - opts_.max_open_files);
+  }
+
+  // Closes up to n of the least recently active identified files; returns how many it closed.
+  size_t close_idle(size_t n) {
     std::vector<TrackedFile*> candidates;
     for (auto& [ino, f] : files_)
       if (f->fd >= 0 && !f->rotated && !f->held_copy && f->fp) candidates.push_back(f.get());
-    std::sort(candidates.begin(), candidates.end(), [](const TrackedFile* a, const TrackedFile* b) {
-      return a->last_data < b->last_data;
-    });
-    for (TrackedFile* f : candidates) {
-      if (open <= opts_.max_open_files) break;
-      f->close_fd();
-      --open;
-    }
+    n = std::min(n, candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
+                      candidates.end(), [](const TrackedFile* a, const TrackedFile* b) {
+                        return a->last_data < b->last_data;
+                      });
+    for (size_t i = 0; i < n; ++i) candidates[i]->close_fd();
+    return n;
   }
 
   std::string name_;
@@ -746,6 +766,7 @@ class FileInput final : public Input {
   std::map<InodeKey, std::string> present_;  // what the last scan found
   std::vector<SavedPosition> saved_;         // positions from the last run not yet claimed
   std::set<std::string> warned_, watch_failed_;
+  std::set<std::string> deferred_initial_;  // present at the first start, opened later
   std::map<InodeKey, uint64_t>
       closed_size_;  // rotated files closed in this run that still match a pattern
   bool need_scan_ = false, first_start_ = false, initial_scan_done_ = false;

@@ -1,0 +1,117 @@
+{{- define "auditrelay.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "auditrelay.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "auditrelay.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "auditrelay.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "auditrelay.labels" -}}
+{{ include "auditrelay.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "auditrelay.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "auditrelay.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The default config for the mode. */}}
+{{- define "auditrelay.defaultConfig" -}}
+data_dir: /var/lib/auditrelay
+server:
+  listen: 0.0.0.0:{{ .Values.server.port }}
+inputs:
+{{- if eq .Values.mode "daemonset" }}
+  - name: coder-pods
+    type: file
+    paths: ["/var/log/containers/*.log"]
+    format: cri
+    include_namespaces: {{ toJson .Values.daemonset.namespaces }}
+    include_pods: {{ toJson .Values.daemonset.pods }}
+{{- else }}
+  - name: coderd
+    type: file
+    paths: ["{{ .Values.sidecar.logDir }}/*.json"]
+    format: slog_json
+{{- end }}
+transforms:
+  alerts: {builtin: true}
+outputs:
+{{ toYaml .Values.outputs | indent 2 }}
+{{- end -}}
+
+{{/* Environment of the agent container: plain values and Secret references. */}}
+{{- define "auditrelay.env" -}}
+{{- with .Values.env }}
+{{ toYaml . }}
+{{- end }}
+{{- range $name, $ref := .Values.secretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secretName }}
+      key: {{ $ref.key }}
+{{- end }}
+{{- end -}}
+
+{{/* The agent container; the DaemonSet uses it, and NOTES print it for the sidecar mode. */}}
+{{- define "auditrelay.container" -}}
+name: auditrelay
+image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+args: ["run", "--config", "/etc/auditrelay/auditrelay.yaml", "--log-format", "json"]
+{{- $env := include "auditrelay.env" . | trim }}
+{{- if $env }}
+env:
+{{ $env | indent 2 }}
+{{- end }}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.server.port }}
+livenessProbe:
+  httpGet: {path: /healthz, port: metrics}
+  periodSeconds: 10
+readinessProbe:
+  httpGet: {path: /readyz, port: metrics}
+  periodSeconds: 10
+resources:
+{{ toYaml .Values.resources | indent 2 }}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 10001
+  runAsGroup: 10001
+  readOnlyRootFilesystem: true
+  allowPrivilegeEscalation: false
+  capabilities: {drop: [ALL]}
+  seccompProfile: {type: RuntimeDefault}
+volumeMounts:
+  - name: config
+    mountPath: /etc/auditrelay
+    readOnly: true
+  - name: data
+    mountPath: /var/lib/auditrelay
+{{- if eq .Values.mode "daemonset" }}
+  - name: varlog
+    mountPath: /var/log
+    readOnly: true
+{{- else }}
+  - name: {{ .Values.sidecar.volumeName }}
+    mountPath: {{ .Values.sidecar.logDir }}
+    readOnly: true
+{{- end }}
+{{- end -}}
