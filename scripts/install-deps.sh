@@ -10,10 +10,16 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
 )
 
-# --fuzz: also the clang toolchain with libFuzzer (used by scripts/test.sh).
-if [ "${1:-}" = "--fuzz" ]; then
-  PACKAGES+=(clang-14 libclang-rt-14-dev)
-fi
+# --fuzz: also the clang toolchain with libFuzzer; --packaging: what the packaging tests use
+# (.deb tools, systemd-analyze, yamllint and Python's YAML for the chart). scripts/test.sh
+# passes both.
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
+    --packaging) PACKAGES+=(dpkg-dev binutils systemd yamllint python3-yaml) ;;
+    *) echo "install-deps.sh: unknown option $arg (--fuzz, --packaging)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,7 +6,7 @@
 # Set AUDITRELAY_TEST_QUICK=1 to run only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh --fuzz
+scripts/install-deps.sh --fuzz --packaging
 jobs=$(nproc)
 
 build_and_test() {  # dir, sanitizer, ctest args...
