@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "agent/registry/registry.h"
 
 namespace auditrelay {
 
-std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg) {
+std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
+                                                    const std::map<std::string, int>& index_of) {
   auto t = std::make_unique<coder::Transforms>();
   const Options& tr = cfg.transforms;
   if (tr.has("redact")) t->redaction = Redaction(tr.list("redact"));
@@ -28,97 +30,259 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg) {
     if (auto q = coder::Query::compile(rule->str("query"), err))
       t->alerts.add_user(rule->str("id"), std::move(q), rule->str("summary"));
   }
-  for (const auto& out : cfg.outputs) {
+  for (size_t i = 0; i < cfg.outputs.size(); ++i) {
+    const auto& out = cfg.outputs[i];
+    auto at = index_of.find(out.name);
+    size_t index = at == index_of.end() ? i : static_cast<size_t>(at->second);
+    if (t->routes.size() <= index) t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
     std::string match = out.common.str("match");
-    t->routes.push_back(match.empty() ? nullptr : coder::Query::compile(match, err));
+    t->routes[index] = match.empty() ? nullptr : coder::Query::compile(match, err);
   }
   return t;
 }
 
-Runtime::Runtime(const AgentConfig& cfg) : cfg_(cfg) {}
+Runtime::Runtime(AgentConfig cfg) : cfg_(std::move(cfg)) {}
 
 Runtime::~Runtime() { stop(); }
+
+std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int index) {
+  const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, oc.type);
+  PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
+  // Each batch in flight gets its own plugin instance (connections are not shared). The options
+  // are copied: a reload replaces the config while this driver may still be draining.
+  OutputFactoryFn factory = [d, ctx, plugin_options = oc.options] { return d->make_output(ctx, plugin_options); };
+  OutputDriverOptions dopt;
+  dopt.name = oc.name;
+  dopt.index = index;
+  const Options& batch = oc.common.object("batch");
+  dopt.max_events = static_cast<size_t>(std::max<int64_t>(1, batch.integer("max_events", 500)));
+  dopt.max_bytes = batch.size("max_bytes", 1 << 20);
+  dopt.max_delay = batch.duration("max_delay", std::chrono::milliseconds(1000));
+  const Options& retry = oc.common.object("retry");
+  dopt.retry_initial = retry.duration("initial", std::chrono::milliseconds(500));
+  dopt.retry_max = retry.duration("max", std::chrono::milliseconds(30000));
+  dopt.concurrency = static_cast<int>(oc.common.integer("concurrency", 1));
+  const Options& buffer = oc.common.object("buffer");
+  dopt.disk_buffer = buffer.str("type", "memory") == "disk";
+  dopt.buffer_max_size = buffer.size("max_size", 1ull << 30);
+  dopt.buffer_drop_oldest = buffer.str("when_full", "block") == "drop_oldest";
+  dopt.data_dir = cfg_.data_dir;
+  return std::make_unique<OutputDriver>(dopt, std::move(factory), metrics_);
+}
+
+std::unique_ptr<Input> Runtime::make_input(const PluginConfig& ic, int index, std::string& error) {
+  const PluginDescriptor* d = Registry::instance().find(PluginKind::Input, ic.type);
+  PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
+  try {
+    return d->make_input(ctx, ic.options);
+  } catch (const std::exception& e) {
+    error = "input " + ic.name + ": " + e.what();
+    return nullptr;
+  }
+}
 
 bool Runtime::start(std::string& error) {
   if (!lock_.lock(cfg_.data_dir, error)) return false;
   checkpoints_ = std::make_unique<CheckpointStore>(cfg_.data_dir);
   checkpoints_->load();
-  transforms_ = build_transforms(cfg_);
   PipelineOptions po;
   po.workers = static_cast<int>(cfg_.pipeline.integer("workers", 2));
   po.max_in_flight = cfg_.pipeline.size("max_in_flight", 16 << 20);
   po.checkpoint_interval = cfg_.pipeline.duration("checkpoint_interval", std::chrono::milliseconds(1000));
   po.shutdown_timeout = cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
   po.host = cfg_.host;
-  pipeline_ = std::make_unique<Pipeline>(po, *transforms_, *checkpoints_, metrics_);
-  auto& reg = Registry::instance();
+  ready_window_ = std::chrono::duration_cast<std::chrono::seconds>(
+      cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
+  for (size_t i = 0; i < cfg_.outputs.size(); ++i) output_index_[cfg_.outputs[i].name] = static_cast<int>(i);
+  pipeline_ = std::make_unique<Pipeline>(po, build_transforms(cfg_, output_index_), *checkpoints_, metrics_);
+  for (const auto& oc : cfg_.outputs) pipeline_->add_output(make_driver(oc, output_index_[oc.name]));
   int index = 0;
-  for (const auto& oc : cfg_.outputs) {
-    const PluginDescriptor* d = reg.find(PluginKind::Output, oc.type);
-    PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
-    const Options& plugin_options = oc.options;
-    // Each batch in flight gets its own plugin instance (connections are not shared).
-    OutputFactoryFn factory = [d, ctx, &plugin_options] { return d->make_output(ctx, plugin_options); };
-    OutputDriverOptions dopt;
-    dopt.name = oc.name;
-    dopt.index = index;
-    const Options& batch = oc.common.object("batch");
-    dopt.max_events = static_cast<size_t>(std::max<int64_t>(1, batch.integer("max_events", 500)));
-    dopt.max_bytes = batch.size("max_bytes", 1 << 20);
-    dopt.max_delay = batch.duration("max_delay", std::chrono::milliseconds(1000));
-    const Options& retry = oc.common.object("retry");
-    dopt.retry_initial = retry.duration("initial", std::chrono::milliseconds(500));
-    dopt.retry_max = retry.duration("max", std::chrono::milliseconds(30000));
-    dopt.concurrency = static_cast<int>(oc.common.integer("concurrency", 1));
-    const Options& buffer = oc.common.object("buffer");
-    dopt.disk_buffer = buffer.str("type", "memory") == "disk";
-    dopt.buffer_max_size = buffer.size("max_size", 1ull << 30);
-    dopt.buffer_drop_oldest = buffer.str("when_full", "block") == "drop_oldest";
-    dopt.data_dir = cfg_.data_dir;
-    pipeline_->add_output(std::make_unique<OutputDriver>(dopt, std::move(factory), metrics_));
-    ++index;
-  }
-  index = 0;
   for (const auto& ic : cfg_.inputs) {
-    const PluginDescriptor* d = reg.find(PluginKind::Input, ic.type);
-    PluginContext ctx{ic.name, cfg_.data_dir, cfg_.host, index++, &metrics_, &health_};
-    try {
-      pipeline_->add_input(ic.name, d->make_input(ctx, ic.options));
-    } catch (const std::exception& e) {
-      error = "input " + ic.name + ": " + e.what();
-      return false;
-    }
+    auto input = make_input(ic, index++, error);
+    if (!input) return false;
+    pipeline_->add_input(ic.name, std::move(input));
   }
   if (!pipeline_->start(error)) return false;
   if (std::string listen = cfg_.server.str("listen"); !listen.empty()) {
-    server_ = std::make_unique<HealthServer>(metrics_, [this] { return readiness_problems(); });
+    server_ = std::make_unique<HealthServer>(
+        metrics_, [this] { return readiness_problems(); },
+        [this](std::string& report) { return reload(report); });
     if (!server_->start(listen, error)) return false;
   }
+  metrics_.gauge("auditrelay_config_last_reload_successful").store(1);
   spdlog::info("auditrelay {} started: {} input(s), {} output(s), data_dir {}", AUDITRELAY_VERSION,
                cfg_.inputs.size(), cfg_.outputs.size(), cfg_.data_dir);
   return true;
 }
 
+bool Runtime::reload(std::string& report) {
+  std::unique_lock lock(reload_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    report = "a reload or stop is already in progress\n";
+    return false;
+  }
+  AgentConfig next;
+  Diagnostics diags(cfg_.file);
+  if (!load_config_file(cfg_.file, process_env(), next, diags)) {
+    report = diags.to_string() + cfg_.file + ": " + std::to_string(diags.items().size()) +
+             " problem(s); the running configuration is kept\n";
+    spdlog::error("reload rejected: {} has {} problem(s); the running configuration is kept:\n{}", cfg_.file,
+                  diags.items().size(), diags.to_string());
+    ++metrics_.counter("auditrelay_config_reloads_total", "result=\"failure\"");
+    metrics_.gauge("auditrelay_config_last_reload_successful").store(0);
+    return false;
+  }
+  return apply(std::move(next), report);
+}
+
+bool Runtime::reload(AgentConfig next, std::string& report) {
+  std::unique_lock lock(reload_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    report = "a reload or stop is already in progress\n";
+    return false;
+  }
+  return apply(std::move(next), report);
+}
+
+namespace {
+const PluginConfig* find_plugin(const std::vector<PluginConfig>& list, const std::string& name) {
+  for (const auto& p : list)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+bool same_plugin(const PluginConfig& a, const PluginConfig& b) {
+  return a.type == b.type && a.options == b.options && a.common == b.common;
+}
+}  // namespace
+
+bool Runtime::apply(AgentConfig next, std::string& report) {
+  if (!pipeline_) {
+    report = "not running\n";
+    return false;
+  }
+  std::vector<std::string> notes;
+  // What the running process is built around stays until a restart.
+  auto keep = [&](bool changed, const char* what) {
+    if (changed) notes.push_back(std::string(what) + " changed: applies after a restart (kept as running)");
+  };
+  keep(next.data_dir != cfg_.data_dir, "data_dir");
+  keep(!(next.pipeline == cfg_.pipeline), "pipeline");
+  keep(!(next.server == cfg_.server), "server");
+  keep(next.host != cfg_.host, "host");
+  next.data_dir = cfg_.data_dir;
+  next.pipeline = cfg_.pipeline;
+  next.server = cfg_.server;
+  next.host = cfg_.host;
+  next.file = cfg_.file;
+
+  // Outputs: unchanged ones keep their driver and routing bit; a replaced one reuses its bit
+  // (the old driver only holds batches from before the swap); new ones take a free bit.
+  OutputChange change;
+  std::map<std::string, int> next_index;
+  std::set<int> used;
+  for (const auto& o : next.outputs)
+    if (const PluginConfig* old = find_plugin(cfg_.outputs, o.name); old && same_plugin(*old, o)) {
+      next_index[o.name] = output_index_[o.name];
+      used.insert(output_index_[o.name]);
+    }
+  for (const auto& old : cfg_.outputs)
+    if (!next_index.count(old.name)) change.remove.push_back(old.name);
+  for (const auto& o : next.outputs) {
+    if (next_index.count(o.name)) continue;
+    int index = -1;
+    if (auto it = output_index_.find(o.name); it != output_index_.end() && !used.count(it->second))
+      index = it->second;
+    for (int i = 0; index < 0 && i < 64; ++i)
+      if (!used.count(i)) index = i;
+    if (index < 0) {
+      report = "reload rejected: more than 64 outputs\n";
+      return false;
+    }
+    used.insert(index);
+    next_index[o.name] = index;
+    change.add.push_back(make_driver(o, index));
+    notes.push_back("output " + o.name + (output_index_.count(o.name) ? ": restarted with its new settings" : ": added"));
+  }
+  for (const auto& name : change.remove)
+    if (!find_plugin(next.outputs, name)) notes.push_back("output " + name + ": removed");
+
+  // Inputs: built before anything changes, so a failure leaves the running agent as it was.
+  std::vector<std::string> input_stop;
+  std::vector<std::pair<std::string, std::unique_ptr<Input>>> input_start;
+  for (const auto& old : cfg_.inputs) {
+    const PluginConfig* n = find_plugin(next.inputs, old.name);
+    if (!n || !same_plugin(old, *n)) input_stop.push_back(old.name);
+  }
+  int index = 0;
+  for (const auto& ic : next.inputs) {
+    const PluginConfig* old = find_plugin(cfg_.inputs, ic.name);
+    if (old && same_plugin(*old, ic)) {
+      ++index;
+      continue;
+    }
+    std::string err;
+    auto input = make_input(ic, index++, err);
+    if (!input) {
+      report = "reload rejected: " + err + "; the running configuration is kept\n";
+      spdlog::error("{}", report);
+      ++metrics_.counter("auditrelay_config_reloads_total", "result=\"failure\"");
+      metrics_.gauge("auditrelay_config_last_reload_successful").store(0);
+      return false;
+    }
+    notes.push_back("input " + ic.name + (old ? ": restarted with its new settings" : ": added"));
+    input_start.emplace_back(ic.name, std::move(input));
+  }
+  for (const auto& old : cfg_.inputs)
+    if (!find_plugin(next.inputs, old.name)) notes.push_back("input " + old.name + ": removed");
+
+  auto deadline = std::chrono::steady_clock::now() + cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
+  change.transforms = build_transforms(next, next_index);
+  std::string err;
+  if (!pipeline_->change_outputs(std::move(change), deadline, err)) {
+    report = "reload rejected: " + err + "; the running configuration is kept\n";
+    spdlog::error("{}", report);
+    ++metrics_.counter("auditrelay_config_reloads_total", "result=\"failure\"");
+    metrics_.gauge("auditrelay_config_last_reload_successful").store(0);
+    return false;
+  }
+  // A changed input stops first and its batches are acknowledged, so its replacement resumes
+  // from its saved positions.
+  for (const auto& name : input_stop)
+    if (!pipeline_->remove_input(name, deadline))
+      spdlog::warn("reload: input {} had batches not yet acknowledged at the deadline; they will be read again", name);
+  for (auto& [name, input] : input_start) pipeline_->add_input(name, std::move(input));
+  output_index_ = std::move(next_index);
+  if (!(next.transforms == cfg_.transforms)) notes.push_back("transforms: updated");
+  cfg_ = std::move(next);
+  if (notes.empty()) notes.push_back("nothing changed");
+  report.clear();
+  for (const auto& n : notes) {
+    report += n + "\n";
+    spdlog::info("reload: {}", n);
+  }
+  ++metrics_.counter("auditrelay_config_reloads_total", "result=\"success\"");
+  metrics_.gauge("auditrelay_config_last_reload_successful").store(1);
+  return true;
+}
+
 std::vector<std::string> Runtime::readiness_problems() const {
   std::vector<std::string> problems = health_.problems();
-  auto window = std::chrono::duration_cast<std::chrono::seconds>(
-      cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
   if (pipeline_)
-    for (const auto& o : pipeline_->outputs())
-      if (int64_t s = o->failing_for_seconds(); s > window.count())
-        problems.push_back("output " + o->name() + ": failing for " + std::to_string(s) + " s");
+    for (const auto& [name, s] : pipeline_->output_failures())
+      if (s > ready_window_.count()) problems.push_back("output " + name + ": failing for " + std::to_string(s) + " s");
   return problems;
 }
 
 void Runtime::stop() {
+  std::lock_guard lock(reload_mu_);  // not while a reload changes the pipeline
   if (pipeline_) {
     pipeline_->stop();  // the server keeps answering while the pipeline drains
-    pipeline_.reset();
   }
   if (server_) {
     server_->stop();
     server_.reset();
   }
+  pipeline_.reset();
 }
 
 }  // namespace auditrelay

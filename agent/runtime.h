@@ -1,7 +1,10 @@
 #pragma once
 // Builds the running agent from a validated config: transforms, inputs and outputs through the
-// plugin registry, the pipeline that joins them.
+// plugin registry, the pipeline that joins them. A reload applies a new config to the running
+// agent: only the inputs and outputs that changed are restarted.
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "agent/config/agent_config.h"
@@ -14,16 +17,22 @@
 
 namespace auditrelay {
 
-// Transforms from the config (drop, redact, alerts) and one route per output.
-std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg);
+// Transforms from the config (drop, redact, alerts) and one route per output, at the output's
+// index (its position in the config unless `index_of` says otherwise).
+std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
+                                                    const std::map<std::string, int>& index_of = {});
 
 class Runtime {
  public:
-  explicit Runtime(const AgentConfig& cfg);
+  explicit Runtime(AgentConfig cfg);
   ~Runtime();
   // Locks data_dir, loads checkpoints, creates plugins and starts the pipeline.
   bool start(std::string& error);
   void stop();
+  // Re-reads the config file (SIGHUP, POST /reload). An invalid config is rejected and the
+  // running one kept. report says what changed, or the problems.
+  bool reload(std::string& report);
+  bool reload(AgentConfig next, std::string& report);
   Metrics& metrics() { return metrics_; }
   Pipeline* pipeline() { return pipeline_.get(); }
   HealthBoard& health() { return health_; }
@@ -33,14 +42,20 @@ class Runtime {
   std::vector<std::string> readiness_problems() const;
 
  private:
-  const AgentConfig& cfg_;
+  bool apply(AgentConfig next, std::string& report);  // with reload_mu_ held
+  std::unique_ptr<OutputDriver> make_driver(const PluginConfig& oc, int index);
+  std::unique_ptr<Input> make_input(const PluginConfig& ic, int index, std::string& error);
+
+  AgentConfig cfg_;
   Metrics metrics_;
   DataDirLock lock_;
   std::unique_ptr<CheckpointStore> checkpoints_;
-  std::unique_ptr<coder::Transforms> transforms_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::map<std::string, int> output_index_;  // routing bit of each running output
   HealthBoard health_;
   std::unique_ptr<HealthServer> server_;
+  std::chrono::seconds ready_window_{60};
+  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /reload)
 };
 
 }  // namespace auditrelay

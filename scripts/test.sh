@@ -27,7 +27,7 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
-  build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits|CoderApi\\.(Backfill|Disconnect))"
+  build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits|CoderApi\\.(Backfill|Disconnect)|Reload)"
   # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
   echo "=== fuzz"
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

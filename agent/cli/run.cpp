@@ -60,7 +60,9 @@ int run_command(const RunArgs& args) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: configuration reload is not supported yet; restart the agent to apply changes");
+      spdlog::info("SIGHUP: reloading {}", path);
+      std::string report;
+      runtime.reload(report);  // logs what changed, or why the new config was rejected
       continue;
     }
     spdlog::info("{} received: stopping, delivering in-flight batches (up to {} ms)",

@@ -410,4 +410,28 @@ std::string markdown_options(const std::vector<OptionSpec>& specs, const std::st
   return out;
 }
 
+bool Options::operator==(const Options& other) const {
+  if (values_.size() != other.values_.size()) return false;
+  auto same = [](const OptionValue& a, const OptionValue& b) {
+    if (a.index() != b.index()) return false;
+    if (auto* x = std::get_if<std::shared_ptr<Options>>(&a)) {
+      auto* y = std::get_if<std::shared_ptr<Options>>(&b);
+      return (!*x && !*y) || (*x && *y && **x == **y);
+    }
+    if (auto* x = std::get_if<std::vector<std::shared_ptr<Options>>>(&a)) {
+      const auto& y = std::get<std::vector<std::shared_ptr<Options>>>(b);
+      if (x->size() != y.size()) return false;
+      for (size_t i = 0; i < x->size(); ++i)
+        if (!(*x)[i] || !y[i] || !(*(*x)[i] == *y[i])) return false;
+      return true;
+    }
+    return a == b;
+  };
+  for (const auto& [name, entry] : values_) {
+    auto it = other.values_.find(name);
+    if (it == other.values_.end() || !same(entry.value, it->second.value)) return false;
+  }
+  return true;
+}
+
 }  // namespace auditrelay

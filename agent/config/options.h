@@ -58,6 +58,8 @@ class Options {
   int line() const { return line_; }        // where this table starts
 
   void set(const std::string& name, OptionValue v, int line = 0);
+  // The same values (nested tables compared by value; where they were written is ignored).
+  bool operator==(const Options& other) const;
 
  private:
   struct Entry {

@@ -39,6 +39,7 @@ struct EncodedBatch {
   std::shared_ptr<const SourceInfo> source;
   std::shared_ptr<AckToken> ack;
   uint64_t sequence = 0;
+  Timestamp observed;  // when the input read it (for the delivery latency histogram)
 
   std::string_view event_json(const EncodedEvent& e) const { return {json.data() + e.json.offset, e.json.size}; }
   std::string_view attr(Slice s) const { return {attrs.data() + s.offset, s.size}; }

@@ -23,7 +23,8 @@ OutputDriver::OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Me
       failed_(metrics.counter("auditrelay_output_send_failures_total", label(opts_.name))),
       retried_(metrics.counter("auditrelay_output_retries_total", label(opts_.name))),
       dead_lettered_(metrics.counter("auditrelay_output_events_dead_lettered_total", label(opts_.name))),
-      batches_(metrics.counter("auditrelay_output_batches_sent_total", label(opts_.name))) {}
+      batches_(metrics.counter("auditrelay_output_batches_sent_total", label(opts_.name))),
+      latency_(metrics.histogram("auditrelay_output_delivery_latency_seconds", label(opts_.name))) {}
 
 OutputDriver::~OutputDriver() { stop(Clock::now()); }
 
@@ -275,6 +276,13 @@ void OutputDriver::deliver(Pending& p, Output& output) {
   failing_since_ns_.store(0);
   sent_ += p.batch.events.size();
   ++batches_;
+  // From the read of the batch's oldest part to the destination's acknowledgement.
+  if (!p.owners.empty() && p.owners.front().first->observed.seconds > 0) {
+    Timestamp now = now_timestamp();
+    const Timestamp& t = p.owners.front().first->observed;
+    latency_.observe(static_cast<double>(now.seconds - t.seconds) +
+                     (static_cast<double>(now.nanos) - static_cast<double>(t.nanos)) / 1e9);
+  }
   p.batch.events.clear();
   for (auto& [b, completes] : p.owners)
     if (completes) b->ack->done();

@@ -51,6 +51,11 @@ class OutputDriver {
   OutputDriver& operator=(const OutputDriver&) = delete;
 
   bool start(std::string& error);
+  // The first pipeline sequence this driver will be offered (a driver added by a reload starts
+  // mid-stream). Call before the first enqueue.
+  void set_first_sequence(uint64_t sequence) { next_sequence_ = sequence; }
+  bool uses_disk_buffer() const { return opts_.disk_buffer; }
+  int index() const { return opts_.index; }
   // Every pipeline batch is offered to every driver (in any order; the driver restores it).
   void enqueue(std::shared_ptr<EncodedBatch> batch) { queue_.enqueue(std::move(batch)); }
   // Stops taking new batches once `deadline` passes; delivers what it has until then.
@@ -109,6 +114,7 @@ class OutputDriver {
   Metrics::Counter& retried_;
   Metrics::Counter& dead_lettered_;
   Metrics::Counter& batches_;
+  Histogram& latency_;
 };
 
 }  // namespace auditrelay

@@ -7,8 +7,8 @@
 
 namespace auditrelay {
 
-HealthServer::HealthServer(Metrics& metrics, ReadinessFn readiness)
-    : metrics_(metrics), readiness_(std::move(readiness)) {}
+HealthServer::HealthServer(Metrics& metrics, ReadinessFn readiness, ReloadFn reload)
+    : metrics_(metrics), readiness_(std::move(readiness)), reload_(std::move(reload)) {}
 
 HealthServer::~HealthServer() { stop(); }
 
@@ -43,6 +43,18 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
     res.status = 503;
     res.set_content(body, "text/plain");
   });
+  // POST /reload: re-reads the config file like SIGHUP; 200 with what changed, or 400 with the
+  // problems (the running configuration is kept).
+  server_->Post("/reload", [this](const httplib::Request&, httplib::Response& res) {
+    if (!reload_) {
+      res.status = 404;
+      return;
+    }
+    std::string report;
+    bool ok = reload_(report);
+    res.status = ok ? 200 : 400;
+    res.set_content(report, "text/plain");
+  });
   port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
     error = "server.listen: cannot listen on " + listen;
@@ -53,7 +65,7 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   // cpp-httplib loses a stop() that comes before its loop runs (the join would then hang), so
   // start returns only once it serves.
   for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  spdlog::info("serving /metrics, /healthz and /readyz on {}:{}", host, port_);
+  spdlog::info("serving /metrics, /healthz, /readyz and POST /reload on {}:{}", host, port_);
   return true;
 }
 

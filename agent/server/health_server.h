@@ -4,6 +4,7 @@
 //   /healthz  liveness: 200 while the process serves
 //   /readyz   readiness: 503 with the reasons while a plugin reports a problem or an output has
 //             been failing for longer than server.ready_failure_window
+//   POST /reload  re-reads the config (as SIGHUP does): 200 with what changed, 400 with problems
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -23,7 +24,9 @@ class HealthServer {
  public:
   // Returns the problems that make the agent not ready (empty: ready).
   using ReadinessFn = std::function<std::vector<std::string>()>;
-  HealthServer(Metrics& metrics, ReadinessFn readiness);
+  // Reloads the config; false with the problems in the report when it was rejected.
+  using ReloadFn = std::function<bool(std::string& report)>;
+  HealthServer(Metrics& metrics, ReadinessFn readiness, ReloadFn reload = {});
   ~HealthServer();
   // listen: "host:port" (port 0 picks a free one). false with error set when it cannot bind.
   bool start(const std::string& listen, std::string& error);
@@ -33,6 +36,7 @@ class HealthServer {
  private:
   Metrics& metrics_;
   ReadinessFn readiness_;
+  ReloadFn reload_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

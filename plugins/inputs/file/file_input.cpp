@@ -103,6 +103,7 @@ struct TrackedFile {
   uint64_t undecided_size = UINT64_MAX;  // a possible copy in progress: its size when last seen
   Clock::time_point undecided_since{};
   bool warned_unreadable = false;
+  uint64_t size_seen = 0;  // the size at the last read, for the read lag
   uint64_t truncated_seen = 0;
 
   ~TrackedFile() {
@@ -134,6 +135,7 @@ class FileInput final : public Input {
     rotations_ = &host.metrics().counter("auditrelay_file_rotations_total", label);
     files_watched_ = &host.metrics().gauge("auditrelay_files_watched", label);
     files_open_ = &host.metrics().gauge("auditrelay_files_open", label);
+    read_lag_ = &host.metrics().gauge("auditrelay_read_lag_bytes", label);
     start_watcher();
     load_saved_positions();
 
@@ -164,7 +166,7 @@ class FileInput final : public Input {
       close_finished();
       enforce_open_limit();
       files_watched_->store(static_cast<int64_t>(files_.size()));
-      files_open_->store(static_cast<int64_t>(open_count()));
+      update_open_and_lag();
       if (progressed) continue;
       auto until = std::min(next_full, next_glob);
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
@@ -631,7 +633,8 @@ class FileInput final : public Input {
   bool read_file(TrackedFile& f) {
     // Shrunk, or rewritten from the start (a truncation followed by more writes than were read
     // leaves the size above the offset; only the first bytes tell).
-    if (f.truncated || (f.fp && (size_of(f.fd) < f.offset || !still_matches(f.fd, *f.fp)))) {
+    f.size_seen = size_of(f.fd);
+    if (f.truncated || (f.fp && (f.size_seen < f.offset || !still_matches(f.fd, *f.fp)))) {
       if (!f.fp)
         f.truncated = false;
       else
@@ -730,6 +733,17 @@ class FileInput final : public Input {
     spdlog::info("input {}: closed rotated file {}", name_, f.path);
   }
 
+  // Open descriptors, and bytes written but not yet read (as of each file's last read).
+  void update_open_and_lag() {
+    int64_t open = 0, lag = 0;
+    for (const auto& [ino, f] : files_) {
+      open += f->fd >= 0;
+      if (f->fp && f->size_seen > f->offset) lag += static_cast<int64_t>(f->size_seen - f->offset);
+    }
+    files_open_->store(open);
+    read_lag_->store(lag);
+  }
+
   size_t open_count() const {
     size_t n = 0;
     for (const auto& [ino, f] : files_) n += f->fd >= 0;
@@ -777,6 +791,7 @@ class FileInput final : public Input {
   Metrics::Counter* rotations_ = nullptr;
   std::atomic<int64_t>* files_watched_ = nullptr;
   std::atomic<int64_t>* files_open_ = nullptr;
+  std::atomic<int64_t>* read_lag_ = nullptr;
 };
 
 std::vector<std::string> format_names() {

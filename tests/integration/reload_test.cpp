@@ -1,0 +1,241 @@
+// Reloading the config while events flow: SIGHUP and POST /reload re-read the file; unchanged
+// inputs and outputs keep running (no gap, no duplicate), a changed input resumes from its
+// acknowledged positions, a new output receives everything from the swap on, and a bad config
+// is rejected with its problems while the running one goes on.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "agent/config/agent_config.h"
+#include "agent/runtime.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+using namespace auditrelay;
+using namespace auditrelay::test;
+using nlohmann::json;
+
+namespace {
+
+std::string line(int seq) {
+  return R"({"ts":"2025-09-16T12:00:00.123456789Z","level":"INFO","msg":"line","logger_names":["coderd"],"fields":{"seq":)" +
+         std::to_string(seq) + R"(,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})" + "\n";
+}
+
+// Appends `total` lines to a file at a steady pace (about 20,000 lines/s).
+struct Writer {
+  std::atomic<int> next{0};
+  std::thread thread;
+  Writer(const std::string& path, int total) {
+    thread = std::thread([this, path, total] {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      while (next < total) {
+        std::string chunk;
+        int upto = std::min(total, next.load() + 20);
+        for (int i = next; i < upto; ++i) chunk += line(i);
+        EXPECT_EQ(::write(fd, chunk.data(), chunk.size()), static_cast<ssize_t>(chunk.size()));
+        next = upto;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ::close(fd);
+    });
+  }
+  ~Writer() {
+    if (thread.joinable()) thread.join();
+  }
+  void wait_for(int n) const {
+    while (next < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+};
+
+// seq → times delivered in an NDJSON output file.
+std::map<int, int> delivered(const std::string& path) {
+  std::map<int, int> m;
+  for (const auto& l : read_lines(path)) {
+    json e = json::parse(l);
+    if (e.contains("fields") && e["fields"].contains("seq")) ++m[e["fields"]["seq"].get<int>()];
+  }
+  return m;
+}
+
+int duplicates(const std::map<int, int>& d) {
+  int dup = 0;
+  for (const auto& [seq, n] : d) dup += n - 1;
+  return dup;
+}
+
+struct Agent {
+  TempDir dir;
+  std::string config = dir / "auditrelay.yaml";
+  std::unique_ptr<Runtime> rt;
+  Agent() { std::filesystem::create_directories(dir / "in"); }
+  std::string base(const std::string& input_extra = "", const std::string& server = "") const {
+    return "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 50ms}\n" + server +
+           "inputs:\n  - {name: tail, type: file, paths: [\"" + dir / "in/*.log" +
+           "\"], format: slog_json, glob_interval: 100ms" + input_extra + "}\noutputs:\n  - {name: a, type: file, path: " +
+           dir / "a.ndjson" + ", batch: {max_delay: 20ms}}\n";
+  }
+  std::string output_b(const std::string& extra = "") const {
+    return "  - {name: b, type: file, path: " + dir / "b.ndjson" + ", batch: {max_delay: 20ms}" + extra + "}\n";
+  }
+  void start(const std::string& yaml) {
+    write_text(config, yaml);
+    AgentConfig cfg;
+    Diagnostics d(config);
+    ASSERT_TRUE(load_config_file(config, process_env(), cfg, d)) << d.to_string();
+    rt = std::make_unique<Runtime>(cfg);
+    std::string err;
+    ASSERT_TRUE(rt->start(err)) << err;
+  }
+  bool reload(const std::string& yaml, std::string& report) {
+    write_text(config, yaml);
+    return rt->reload(report);
+  }
+};
+
+TEST(Reload, AnAddedOutputGetsEverythingFromTheSwapWhileTheOthersRunOn) {
+  Agent a;
+  const int n = 30000;
+  a.start(a.base());
+  Writer w(a.dir / "in/coderd.log", n);
+  w.wait_for(n / 3);
+  ASSERT_TRUE(wait_until([&] { return !delivered(a.dir / "a.ndjson").empty(); }));
+  std::string report;
+  ASSERT_TRUE(a.reload(a.base() + a.output_b(), report)) << report;
+  EXPECT_NE(report.find("output b: added"), std::string::npos) << report;
+  EXPECT_EQ(report.find("input tail"), std::string::npos) << "the unchanged input was restarted: " << report;
+  w.thread.join();
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(n - 1) == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The unchanged output and input never stopped: every line exactly once.
+  auto da = delivered(a.dir / "a.ndjson");
+  EXPECT_EQ(da.size(), static_cast<size_t>(n));
+  EXPECT_EQ(duplicates(da), 0);
+  // The new output has one contiguous run, from the swap to the end.
+  auto db = delivered(a.dir / "b.ndjson");
+  ASSERT_FALSE(db.empty());
+  int first = db.begin()->first;
+  EXPECT_GT(first, 0) << "b got lines from before the reload";
+  EXPECT_EQ(db.size(), static_cast<size_t>(n - first)) << "b has a gap";
+  EXPECT_EQ(duplicates(db), 0);
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 1u);
+}
+
+TEST(Reload, AChangedInputResumesWhereItWasAcknowledged) {
+  Agent a;
+  const int n = 30000;
+  a.start(a.base());
+  Writer w(a.dir / "in/coderd.log", n);
+  w.wait_for(n / 3);
+  ASSERT_TRUE(wait_until([&] { return !delivered(a.dir / "a.ndjson").empty(); }));
+  std::string report;
+  ASSERT_TRUE(a.reload(a.base(", multiline_flush: 2s"), report)) << report;
+  EXPECT_NE(report.find("input tail: restarted"), std::string::npos) << report;
+  w.thread.join();
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto da = delivered(a.dir / "a.ndjson");
+  EXPECT_EQ(da.size(), static_cast<size_t>(n)) << "lines lost";
+  // The old input's batches were acknowledged before the new one started from their positions.
+  EXPECT_EQ(duplicates(da), 0);
+}
+
+TEST(Reload, AChangedOutputAndTransformsApplyFromTheSwap) {
+  Agent a;
+  const int n = 20000;
+  a.start(a.base() + a.output_b());
+  Writer w(a.dir / "in/coderd.log", n);
+  w.wait_for(n / 3);
+  ASSERT_TRUE(wait_until([&] { return !delivered(a.dir / "b.ndjson").empty(); }));
+  std::string report;
+  // b now takes only error events (none here), and a drop rule applies to everything.
+  std::string next = a.base() + a.output_b(", match: \"severity:error\"") + "transforms:\n  drop: [\"message:nothing-matches\"]\n";
+  ASSERT_TRUE(a.reload(next, report)) << report;
+  EXPECT_NE(report.find("output b: restarted"), std::string::npos) << report;
+  EXPECT_NE(report.find("transforms: updated"), std::string::npos) << report;
+  size_t b_at_reload = delivered(a.dir / "b.ndjson").size();
+  w.thread.join();
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto da = delivered(a.dir / "a.ndjson");
+  EXPECT_EQ(duplicates(da), 0);
+  // b stopped at the swap: what it had, plus what it delivered of the batches before it.
+  auto db = delivered(a.dir / "b.ndjson");
+  EXPECT_GE(db.size(), b_at_reload);
+  EXPECT_LT(db.size(), static_cast<size_t>(n));
+  EXPECT_EQ(duplicates(db), 0);
+  EXPECT_EQ(db.size(), static_cast<size_t>(db.rbegin()->first + 1)) << "b has a gap before the swap";
+}
+
+TEST(Reload, ABadConfigIsRejectedWithItsProblemsAndTheRunningOneKept) {
+  Agent a;
+  a.start(a.base());
+  write_text(a.dir / "in/coderd.log", line(0));
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 1; }));
+  std::string report;
+  EXPECT_FALSE(a.reload(a.base() + "  - {name: c, type: nosuch}\n", report));
+  EXPECT_NE(report.find("nosuch"), std::string::npos) << report;
+  EXPECT_NE(report.find("running configuration is kept"), std::string::npos) << report;
+  EXPECT_FALSE(a.reload("inputs: [", report));
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"failure\""), 2u);
+  // Still running as before.
+  write_text(a.dir / "in/coderd.log", line(1), true);
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 2; }));
+  // A later good reload still works.
+  EXPECT_TRUE(a.reload(a.base(), report)) << report;
+  EXPECT_NE(report.find("nothing changed"), std::string::npos) << report;
+}
+
+TEST(Reload, PostReloadAnswersWithWhatChangedOrTheProblems) {
+  Agent a;
+  std::string server = "server: {listen: \"127.0.0.1:0\"}\n";
+  a.start(a.base("", server));
+  ASSERT_GT(a.rt->server_port(), 0);
+  httplib::Client client("127.0.0.1", a.rt->server_port());
+  write_text(a.config, a.base("", server) + a.output_b());
+  auto ok = client.Post("/reload");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_NE(ok->body.find("output b: added"), std::string::npos) << ok->body;
+  write_text(a.config, a.base("", server) + "bogus_key: 1\n");
+  auto bad = client.Post("/reload");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("bogus_key"), std::string::npos) << bad->body;
+  write_text(a.dir / "in/coderd.log", line(7));
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(7) == 1; }));
+}
+
+TEST(Reload, SighupReloadsTheRunningAgent) {
+  Agent a;
+  write_text(a.config, a.base());
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", a.config}, a.dir / "stdout", a.dir / "stderr");
+  write_text(a.dir / "in/coderd.log", line(0));
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 1; })) << slurp(a.dir / "stderr");
+  write_text(a.config, a.base() + a.output_b());
+  c.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return slurp(a.dir / "stderr").find("output b: added") != std::string::npos; }))
+      << slurp(a.dir / "stderr");
+  write_text(a.dir / "in/coderd.log", line(1), true);
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(1) == 1; })) << slurp(a.dir / "stderr");
+  EXPECT_EQ(delivered(a.dir / "b.ndjson").count(0), 0u);
+  // A bad config on SIGHUP: logged, and the agent runs on.
+  write_text(a.config, "inputs: [");
+  c.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return slurp(a.dir / "stderr").find("reload rejected") != std::string::npos; }))
+      << slurp(a.dir / "stderr");
+  write_text(a.dir / "in/coderd.log", line(2), true);
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 3; })) << slurp(a.dir / "stderr");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
+}
+
+}  // namespace
