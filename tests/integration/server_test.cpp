@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -33,7 +34,7 @@ Exposition parse_exposition(const std::string& text) {
   static const std::regex sample(
       R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$)");
   Exposition e;
-  std::set<std::string> typed;
+  std::set<std::string> typed, histograms;
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
@@ -42,13 +43,24 @@ Exposition parse_exposition(const std::string& text) {
     if (line.rfind("# HELP ", 0) == 0) continue;
     if (std::regex_match(line, m, type_line)) {
       typed.insert(m[1]);
+      if (m[2] == "histogram") histograms.insert(m[1]);
       continue;
     }
     if (!std::regex_match(line, m, sample)) {
       e.errors.push_back("not a sample: " + line);
       continue;
     }
-    if (!typed.count(m[1])) e.errors.push_back("sample before its # TYPE: " + line);
+    // A histogram's samples are its family name plus _bucket (with le), _sum or _count.
+    std::string family = m[1];
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      std::string base = family.size() > std::strlen(suffix) ? family.substr(0, family.size() - std::strlen(suffix)) : "";
+      if (family.ends_with(suffix) && histograms.count(base)) {
+        if (std::string(suffix) == "_bucket" && line.find("le=\"") == std::string::npos)
+          e.errors.push_back("bucket without le: " + line);
+        family = base;
+      }
+    }
+    if (!typed.count(family)) e.errors.push_back("sample before its # TYPE: " + line);
     e.samples[line.substr(0, line.rfind(' '))] = std::stod(line.substr(line.rfind(' ') + 1));
   }
   return e;
@@ -109,6 +121,22 @@ outputs:
   Exposition e = parse_exposition(r->body);
   EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors);
   EXPECT_EQ(e.samples["auditrelay_output_events_sent_total{output=\"out\"}"], 100) << r->body;
+  // The delivery latency histogram: cumulative buckets, +Inf equal to the count, one per batch.
+  const std::string h = "auditrelay_output_delivery_latency_seconds";
+  double count = e.samples[h + "_count{output=\"out\"}"];
+  EXPECT_GE(count, 1) << r->body;
+  EXPECT_EQ(e.samples[h + "_bucket{output=\"out\",le=\"+Inf\"}"], count);
+  EXPECT_EQ(count, e.samples["auditrelay_output_batches_sent_total{output=\"out\"}"]);
+  double previous = 0;
+  for (const char* le : {"0.005", "0.01", "0.1", "1", "10", "60"}) {
+    double v = e.samples[h + "_bucket{output=\"out\",le=\"" + le + "\"}"];
+    EXPECT_GE(v, previous) << le;
+    previous = v;
+  }
+  EXPECT_GT(e.samples[h + "_sum{output=\"out\"}"], 0);
+  // Everything written was read: no lag.
+  ASSERT_TRUE(e.samples.count("auditrelay_read_lag_bytes{input=\"file\"}")) << r->body;
+  EXPECT_EQ(e.samples["auditrelay_read_lag_bytes{input=\"file\"}"], 0);
   EXPECT_GE(e.samples.size(), 5u);
   EXPECT_EQ(agent.status("/readyz"), 200);
   EXPECT_EQ(agent.status("/nothing"), 404);
