@@ -245,11 +245,16 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
     metrics_.gauge("auditrelay_config_last_reload_successful").store(0);
     return false;
   }
+  for (const auto& old : cfg_.outputs)
+    if (const PluginConfig* n = find_plugin(next.outputs, old.name); !n || !same_plugin(old, *n))
+      health_.forget("output " + old.name);  // its replacement reports for itself
   // A changed input stops first and its batches are acknowledged, so its replacement resumes
   // from its saved positions.
-  for (const auto& name : input_stop)
+  for (const auto& name : input_stop) {
     if (!pipeline_->remove_input(name, deadline))
       spdlog::warn("reload: input {} had batches not yet acknowledged at the deadline; they will be read again", name);
+    health_.forget("input " + name);
+  }
   for (auto& [name, input] : input_start) pipeline_->add_input(name, std::move(input));
   output_index_ = std::move(next_index);
   if (!(next.transforms == cfg_.transforms)) notes.push_back("transforms: updated");

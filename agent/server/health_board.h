@@ -19,6 +19,14 @@ class HealthBoard {
     std::lock_guard lock(mu_);
     failing_.erase(component);
   }
+  // Forgets every problem of a component and its parts ("input x" also clears "input x (audit)"):
+  // a reload removed or replaced it.
+  void forget(const std::string& component) {
+    std::lock_guard lock(mu_);
+    std::erase_if(failing_, [&](const auto& kv) {
+      return kv.first == component || kv.first.rfind(component + " (", 0) == 0;
+    });
+  }
   // "component: why" for every failing component.
   std::vector<std::string> problems() const {
     std::lock_guard lock(mu_);
