@@ -13,25 +13,34 @@ int main(int argc, char** argv) {
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "run the agent until SIGTERM/SIGINT");
-  run_cmd->add_option("-c,--config", run.config, "config file (default: $AUDITRELAY_CONFIG, then /etc/auditrelay/auditrelay.yaml)");
+  run_cmd->add_option(
+      "-c,--config", run.config,
+      "config file (default: $AUDITRELAY_CONFIG, then /etc/auditrelay/auditrelay.yaml)");
   run_cmd->add_option("--log-format", run.log_format, "json (default in containers) or text");
   run_cmd->add_option("--log-level", run.log_level, "trace, debug, info (default), warn, error");
 
   std::string validate_config;
-  auto* validate_cmd = app.add_subcommand("validate", "check a config file without starting anything");
+  auto* validate_cmd =
+      app.add_subcommand("validate", "check a config file without starting anything");
   validate_cmd->add_option("-c,--config", validate_config, "config file")->required();
 
   NormalizeArgs norm;
-  auto* norm_cmd = app.add_subcommand("normalize", "print audit/v1 events (NDJSON) for log lines from files or stdin");
-  norm_cmd->add_option("--format", norm.format, "auto, slog_json, slog_human, cri, docker or raw (default auto)");
-  norm_cmd->add_option("-c,--config", norm.config, "apply this config's redaction, drop and alert settings");
+  auto* norm_cmd = app.add_subcommand(
+      "normalize", "print audit/v1 events (NDJSON) for log lines from files or stdin");
+  norm_cmd->add_option("--format", norm.format,
+                       "auto, slog_json, slog_human, cri, docker or raw (default auto)");
+  norm_cmd->add_option("-c,--config", norm.config,
+                       "apply this config's redaction, drop and alert settings");
   norm_cmd->add_option("files", norm.files, "files to read (default: stdin)");
 
   app.add_subcommand("version", "print version and build information");
 
   HealthcheckArgs hc;
-  auto* hc_cmd = app.add_subcommand("healthcheck", "exit 0 when a running agent's /healthz (or --url) answers 200");
-  hc_cmd->add_option("--url", hc.url, "endpoint to ask (default http://127.0.0.1:2020/healthz; /readyz for readiness)");
+  auto* hc_cmd = app.add_subcommand(
+      "healthcheck", "exit 0 when a running agent's /healthz (or --url) answers 200");
+  hc_cmd->add_option(
+      "--url", hc.url,
+      "endpoint to ask (default http://127.0.0.1:2020/healthz; /readyz for readiness)");
 
   std::string pkind, pname;
   auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");
@@ -40,7 +49,8 @@ int main(int argc, char** argv) {
 
   std::string doc_what;
   auto* docs_cmd = app.add_subcommand("docs", "print generated documentation");
-  docs_cmd->add_option("what", doc_what, "config: the configuration reference (Markdown)")->required();
+  docs_cmd->add_option("what", doc_what, "config: the configuration reference (Markdown)")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -60,7 +70,8 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
   if (app.got_subcommand(docs_cmd)) {
     if (doc_what != "config") {
-      std::fprintf(stderr, "auditrelay docs: unknown document '%s' (available: config)\n", doc_what.c_str());
+      std::fprintf(stderr, "auditrelay docs: unknown document '%s' (available: config)\n",
+                   doc_what.c_str());
       return 2;
     }
     std::fputs(config_reference_markdown().c_str(), stdout);

@@ -23,7 +23,8 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
     auto disabled = alerts.list("disable");
     for (size_t i = 0; i < coder::builtin_alerts().size(); ++i) {
       std::string id = coder::builtin_alerts()[i].id;
-      if (std::find(disabled.begin(), disabled.end(), id) == disabled.end()) t->alerts.add_builtin(static_cast<int>(i));
+      if (std::find(disabled.begin(), disabled.end(), id) == disabled.end())
+        t->alerts.add_builtin(static_cast<int>(i));
     }
   }
   for (const auto& rule : alerts.objects("rules")) {
@@ -34,7 +35,8 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
     const auto& out = cfg.outputs[i];
     auto at = index_of.find(out.name);
     size_t index = at == index_of.end() ? i : static_cast<size_t>(at->second);
-    if (t->routes.size() <= index) t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
+    if (t->routes.size() <= index)
+      t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
     std::string match = out.common.str("match");
     t->routes[index] = match.empty() ? nullptr : coder::Query::compile(match, err);
   }
@@ -43,14 +45,18 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
 
 Runtime::Runtime(AgentConfig cfg) : cfg_(std::move(cfg)) {}
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+  stop();
+}
 
 std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int index) {
   const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, oc.type);
   PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
   // Each batch in flight gets its own plugin instance (connections are not shared). The options
   // are copied: a reload replaces the config while this driver may still be draining.
-  OutputFactoryFn factory = [d, ctx, plugin_options = oc.options] { return d->make_output(ctx, plugin_options); };
+  OutputFactoryFn factory = [d, ctx, plugin_options = oc.options] {
+    return d->make_output(ctx, plugin_options);
+  };
   OutputDriverOptions dopt;
   dopt.name = oc.name;
   dopt.index = index;
@@ -88,14 +94,19 @@ bool Runtime::start(std::string& error) {
   PipelineOptions po;
   po.workers = static_cast<int>(cfg_.pipeline.integer("workers", 2));
   po.max_in_flight = cfg_.pipeline.size("max_in_flight", 16 << 20);
-  po.checkpoint_interval = cfg_.pipeline.duration("checkpoint_interval", std::chrono::milliseconds(1000));
-  po.shutdown_timeout = cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
+  po.checkpoint_interval =
+      cfg_.pipeline.duration("checkpoint_interval", std::chrono::milliseconds(1000));
+  po.shutdown_timeout =
+      cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
   po.host = cfg_.host;
   ready_window_ = std::chrono::duration_cast<std::chrono::seconds>(
       cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
-  for (size_t i = 0; i < cfg_.outputs.size(); ++i) output_index_[cfg_.outputs[i].name] = static_cast<int>(i);
-  pipeline_ = std::make_unique<Pipeline>(po, build_transforms(cfg_, output_index_), *checkpoints_, metrics_);
-  for (const auto& oc : cfg_.outputs) pipeline_->add_output(make_driver(oc, output_index_[oc.name]));
+  for (size_t i = 0; i < cfg_.outputs.size(); ++i)
+    output_index_[cfg_.outputs[i].name] = static_cast<int>(i);
+  pipeline_ = std::make_unique<Pipeline>(po, build_transforms(cfg_, output_index_), *checkpoints_,
+                                         metrics_);
+  for (const auto& oc : cfg_.outputs)
+    pipeline_->add_output(make_driver(oc, output_index_[oc.name]));
   int index = 0;
   for (const auto& ic : cfg_.inputs) {
     auto input = make_input(ic, index++, error);
@@ -126,8 +137,8 @@ bool Runtime::reload(std::string& report) {
   if (!load_config_file(cfg_.file, process_env(), next, diags)) {
     report = diags.to_string() + cfg_.file + ": " + std::to_string(diags.items().size()) +
              " problem(s); the running configuration is kept\n";
-    spdlog::error("reload rejected: {} has {} problem(s); the running configuration is kept:\n{}", cfg_.file,
-                  diags.items().size(), diags.to_string());
+    spdlog::error("reload rejected: {} has {} problem(s); the running configuration is kept:\n{}",
+                  cfg_.file, diags.items().size(), diags.to_string());
     ++metrics_.counter("auditrelay_config_reloads_total", "result=\"failure\"");
     metrics_.gauge("auditrelay_config_last_reload_successful").store(0);
     return false;
@@ -163,7 +174,8 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   std::vector<std::string> notes;
   // What the running process is built around stays until a restart.
   auto keep = [&](bool changed, const char* what) {
-    if (changed) notes.push_back(std::string(what) + " changed: applies after a restart (kept as running)");
+    if (changed)
+      notes.push_back(std::string(what) + " changed: applies after a restart (kept as running)");
   };
   keep(next.data_dir != cfg_.data_dir, "data_dir");
   keep(!(next.pipeline == cfg_.pipeline), "pipeline");
@@ -201,7 +213,9 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
     used.insert(index);
     next_index[o.name] = index;
     change.add.push_back(make_driver(o, index));
-    notes.push_back("output " + o.name + (output_index_.count(o.name) ? ": restarted with its new settings" : ": added"));
+    notes.push_back(
+        "output " + o.name +
+        (output_index_.count(o.name) ? ": restarted with its new settings" : ": added"));
   }
   for (const auto& name : change.remove)
     if (!find_plugin(next.outputs, name)) notes.push_back("output " + name + ": removed");
@@ -235,7 +249,8 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   for (const auto& old : cfg_.inputs)
     if (!find_plugin(next.inputs, old.name)) notes.push_back("input " + old.name + ": removed");
 
-  auto deadline = std::chrono::steady_clock::now() + cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
+  auto deadline = std::chrono::steady_clock::now() +
+                  cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
   change.transforms = build_transforms(next, next_index);
   std::string err;
   if (!pipeline_->change_outputs(std::move(change), deadline, err)) {
@@ -252,7 +267,10 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   // from its saved positions.
   for (const auto& name : input_stop) {
     if (!pipeline_->remove_input(name, deadline))
-      spdlog::warn("reload: input {} had batches not yet acknowledged at the deadline; they will be read again", name);
+      spdlog::warn(
+          "reload: input {} had batches not yet acknowledged at the deadline; they will be read "
+          "again",
+          name);
     health_.forget("input " + name);
   }
   for (auto& [name, input] : input_start) pipeline_->add_input(name, std::move(input));
@@ -274,7 +292,8 @@ std::vector<std::string> Runtime::readiness_problems() const {
   std::vector<std::string> problems = health_.problems();
   if (pipeline_)
     for (const auto& [name, s] : pipeline_->output_failures())
-      if (s > ready_window_.count()) problems.push_back("output " + name + ": failing for " + std::to_string(s) + " s");
+      if (s > ready_window_.count())
+        problems.push_back("output " + name + ": failing for " + std::to_string(s) + " s");
   return problems;
 }
 

@@ -19,8 +19,8 @@ namespace auditrelay {
 
 // Transforms from the config (drop, redact, alerts) and one route per output, at the output's
 // index (its position in the config unless `index_of` says otherwise).
-std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
-                                                    const std::map<std::string, int>& index_of = {});
+std::unique_ptr<coder::Transforms> build_transforms(
+    const AgentConfig& cfg, const std::map<std::string, int>& index_of = {});
 
 class Runtime {
  public:

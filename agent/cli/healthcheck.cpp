@@ -16,7 +16,8 @@ int healthcheck_command(const HealthcheckArgs& args) {
   std::string path = slash == std::string::npos ? "/healthz" : url.substr(slash);
   size_t colon = host_port.rfind(':');
   if (host_port.empty() || colon == std::string::npos) {
-    std::fprintf(stderr, "auditrelay healthcheck: --url must be http://HOST:PORT[/PATH], got '%s'\n",
+    std::fprintf(stderr,
+                 "auditrelay healthcheck: --url must be http://HOST:PORT[/PATH], got '%s'\n",
                  args.url.c_str());
     return 2;
   }

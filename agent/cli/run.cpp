@@ -24,7 +24,8 @@ int validate_command(const std::string& config) {
     std::fprintf(stderr, "%s: %zu problem(s)\n", config.c_str(), diags.items().size());
     return 2;
   }
-  std::printf("%s: valid (%zu input(s), %zu output(s))\n", config.c_str(), cfg.inputs.size(), cfg.outputs.size());
+  std::printf("%s: valid (%zu input(s), %zu output(s))\n", config.c_str(), cfg.inputs.size(),
+              cfg.outputs.size());
   return 0;
 }
 

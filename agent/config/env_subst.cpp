@@ -18,7 +18,8 @@ bool valid_name(const std::string& n) {
   if (n.empty()) return false;
   for (size_t i = 0; i < n.size(); ++i) {
     char c = n[i];
-    bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9');
+    bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (i > 0 && c >= '0' && c <= '9');
     if (!ok) return false;
   }
   return true;
@@ -35,8 +36,8 @@ std::string substitute_env(const std::string& text, const EnvLookup& env, Diagno
     if (c == '\n') {
       ++line;
       quote = 0;
-    } else if (quote == 0 && c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' ||
-                                          text[i - 1] == '\n')) {
+    } else if (quote == 0 && c == '#' &&
+               (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
       // A YAML comment: copied as it is, so commented-out examples need no variables.
       size_t nl = text.find('\n', i);
       if (nl == std::string::npos) nl = text.size();
@@ -44,7 +45,8 @@ std::string substitute_env(const std::string& text, const EnvLookup& env, Diagno
       i = nl;
       continue;
     } else if (quote == 0 && (c == '"' || c == '\'') &&
-               (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos)) {
+               (i == 0 ||
+                std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos)) {
       quote = c;
     } else if (quote == c && !(c == '"' && i > 0 && text[i - 1] == '\\')) {
       quote = 0;
@@ -82,17 +84,20 @@ std::string substitute_env(const std::string& text, const EnvLookup& env, Diagno
       continue;
     }
     auto value = env(name);
-    if (value && value->empty() && !op.empty()) value.reset();  // ":-" and ":?" treat empty as unset
+    if (value && value->empty() && !op.empty())
+      value.reset();  // ":-" and ":?" treat empty as unset
     if (value) {
       out += *value;
     } else if (op == ":-") {
       out += arg;
     } else if (op == ":?") {
-      diags.error(line, "", "environment variable " + name + " is required: " +
-                                (arg.empty() ? std::string("not set") : arg));
+      diags.error(line, "",
+                  "environment variable " + name +
+                      " is required: " + (arg.empty() ? std::string("not set") : arg));
     } else {
-      diags.error(line, "", "environment variable " + name +
-                                " is not set (use ${" + name + ":-default} for a default)");
+      diags.error(line, "",
+                  "environment variable " + name + " is not set (use ${" + name +
+                      ":-default} for a default)");
     }
     i = close + 1;
   }

@@ -11,17 +11,28 @@ namespace auditrelay {
 
 std::string_view opt_type_name(OptType t) {
   switch (t) {
-    case OptType::String: return "string";
-    case OptType::Int: return "integer";
-    case OptType::Bool: return "bool";
-    case OptType::Size: return "size";
-    case OptType::Duration: return "duration";
-    case OptType::StringList: return "list of strings";
-    case OptType::Enum: return "enum";
-    case OptType::Query: return "filter query";
-    case OptType::Map: return "map of strings";
-    case OptType::Object: return "object";
-    case OptType::ObjectList: return "list of objects";
+    case OptType::String:
+      return "string";
+    case OptType::Int:
+      return "integer";
+    case OptType::Bool:
+      return "bool";
+    case OptType::Size:
+      return "size";
+    case OptType::Duration:
+      return "duration";
+    case OptType::StringList:
+      return "list of strings";
+    case OptType::Enum:
+      return "enum";
+    case OptType::Query:
+      return "filter query";
+    case OptType::Map:
+      return "map of strings";
+    case OptType::Object:
+      return "object";
+    case OptType::ObjectList:
+      return "list of objects";
   }
   return "?";
 }
@@ -121,7 +132,9 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-int node_line(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int node_line(const YAML::Node& n) {
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 std::string join_path(const std::string& base, const std::string& key) {
   return base.empty() ? key : base + "." + key;
@@ -147,7 +160,8 @@ OptionValue convert_scalar_text(const std::string& text, int line, const OptionS
                                 const std::string& path, Diagnostics& diags,
                                 const QueryValidator& qv) {
   switch (spec.type) {
-    case OptType::String: return text;
+    case OptType::String:
+      return text;
     case OptType::Int: {
       int64_t v;
       if (!parse_int64(trim(text), v)) {
@@ -200,8 +214,10 @@ OptionValue convert_scalar_text(const std::string& text, int line, const OptionS
       }
       return text;
     }
-    case OptType::StringList: return std::vector<std::string>{text};
-    default: break;
+    case OptType::StringList:
+      return std::vector<std::string>{text};
+    default:
+      break;
   }
   diags.error(line, path, std::string("expected ") + std::string(opt_type_name(spec.type)));
   return {};
@@ -220,7 +236,8 @@ OptionValue convert(const YAML::Node& node, const OptionSpec& spec, const std::s
       std::vector<std::string> out;
       for (size_t i = 0; i < node.size(); ++i) {
         if (!node[i].IsScalar()) {
-          diags.error(node_line(node[i]), path + "[" + std::to_string(i) + "]", "expected a string");
+          diags.error(node_line(node[i]), path + "[" + std::to_string(i) + "]",
+                      "expected a string");
           continue;
         }
         out.push_back(node[i].Scalar());
@@ -235,7 +252,8 @@ OptionValue convert(const YAML::Node& node, const OptionSpec& spec, const std::s
       std::map<std::string, std::string> out;
       for (const auto& kv : node) {
         if (!kv.second.IsScalar()) {
-          diags.error(node_line(kv.second), join_path(path, kv.first.Scalar()), "expected a scalar value");
+          diags.error(node_line(kv.second), join_path(path, kv.first.Scalar()),
+                      "expected a scalar value");
           continue;
         }
         out[kv.first.Scalar()] = kv.second.Scalar();
@@ -261,14 +279,19 @@ OptionValue convert(const YAML::Node& node, const OptionSpec& spec, const std::s
           diags.error(node_line(node[i]), p, "expected a mapping");
           continue;
         }
-        out.push_back(std::make_shared<Options>(validate_options(node[i], spec.children, p, diags, qv)));
+        out.push_back(
+            std::make_shared<Options>(validate_options(node[i], spec.children, p, diags, qv)));
       }
       return out;
     }
     default:
       if (!node.IsScalar()) {
-        diags.error(line, path, std::string("expected a ") + std::string(opt_type_name(spec.type)) +
-                                    ", got a " + (node.IsMap() ? "mapping" : node.IsSequence() ? "list" : "null"));
+        diags.error(line, path,
+                    std::string("expected a ") + std::string(opt_type_name(spec.type)) +
+                        ", got a " +
+                        (node.IsMap()        ? "mapping"
+                         : node.IsSequence() ? "list"
+                                             : "null"));
         return {};
       }
       return convert_scalar_text(node.Scalar(), line, spec, path, diags, qv);
@@ -321,7 +344,8 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
         continue;
       }
       if (seen[spec->name]) {
-        diags.error(kline, kpath, "'" + spec->name + "' is given twice (directly and through _file)");
+        diags.error(kline, kpath,
+                    "'" + spec->name + "' is given twice (directly and through _file)");
         continue;
       }
       seen[spec->name] = true;
@@ -360,15 +384,16 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
       } catch (const YAML::Exception&) {
         def = YAML::Node(s.default_value);
       }
-      OptionValue v = (s.type == OptType::String || s.type == OptType::Query || s.type == OptType::Enum)
-                          ? OptionValue(s.default_value)
-                          : convert(def, s, join_path(path, s.name), ignore, {});
+      OptionValue v =
+          (s.type == OptType::String || s.type == OptType::Query || s.type == OptType::Enum)
+              ? OptionValue(s.default_value)
+              : convert(def, s, join_path(path, s.name), ignore, {});
       out.set(s.name, std::move(v), 0);
     } else if (s.type == OptType::Object) {
       // Absent objects still get their children's defaults.
-      out.set(s.name, std::make_shared<Options>(validate_options(YAML::Node(YAML::NodeType::Map),
-                                                                 s.children, join_path(path, s.name),
-                                                                 diags, qv)),
+      out.set(s.name,
+              std::make_shared<Options>(validate_options(
+                  YAML::Node(YAML::NodeType::Map), s.children, join_path(path, s.name), diags, qv)),
               0);
     }
   }
@@ -400,9 +425,11 @@ std::string markdown_options(const std::vector<OptionSpec>& specs, const std::st
     std::string type(opt_type_name(s.type));
     if (s.type == OptType::Enum) {
       type = "";
-      for (size_t i = 0; i < s.enum_values.size(); ++i) type += (i ? " \\| " : "") + ("`" + s.enum_values[i] + "`");
+      for (size_t i = 0; i < s.enum_values.size(); ++i)
+        type += (i ? " \\| " : "") + ("`" + s.enum_values[i] + "`");
     }
-    std::string def = s.required ? "required" : (s.default_value.empty() ? "" : "`" + s.default_value + "`");
+    std::string def =
+        s.required ? "required" : (s.default_value.empty() ? "" : "`" + s.default_value + "`");
     out += "| `" + name + "` | " + type + " | " + def + " | " + s.description + " |\n";
     if (!s.children.empty())
       out += markdown_options(s.children, s.type == OptType::ObjectList ? name + "[]" : name);

@@ -16,7 +16,19 @@
 
 namespace auditrelay {
 
-enum class OptType { String, Int, Bool, Size, Duration, StringList, Enum, Query, Map, Object, ObjectList };
+enum class OptType {
+  String,
+  Int,
+  Bool,
+  Size,
+  Duration,
+  StringList,
+  Enum,
+  Query,
+  Map,
+  Object,
+  ObjectList
+};
 
 std::string_view opt_type_name(OptType t);
 
@@ -36,9 +48,9 @@ struct OptionSpec {
 using QueryValidator = std::function<std::string(const std::string&)>;
 
 class Options;
-using OptionValue = std::variant<std::monostate, std::string, int64_t, bool, std::vector<std::string>,
-                                 std::map<std::string, std::string>, std::shared_ptr<Options>,
-                                 std::vector<std::shared_ptr<Options>>>;
+using OptionValue = std::variant<std::monostate, std::string, int64_t, bool,
+                                 std::vector<std::string>, std::map<std::string, std::string>,
+                                 std::shared_ptr<Options>, std::vector<std::shared_ptr<Options>>>;
 
 // The validated, typed values of one options table.
 class Options {

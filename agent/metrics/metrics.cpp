@@ -6,29 +6,35 @@
 namespace auditrelay {
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)), buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
+    : bounds_(std::move(bounds)),
+      buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
   std::sort(bounds_.begin(), bounds_.end());
 }
 
 void Histogram::observe(double value) {
-  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
+                                 bounds_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_micros_.fetch_add(static_cast<uint64_t>(std::max(0.0, value) * 1e6), std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<uint64_t>(std::max(0.0, value) * 1e6),
+                        std::memory_order_relaxed);
 }
 
 std::vector<uint64_t> Histogram::cumulative() const {
   std::vector<uint64_t> out(bounds_.size() + 1);
   uint64_t total = 0;
-  for (size_t i = 0; i <= bounds_.size(); ++i) out[i] = total += buckets_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i <= bounds_.size(); ++i)
+    out[i] = total += buckets_[i].load(std::memory_order_relaxed);
   return out;
 }
 
 const std::vector<double>& Metrics::latency_buckets() {
-  static const std::vector<double> b{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  static const std::vector<double> b{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                     1,     2.5,  5,     10,   30,  60};
   return b;
 }
 
-Histogram& Metrics::histogram(const std::string& name, const std::string& labels, const std::vector<double>& bounds) {
+Histogram& Metrics::histogram(const std::string& name, const std::string& labels,
+                              const std::vector<double>& bounds) {
   std::lock_guard lock(mu_);
   auto& slot = histogram_index_[name][labels];
   if (!slot) slot = &histograms_.emplace_back(bounds);
@@ -92,7 +98,8 @@ std::string Metrics::render() const {
       std::string sep = labels.empty() ? "" : labels + ",";
       auto counts = h->cumulative();
       for (size_t i = 0; i < h->bounds().size(); ++i)
-        out += name + "_bucket{" + sep + "le=\"" + number(h->bounds()[i]) + "\"} " + std::to_string(counts[i]) + "\n";
+        out += name + "_bucket{" + sep + "le=\"" + number(h->bounds()[i]) + "\"} " +
+               std::to_string(counts[i]) + "\n";
       out += name + "_bucket{" + sep + "le=\"+Inf\"} " + std::to_string(counts.back()) + "\n";
       std::string braces = labels.empty() ? "" : "{" + labels + "}";
       out += name + "_sum" + braces + " " + number(h->sum()) + "\n";

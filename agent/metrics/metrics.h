@@ -1,7 +1,7 @@
 #pragma once
-// Counters, gauges and histograms, named like Prometheus series ("auditrelay_events_read_total{input=\"x\"}").
-// Lookup takes a lock; increments are relaxed atomics, so hot paths look a counter up once and
-// keep the reference.
+// Counters, gauges and histograms, named like Prometheus series
+// ("auditrelay_events_read_total{input=\"x\"}"). Lookup takes a lock; increments are relaxed
+// atomics, so hot paths look a counter up once and keep the reference.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -21,7 +21,9 @@ class Histogram {
   const std::vector<double>& bounds() const { return bounds_; }
   // Cumulative counts per bound, then +Inf (the total).
   std::vector<uint64_t> cumulative() const;
-  double sum() const { return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6; }
+  double sum() const {
+    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+  }
 
  private:
   std::vector<double> bounds_;

@@ -27,13 +27,13 @@ struct EventMeta {
 };
 
 struct EncodedEvent {
-  Slice json;         // one event, no trailing newline
+  Slice json;           // one event, no trailing newline
   uint64_t routes = 0;  // bit i set: output i wants this event
   EventMeta meta;
 };
 
 struct EncodedBatch {
-  std::string json;  // events back to back
+  std::string json;   // events back to back
   std::string attrs;  // strings referenced by EventMeta slices
   std::vector<EncodedEvent> events;
   std::shared_ptr<const SourceInfo> source;
@@ -41,7 +41,9 @@ struct EncodedBatch {
   uint64_t sequence = 0;
   Timestamp observed;  // when the input read it (for the delivery latency histogram)
 
-  std::string_view event_json(const EncodedEvent& e) const { return {json.data() + e.json.offset, e.json.size}; }
+  std::string_view event_json(const EncodedEvent& e) const {
+    return {json.data() + e.json.offset, e.json.size};
+  }
   std::string_view attr(Slice s) const { return {attrs.data() + s.offset, s.size}; }
 };
 

@@ -9,8 +9,12 @@ namespace auditrelay {
 using Clock = std::chrono::steady_clock;
 
 namespace {
-int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
-std::string label(const std::string& name) { return "output=\"" + name + "\""; }
+int64_t now_ns() {
+  return Clock::now().time_since_epoch().count();
+}
+std::string label(const std::string& name) {
+  return "output=\"" + name + "\"";
+}
 thread_local std::mt19937_64 tl_rng{std::random_device{}()};
 }  // namespace
 
@@ -22,11 +26,15 @@ OutputDriver::OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Me
       sent_(metrics.counter("auditrelay_output_events_sent_total", label(opts_.name))),
       failed_(metrics.counter("auditrelay_output_send_failures_total", label(opts_.name))),
       retried_(metrics.counter("auditrelay_output_retries_total", label(opts_.name))),
-      dead_lettered_(metrics.counter("auditrelay_output_events_dead_lettered_total", label(opts_.name))),
+      dead_lettered_(
+          metrics.counter("auditrelay_output_events_dead_lettered_total", label(opts_.name))),
       batches_(metrics.counter("auditrelay_output_batches_sent_total", label(opts_.name))),
-      latency_(metrics.histogram("auditrelay_output_delivery_latency_seconds", label(opts_.name))) {}
+      latency_(metrics.histogram("auditrelay_output_delivery_latency_seconds", label(opts_.name))) {
+}
 
-OutputDriver::~OutputDriver() { stop(Clock::now()); }
+OutputDriver::~OutputDriver() {
+  stop(Clock::now());
+}
 
 bool OutputDriver::start(std::string& error) {
   int n = std::max(1, opts_.concurrency);
@@ -37,15 +45,16 @@ bool OutputDriver::start(std::string& error) {
     return false;
   }
   if (opts_.disk_buffer) {
-    buffer_ = std::make_unique<DiskBuffer>(opts_.data_dir + "/buffer/" + opts_.name, opts_.buffer_max_size,
-                                           opts_.buffer_drop_oldest ? DiskBuffer::WhenFull::DropOldest
-                                                                    : DiskBuffer::WhenFull::Block,
-                                           metrics_, opts_.name);
+    buffer_ = std::make_unique<DiskBuffer>(
+        opts_.data_dir + "/buffer/" + opts_.name, opts_.buffer_max_size,
+        opts_.buffer_drop_oldest ? DiskBuffer::WhenFull::DropOldest : DiskBuffer::WhenFull::Block,
+        metrics_, opts_.name);
     if (!buffer_->open(error)) return false;
     buffer_writer_ = std::thread([this] { buffer_writer_run(); });
   }
   if (n > 1)
-    for (int i = 0; i < n; ++i) senders_.emplace_back([this, i] { sender_run(outputs_[static_cast<size_t>(i)].get()); });
+    for (int i = 0; i < n; ++i)
+      senders_.emplace_back([this, i] { sender_run(outputs_[static_cast<size_t>(i)].get()); });
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -67,19 +76,23 @@ int64_t OutputDriver::failing_for_seconds() const {
   return (now_ns() - since) / 1'000'000'000;
 }
 
-bool OutputDriver::stopping_hard() const { return stop_requested_.load() && now_ns() >= deadline_ns_.load(); }
+bool OutputDriver::stopping_hard() const {
+  return stop_requested_.load() && now_ns() >= deadline_ns_.load();
+}
 
 bool OutputDriver::sleep_for(std::chrono::milliseconds d) {
   auto until = Clock::now() + d;
   while (Clock::now() < until) {
     if (stopping_hard()) return false;
-    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(20), until - Clock::now()));
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(std::chrono::milliseconds(20), until - Clock::now()));
   }
   return true;
 }
 
 // Restores pipeline order; returns the batches that are next in sequence.
-bool OutputDriver::take_ordered(std::shared_ptr<EncodedBatch> batch, std::vector<std::shared_ptr<EncodedBatch>>& ready) {
+bool OutputDriver::take_ordered(std::shared_ptr<EncodedBatch> batch,
+                                std::vector<std::shared_ptr<EncodedBatch>>& ready) {
   reorder_.emplace(batch->sequence, std::move(batch));
   bool any = false;
   while (!reorder_.empty() && reorder_.begin()->first == next_sequence_) {
@@ -154,20 +167,24 @@ void OutputDriver::run() {
       last_flush = now;
     }
     if (stop_requested_.load()) {
-      bool source_idle = buffer_ ? (writer_done_.load() && buffer_->next_empty_hint()) : queue_.size_approx() == 0;
+      bool source_idle =
+          buffer_ ? (writer_done_.load() && buffer_->next_empty_hint()) : queue_.size_approx() == 0;
       if (!current_.batch.events.empty() && !stopping_hard()) dispatch();
       bool idle = source_idle && current_.batch.events.empty() && in_flight_.load() == 0;
       if (idle || stopping_hard()) break;
     }
   }
   // Wait for batches in flight on sender threads (bounded by the deadline).
-  while (in_flight_.load() > 0 && !stopping_hard()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (in_flight_.load() > 0 && !stopping_hard())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (senders_.empty()) {
     inline_output.flush();
     inline_output.stop();
   }
   if (!reorder_.empty() || !current_.batch.events.empty())
-    spdlog::warn("output {}: stopping with undelivered events; they will be read again at the next start", opts_.name);
+    spdlog::warn(
+        "output {}: stopping with undelivered events; they will be read again at the next start",
+        opts_.name);
 }
 
 void OutputDriver::add(const std::shared_ptr<EncodedBatch>& b) {
@@ -180,8 +197,10 @@ void OutputDriver::add(const std::shared_ptr<EncodedBatch>& b) {
     }
   if (last == SIZE_MAX) {
     // Nothing for this output: acknowledge with the batch being built (or now).
-    if (current_.batch.events.empty()) b->ack->done();
-    else current_.owners.emplace_back(b, true);
+    if (current_.batch.events.empty())
+      b->ack->done();
+    else
+      current_.owners.emplace_back(b, true);
     return;
   }
   for (size_t i = 0; i <= last; ++i) {
@@ -191,7 +210,8 @@ void OutputDriver::add(const std::shared_ptr<EncodedBatch>& b) {
     current_.batch.events.push_back(OutEvent{b->event_json(e), &e.meta, b.get()});
     current_.batch.bytes += e.json.size + 1;
     if (i == last) current_.owners.emplace_back(b, true);
-    if (current_.batch.events.size() >= opts_.max_events || current_.batch.bytes >= opts_.max_bytes) {
+    if (current_.batch.events.size() >= opts_.max_events ||
+        current_.batch.bytes >= opts_.max_bytes) {
       if (i != last) current_.owners.emplace_back(b, false);
       dispatch();
     }
@@ -244,11 +264,13 @@ void OutputDriver::deliver(Pending& p, Output& output) {
       bool dlq_ok = true;
       for (size_t i = 0; i < why.size(); ++i) {
         if (!why[i]) continue;
-        if (dlq_.write(p.batch.events[i].json, *why[i])) ++dead_lettered_;
-        else dlq_ok = false;
+        if (dlq_.write(p.batch.events[i].json, *why[i]))
+          ++dead_lettered_;
+        else
+          dlq_ok = false;
       }
-      spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name, r.rejected.size(),
-                   r.reason, dlq_.path());
+      spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name,
+                   r.rejected.size(), r.reason, dlq_.path());
       delivered = dlq_ok;
     }
     if (delivered) break;
@@ -257,8 +279,10 @@ void OutputDriver::deliver(Pending& p, Output& output) {
     failing_since_ns_.compare_exchange_strong(expected, now_ns());
     if (stopping_hard()) {
       // Not acknowledged: the source (or the disk buffer) delivers it again after a restart.
-      spdlog::warn("output {}: shutdown timeout reached while retrying ({}); {} event(s) stay unacknowledged",
-                   opts_.name, r.reason, p.batch.events.size());
+      spdlog::warn(
+          "output {}: shutdown timeout reached while retrying ({}); {} event(s) stay "
+          "unacknowledged",
+          opts_.name, r.reason, p.batch.events.size());
       p.batch.events.clear();
       p.owners.clear();
       return;
@@ -268,7 +292,8 @@ void OutputDriver::deliver(Pending& p, Output& output) {
     auto half = std::max<int64_t>(1, wait.count() / 2);
     std::uniform_int_distribution<int64_t> dist(0, half);
     auto jittered = std::chrono::milliseconds(wait.count() - half + dist(tl_rng));
-    spdlog::warn("output {}: send failed ({}); retrying in {} ms", opts_.name, r.reason, jittered.count());
+    spdlog::warn("output {}: send failed ({}); retrying in {} ms", opts_.name, r.reason,
+                 jittered.count());
     ++retried_;
     if (!sleep_for(jittered)) continue;  // deadline reached: one more pass gives up cleanly
     backoff = std::min(opts_.retry_max, backoff * 2);

@@ -65,7 +65,8 @@ class OutputDriver {
   int64_t failing_for_seconds() const;
 
  private:
-  using Owners = std::vector<std::pair<std::shared_ptr<EncodedBatch>, bool>>;  // (batch, completes here)
+  using Owners =
+      std::vector<std::pair<std::shared_ptr<EncodedBatch>, bool>>;  // (batch, completes here)
   struct Pending {
     OutBatch batch;
     Owners owners;
@@ -74,7 +75,8 @@ class OutputDriver {
   void run();
   void buffer_writer_run();
   void sender_run(Output* output);
-  bool take_ordered(std::shared_ptr<EncodedBatch> batch, std::vector<std::shared_ptr<EncodedBatch>>& ready);
+  bool take_ordered(std::shared_ptr<EncodedBatch> batch,
+                    std::vector<std::shared_ptr<EncodedBatch>>& ready);
   void add(const std::shared_ptr<EncodedBatch>& batch);
   void dispatch();
   void deliver(Pending& p, Output& output);

@@ -17,7 +17,9 @@ Pipeline::Pipeline(PipelineOptions opts, std::shared_ptr<const coder::Transforms
       metrics_(metrics),
       budget_(opts_.max_in_flight) {}
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 void Pipeline::add_input(std::string name, std::unique_ptr<Input> input) {
   inputs_.push_back(std::make_unique<InputSlot>(*this, std::move(name), std::move(input)));
@@ -31,7 +33,8 @@ std::vector<std::string> Pipeline::input_names() const {
 }
 
 bool Pipeline::remove_input(const std::string& name, Clock::time_point deadline) {
-  auto it = std::find_if(inputs_.begin(), inputs_.end(), [&](const auto& s) { return s->name == name; });
+  auto it =
+      std::find_if(inputs_.begin(), inputs_.end(), [&](const auto& s) { return s->name == name; });
   if (it == inputs_.end()) return true;
   InputSlot& slot = **it;
   slot.stop.store(true);
@@ -43,7 +46,9 @@ bool Pipeline::remove_input(const std::string& name, Clock::time_point deadline)
   return all;
 }
 
-void Pipeline::add_output(std::unique_ptr<OutputDriver> driver) { outputs_.push_back(std::move(driver)); }
+void Pipeline::add_output(std::unique_ptr<OutputDriver> driver) {
+  outputs_.push_back(std::move(driver));
+}
 
 void Pipeline::start_input(InputSlot& slot) {
   slot.thread = std::thread([&slot] {
@@ -106,7 +111,9 @@ void Pipeline::close_gate() {
   while (in_work_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-void Pipeline::open_gate() { gate_closed_.store(false); }
+void Pipeline::open_gate() {
+  gate_closed_.store(false);
+}
 
 bool Pipeline::change_outputs(OutputChange change, Clock::time_point deadline, std::string& error) {
   auto removed = [&](const std::string& name) {
@@ -116,13 +123,15 @@ bool Pipeline::change_outputs(OutputChange change, Clock::time_point deadline, s
   // starts only once the driver it replaces has stopped.
   std::vector<OutputDriver*> late;
   for (auto& d : change.add) {
-    bool shares_buffer = removed(d->name()) && std::any_of(outputs_.begin(), outputs_.end(), [&](const auto& o) {
-                           return o->name() == d->name() && (o->uses_disk_buffer() || d->uses_disk_buffer());
-                         });
+    bool shares_buffer =
+        removed(d->name()) && std::any_of(outputs_.begin(), outputs_.end(), [&](const auto& o) {
+          return o->name() == d->name() && (o->uses_disk_buffer() || d->uses_disk_buffer());
+        });
     if (shares_buffer) {
       late.push_back(d.get());
     } else if (!d->start(error)) {
-      for (auto& other : change.add) other->stop(Clock::now());  // never-started ones return at once
+      for (auto& other : change.add)
+        other->stop(Clock::now());  // never-started ones return at once
       return false;
     }
   }
@@ -148,11 +157,13 @@ bool Pipeline::change_outputs(OutputChange change, Clock::time_point deadline, s
   if (!late.empty()) {
     // Batches after the boundary wait in the new drivers' queues meanwhile.
     for (auto& r : retiring)
-      if (std::any_of(late.begin(), late.end(), [&](OutputDriver* d) { return d->name() == r->name(); }))
+      if (std::any_of(late.begin(), late.end(),
+                      [&](OutputDriver* d) { return d->name() == r->name(); }))
         r->stop(deadline);
     for (OutputDriver* d : late)
       if (!d->start(error)) {
-        spdlog::error("reload: {}; its events stay unacknowledged until the next restart or reload", error);
+        spdlog::error("reload: {}; its events stay unacknowledged until the next restart or reload",
+                      error);
         ok = false;
       }
   }
@@ -195,7 +206,8 @@ void Pipeline::worker_loop() {
     } catch (const std::exception& e) {
       // A bug must not lose the batch's position silently: log loudly; the batch is still
       // acknowledged through the outputs with whatever was encoded.
-      spdlog::error("normalizing a batch from {} failed: {}", batch->source ? batch->source->path : "?", e.what());
+      spdlog::error("normalizing a batch from {} failed: {}",
+                    batch->source ? batch->source->path : "?", e.what());
     }
     // What the batch really holds in memory: capacities, not sizes.
     size_t encoded_bytes = encoded->json.capacity() + encoded->attrs.capacity() +
@@ -219,7 +231,8 @@ void Pipeline::stop() {
   for (auto& slot : inputs_)
     if (slot->thread.joinable()) slot->thread.join();
   // Let the workers finish what the inputs handed over.
-  while (in_work_.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (in_work_.load() > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   workers_stop_.store(true);
   for (auto& t : workers_)
     if (t.joinable()) t.join();

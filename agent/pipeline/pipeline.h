@@ -87,7 +87,8 @@ class Pipeline {
     std::unique_ptr<Input> input;
     std::thread thread;
     std::atomic<bool> stop{false};
-    std::shared_ptr<std::atomic<int64_t>> unacknowledged = std::make_shared<std::atomic<int64_t>>(0);
+    std::shared_ptr<std::atomic<int64_t>> unacknowledged =
+        std::make_shared<std::atomic<int64_t>>(0);
   };
 
   void submit(std::unique_ptr<RecordBatch> batch);

@@ -10,7 +10,9 @@ namespace auditrelay {
 HealthServer::HealthServer(Metrics& metrics, ReadinessFn readiness, ReloadFn reload)
     : metrics_(metrics), readiness_(std::move(readiness)), reload_(std::move(reload)) {}
 
-HealthServer::~HealthServer() { stop(); }
+HealthServer::~HealthServer() {
+  stop();
+}
 
 bool HealthServer::start(const std::string& listen, std::string& error) {
   size_t colon = listen.rfind(':');
@@ -19,7 +21,8 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
     return false;
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = std::atoi(listen.c_str() + colon + 1);
   server_ = std::make_unique<httplib::Server>();
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second agent
@@ -31,7 +34,9 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     std::vector<std::string> problems = readiness_();
     if (problems.empty()) {
@@ -55,7 +60,8 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
     res.status = ok ? 200 : 400;
     res.set_content(report, "text/plain");
   });
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  port_ =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
     error = "server.listen: cannot listen on " + listen;
     server_.reset();
@@ -64,7 +70,8 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // cpp-httplib loses a stop() that comes before its loop runs (the join would then hang), so
   // start returns only once it serves.
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   spdlog::info("serving /metrics, /healthz, /readyz and POST /reload on {}:{}", host, port_);
   return true;
 }

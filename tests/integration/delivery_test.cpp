@@ -1,9 +1,9 @@
 // At-least-once delivery with real processes and real files: kill -9 at random points, restart,
 // and check every line arrived; two outputs where one is slow.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -22,9 +22,10 @@ namespace {
 
 std::string json_line(int seq) {
   return R"({"ts":"2025-09-16T12:00:00.123456789Z","level":"INFO","msg":"line","logger_names":["coderd"],"fields":{"seq":)" +
-         std::to_string(seq) + R"(,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})" + "\n";
+         std::to_string(seq) +
+         R"(,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})" +
+         "\n";
 }
-
 
 struct Delivered {
   std::map<int, std::string> first_id;  // seq → event_id of its first delivery
@@ -83,32 +84,37 @@ TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
     for (int i = 0; i < n; ++i) text += json_line(i);
     write_text(dir / "in/coderd.log", text);
   }
-  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
-                                   "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
-                                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                                   "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
-                                   "outputs:\n  - {type: file, path: " + dir / "out.ndjson" +
-                                   ", batch: {max_events: 200, max_delay: 20ms}}\n");
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
+                 "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
+                 "outputs:\n  - {type: file, path: " +
+                 dir / "out.ndjson" + ", batch: {max_events: 200, max_delay: 20ms}}\n");
   std::mt19937 rng(2024);
   for (int round = 0; round < 5; ++round) {
-    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"}, dir / "stdout",
-                    dir / ("stderr" + std::to_string(round)));
+    Child c =
+        spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
+              dir / "stdout", dir / ("stderr" + std::to_string(round)));
     // Kill once the agent has delivered something new, at a random extra delay.
     // (Or once everything is out: a slow machine may let a round finish the file before the kill.)
     size_t before = count_lines(dir / "out.ndjson");
     ASSERT_TRUE(wait_until([&] {
       size_t now = count_lines(dir / "out.ndjson");
       // The full parse only once there are enough lines for everything to be out.
-      return now > before ||
-             (now >= static_cast<size_t>(n) && scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n));
+      return now > before || (now >= static_cast<size_t>(n) &&
+                              scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n));
     })) << slurp(dir / ("stderr" + std::to_string(round)));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 150));
     c.signal(SIGKILL);
     EXPECT_EQ(c.wait(), 128 + SIGKILL);
   }
-  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
-  ASSERT_TRUE(wait_until([&] { return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n); }))
-      << slurp(dir / "stderr-last");
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                     dir / "stderr-last");
+  ASSERT_TRUE(wait_until([&] {
+    return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n);
+  })) << slurp(dir / "stderr-last");
   last.signal(SIGTERM);
   EXPECT_EQ(last.wait(), 0);
 
@@ -133,15 +139,18 @@ TEST(Delivery, CheckpointWaitsForTheSlowOutput) {
   write_text(dir / "in/a.log", text);
   AgentConfig cfg;
   Diagnostics diags("t");
-  ASSERT_TRUE(load_config_text("data_dir: " + dir / "data" + R"(
+  ASSERT_TRUE(load_config_text(
+      "data_dir: " + dir / "data" + R"(
 pipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}
 inputs:
-  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
+  - {type: file, paths: [")" +
+          dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
 outputs:
-  - {name: fast, type: file, path: )" + dir / "fast.ndjson" + R"(, batch: {max_delay: 10ms}}
+  - {name: fast, type: file, path: )" +
+          dir / "fast.ndjson" + R"(, batch: {max_delay: 10ms}}
   - {name: slow, type: test_slow, batch: {max_delay: 10ms}}
 )",
-                               "t", process_env(), cfg, diags))
+      "t", process_env(), cfg, diags))
       << diags.to_string();
   g_slow_stalled = true;
   g_slow_delivered = 0;
@@ -156,9 +165,12 @@ outputs:
   std::string cp = slurp(dir / "data/checkpoints.json");
   EXPECT_EQ(cp.find("\"offset\":" + std::to_string(text.size())), std::string::npos);
   g_slow_stalled = false;
-  ASSERT_TRUE(wait_until([&] { return g_slow_delivered.load() >= 20000u && count_lines(dir / "fast.ndjson") >= 20000u; }));
   ASSERT_TRUE(wait_until([&] {
-    return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) != std::string::npos;
+    return g_slow_delivered.load() >= 20000u && count_lines(dir / "fast.ndjson") >= 20000u;
+  }));
+  ASSERT_TRUE(wait_until([&] {
+    return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) !=
+           std::string::npos;
   }));
   rt.stop();
   EXPECT_EQ(count_lines(dir / "fast.ndjson"), 20000u);

@@ -79,11 +79,13 @@ struct Agent {
   std::string base(const std::string& input_extra = "", const std::string& server = "") const {
     return "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 50ms}\n" + server +
            "inputs:\n  - {name: tail, type: file, paths: [\"" + dir / "in/*.log" +
-           "\"], format: slog_json, glob_interval: 100ms" + input_extra + "}\noutputs:\n  - {name: a, type: file, path: " +
-           dir / "a.ndjson" + ", batch: {max_delay: 20ms}}\n";
+           "\"], format: slog_json, glob_interval: 100ms" + input_extra +
+           "}\noutputs:\n  - {name: a, type: file, path: " + dir / "a.ndjson" +
+           ", batch: {max_delay: 20ms}}\n";
   }
   std::string output_b(const std::string& extra = "") const {
-    return "  - {name: b, type: file, path: " + dir / "b.ndjson" + ", batch: {max_delay: 20ms}" + extra + "}\n";
+    return "  - {name: b, type: file, path: " + dir / "b.ndjson" + ", batch: {max_delay: 20ms}" +
+           extra + "}\n";
   }
   void start(const std::string& yaml) {
     write_text(config, yaml);
@@ -113,10 +115,12 @@ TEST(Reload, AnAddedOutputGetsEverythingFromTheSwapWhileTheOthersRunOn) {
   std::string report;
   ASSERT_TRUE(a.reload(a.base() + a.output_b(), report)) << report;
   EXPECT_NE(report.find("output b: added"), std::string::npos) << report;
-  EXPECT_EQ(report.find("input tail"), std::string::npos) << "the unchanged input was restarted: " << report;
+  EXPECT_EQ(report.find("input tail"), std::string::npos)
+      << "the unchanged input was restarted: " << report;
   w.thread.join();
   Writer(a.dir / "in/coderd.log", n, tail).thread.join();
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
+  ASSERT_TRUE(
+      wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
   ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(n - 1) == 1; }))
       << "b has " << delivered(a.dir / "b.ndjson").size() << " lines";
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -147,7 +151,8 @@ TEST(Reload, AChangedInputResumesWhereItWasAcknowledged) {
   EXPECT_NE(report.find("input tail: restarted"), std::string::npos) << report;
   w.thread.join();
   Writer(a.dir / "in/coderd.log", n, tail).thread.join();  // read by the new input for sure
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
+  ASSERT_TRUE(
+      wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto da = delivered(a.dir / "a.ndjson");
   EXPECT_EQ(da.size(), static_cast<size_t>(n)) << "lines lost";
@@ -164,14 +169,16 @@ TEST(Reload, AChangedOutputAndTransformsApplyFromTheSwap) {
   ASSERT_TRUE(wait_until([&] { return !delivered(a.dir / "b.ndjson").empty(); }));
   std::string report;
   // b now takes only error events (none here), and a drop rule applies to everything.
-  std::string next = a.base() + a.output_b(", match: \"severity:error\"") + "transforms:\n  drop: [\"message:nothing-matches\"]\n";
+  std::string next = a.base() + a.output_b(", match: \"severity:error\"") +
+                     "transforms:\n  drop: [\"message:nothing-matches\"]\n";
   ASSERT_TRUE(a.reload(next, report)) << report;
   EXPECT_NE(report.find("output b: restarted"), std::string::npos) << report;
   EXPECT_NE(report.find("transforms: updated"), std::string::npos) << report;
   size_t b_at_reload = delivered(a.dir / "b.ndjson").size();
   w.thread.join();
   Writer(a.dir / "in/coderd.log", n + 100, n).thread.join();  // after the swap for sure: a only
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n + 100); }));
+  ASSERT_TRUE(wait_until(
+      [&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n + 100); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto da = delivered(a.dir / "a.ndjson");
   EXPECT_EQ(duplicates(da), 0);
@@ -181,7 +188,8 @@ TEST(Reload, AChangedOutputAndTransformsApplyFromTheSwap) {
   EXPECT_LE(db.size(), static_cast<size_t>(n));
   EXPECT_EQ(db.count(n), 0u) << "b got a line from after the swap";
   EXPECT_EQ(duplicates(db), 0);
-  EXPECT_EQ(db.size(), static_cast<size_t>(db.rbegin()->first + 1)) << "b has a gap before the swap";
+  EXPECT_EQ(db.size(), static_cast<size_t>(db.rbegin()->first + 1))
+      << "b has a gap before the swap";
 }
 
 TEST(Reload, ABadConfigIsRejectedWithItsProblemsAndTheRunningOneKept) {
@@ -226,23 +234,29 @@ TEST(Reload, PostReloadAnswersWithWhatChangedOrTheProblems) {
 TEST(Reload, SighupReloadsTheRunningAgent) {
   Agent a;
   write_text(a.config, a.base());
-  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", a.config}, a.dir / "stdout", a.dir / "stderr");
+  Child c =
+      spawn({AUDITRELAY_BINARY, "run", "--config", a.config}, a.dir / "stdout", a.dir / "stderr");
   write_text(a.dir / "in/coderd.log", line(0));
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 1; })) << slurp(a.dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 1; }))
+      << slurp(a.dir / "stderr");
   write_text(a.config, a.base() + a.output_b());
   c.signal(SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return slurp(a.dir / "stderr").find("output b: added") != std::string::npos; }))
-      << slurp(a.dir / "stderr");
+  ASSERT_TRUE(wait_until([&] {
+    return slurp(a.dir / "stderr").find("output b: added") != std::string::npos;
+  })) << slurp(a.dir / "stderr");
   write_text(a.dir / "in/coderd.log", line(1), true);
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(1) == 1; })) << slurp(a.dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(1) == 1; }))
+      << slurp(a.dir / "stderr");
   EXPECT_EQ(delivered(a.dir / "b.ndjson").count(0), 0u);
   // A bad config on SIGHUP: logged, and the agent runs on.
   write_text(a.config, "inputs: [");
   c.signal(SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return slurp(a.dir / "stderr").find("reload rejected") != std::string::npos; }))
-      << slurp(a.dir / "stderr");
+  ASSERT_TRUE(wait_until([&] {
+    return slurp(a.dir / "stderr").find("reload rejected") != std::string::npos;
+  })) << slurp(a.dir / "stderr");
   write_text(a.dir / "in/coderd.log", line(2), true);
-  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 3; })) << slurp(a.dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "a.ndjson").size() == 3; }))
+      << slurp(a.dir / "stderr");
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait(), 0);
 }

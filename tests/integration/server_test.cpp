@@ -30,7 +30,8 @@ struct Exposition {
 };
 
 Exposition parse_exposition(const std::string& text) {
-  static const std::regex type_line(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  static const std::regex type_line(
+      R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
   static const std::regex sample(
       R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$)");
   Exposition e;
@@ -53,7 +54,9 @@ Exposition parse_exposition(const std::string& text) {
     // A histogram's samples are its family name plus _bucket (with le), _sum or _count.
     std::string family = m[1];
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      std::string base = family.size() > std::strlen(suffix) ? family.substr(0, family.size() - std::strlen(suffix)) : "";
+      std::string base = family.size() > std::strlen(suffix)
+                             ? family.substr(0, family.size() - std::strlen(suffix))
+                             : "";
       if (family.ends_with(suffix) && histograms.count(base)) {
         if (std::string(suffix) == "_bucket" && line.find("le=\"") == std::string::npos)
           e.errors.push_back("bucket without le: " + line);
@@ -74,8 +77,10 @@ struct Agent {
     std::filesystem::create_directories(dir / "in");
     write_text(dir / "in/a.log", "");
     Diagnostics d("t");
-    std::string yaml = "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:0\", ready_failure_window: 1s}\n" + body;
-    for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR")) yaml.replace(p, 4, dir.path());
+    std::string yaml = "data_dir: " + dir / "data" +
+                       "\nserver: {listen: \"127.0.0.1:0\", ready_failure_window: 1s}\n" + body;
+    for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR"))
+      yaml.replace(p, 4, dir.path());
     EXPECT_TRUE(load_config_text(yaml, "t", process_env(), cfg, d)) << d.to_string();
     rt = std::make_unique<Runtime>(cfg);
     std::string err;
@@ -95,8 +100,9 @@ struct Agent {
 std::string lines(int n) {
   std::string s;
   for (int i = 0; i < n; ++i)
-    s += R"({"ts":"2025-09-16T12:00:00Z","level":"ERROR","msg":"workspace build error","logger_names":["coderd"],"fields":{"seq":)" +
-         std::to_string(i) + "}}\n";
+    s +=
+        R"({"ts":"2025-09-16T12:00:00Z","level":"ERROR","msg":"workspace build error","logger_names":["coderd"],"fields":{"seq":)" +
+        std::to_string(i) + "}}\n";
   return s;
 }
 
@@ -111,7 +117,8 @@ outputs:
   ASSERT_GT(agent.rt->server_port(), 0);
   write_text(agent.dir / "in/a.log", lines(100));
   ASSERT_TRUE(wait_until([&] {
-    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"out\"") >= 100;
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"out\"") >=
+           100;
   }));
   EXPECT_EQ(agent.status("/healthz"), 200);
   auto r = agent.get("/metrics");
@@ -146,14 +153,16 @@ TEST(Server, ReadinessFollowsASplunkTokenProblem) {
   TestHttpServer hec;
   std::atomic<bool> token_ok{false};
   hec.set_handler([&](const Recorded& r) {
-    if (r.path == "/services/collector/health") return Scripted{200, R"({"text":"HEC is healthy","code":17})"};
+    if (r.path == "/services/collector/health")
+      return Scripted{200, R"({"text":"HEC is healthy","code":17})"};
     if (!token_ok) return Scripted{403, R"({"text":"Invalid token","code":4})"};
     return Scripted{200, R"({"text":"Success","code":0})"};
   });
   Agent agent(R"(inputs:
   - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
 outputs:
-  - {name: splunk, type: splunk_hec, url: ")" + hec.url() + R"(", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 10ms}}
+  - {name: splunk, type: splunk_hec, url: ")" +
+              hec.url() + R"(", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 10ms}}
 )");
   write_text(agent.dir / "in/a.log", lines(10));
   ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));
@@ -164,20 +173,25 @@ outputs:
   EXPECT_EQ(agent.status("/healthz"), 200);  // alive, only not ready
   token_ok = true;
   ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
-  EXPECT_EQ(agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk\""), 10u);
+  EXPECT_EQ(agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk\""),
+            10u);
 }
 
 TEST(Server, ReadinessFailsWhileAnOutputKeepsFailing) {
   TestHttpServer sink;
   std::atomic<bool> down{true};
-  sink.set_handler([&](const Recorded&) { return down ? Scripted{503, "busy"} : Scripted{200, ""}; });
+  sink.set_handler([&](const Recorded&) {
+    return down ? Scripted{503, "busy"} : Scripted{200, ""};
+  });
   Agent agent(R"(inputs:
   - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
 outputs:
-  - {name: collector, type: http, url: ")" + sink.url() + R"(/in", retry: {initial: 50ms, max: 200ms}, batch: {max_delay: 10ms}}
+  - {name: collector, type: http, url: ")" +
+              sink.url() + R"(/in", retry: {initial: 50ms, max: 200ms}, batch: {max_delay: 10ms}}
 )");
   write_text(agent.dir / "in/a.log", lines(5));
-  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));  // after ready_failure_window
+  ASSERT_TRUE(
+      wait_until([&] { return agent.status("/readyz") == 503; }));  // after ready_failure_window
   auto r = agent.get("/readyz");
   ASSERT_TRUE(r);
   EXPECT_NE(r->body.find("output collector: failing for"), std::string::npos) << r->body;
@@ -189,7 +203,9 @@ TEST(Server, ReadinessFailsWhileTheCoderTokenIsRefused) {
   FakeCoder coder;
   coder.set_token("other");
   Agent agent(R"(inputs:
-  - {name: api, type: coder_api, url: ")" + coder.url() + R"(", token: secret-token, streams: [audit], interval: 50ms, auth_retry: 50ms}
+  - {name: api, type: coder_api, url: ")" +
+              coder.url() +
+              R"(", token: secret-token, streams: [audit], interval: 50ms, auth_retry: 50ms}
 outputs:
   - {type: file, path: "$DIR/out.ndjson"}
 )");
@@ -210,9 +226,10 @@ TEST(Server, AnAddressInUseIsAStartError) {
   TempDir dir;
   AgentConfig cfg;
   Diagnostics d("t");
-  ASSERT_TRUE(load_config_text("data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:" + std::to_string(port) +
-                                   "\"}\ninputs: [{type: file, paths: [/nonexistent/*.log]}]\noutputs: [{type: stdout}]\n",
-                               "t", process_env(), cfg, d))
+  ASSERT_TRUE(load_config_text(
+      "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:" + std::to_string(port) +
+          "\"}\ninputs: [{type: file, paths: [/nonexistent/*.log]}]\noutputs: [{type: stdout}]\n",
+      "t", process_env(), cfg, d))
       << d.to_string();
   Runtime rt(cfg);
   std::string err;

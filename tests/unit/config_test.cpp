@@ -59,7 +59,8 @@ TEST(EnvSubst, CommentsAreLeftAloneButHashesInValuesAreNot) {
   Diagnostics d("f");
   auto env = env_of({{"A", "alpha"}});
   // A commented-out example needs no variable; a '#' inside a quoted value or a word is no comment.
-  EXPECT_EQ(substitute_env("# token: ${UNSET}\nx: ${A} # ${UNSET}", env, d), "# token: ${UNSET}\nx: alpha # ${UNSET}");
+  EXPECT_EQ(substitute_env("# token: ${UNSET}\nx: ${A} # ${UNSET}", env, d),
+            "# token: ${UNSET}\nx: alpha # ${UNSET}");
   EXPECT_EQ(substitute_env("x: \"a # ${A}\"\ny: 'b # ${A}'\nz: c#${A}", env, d),
             "x: \"a # alpha\"\ny: 'b # alpha'\nz: c#alpha");
   EXPECT_EQ(substitute_env("x: don't ${A}", env, d), "x: don't alpha");
@@ -87,7 +88,8 @@ TEST(Config, MinimalLoadsWithDefaults) {
 
 TEST(Config, UnknownKeySuggestsAndGivesLine) {
   std::string e = errors(std::string(kMinimal) + "pipline:\n  workers: 3\n");
-  EXPECT_THAT(e, HasSubstr("test.yaml:8: pipline: unknown key 'pipline' (did you mean 'pipeline'?)"));
+  EXPECT_THAT(e,
+              HasSubstr("test.yaml:8: pipline: unknown key 'pipline' (did you mean 'pipeline'?)"));
   e = errors(R"(inputs:
   - type: file
     paths: [/a]
@@ -95,7 +97,8 @@ TEST(Config, UnknownKeySuggestsAndGivesLine) {
 outputs:
   - type: stdout
 )");
-  EXPECT_THAT(e, HasSubstr("test.yaml:4: inputs[0].fromat: unknown key 'fromat' for input type 'file' (did you mean 'format'?)"));
+  EXPECT_THAT(e, HasSubstr("test.yaml:4: inputs[0].fromat: unknown key 'fromat' for input type "
+                           "'file' (did you mean 'format'?)"));
 }
 
 TEST(Config, EveryProblemIsReportedAtOnce) {
@@ -118,11 +121,18 @@ transforms:
   EXPECT_THAT(e, HasSubstr("test.yaml:2: pipeline.workers: expected an integer, got 'many'"));
   EXPECT_THAT(e, HasSubstr("test.yaml:3: pipeline.max_in_flight: expected a size"));
   EXPECT_THAT(e, HasSubstr("test.yaml:4: pipeline.shutdown_timeout: expected a duration"));
-  EXPECT_THAT(e, HasSubstr("test.yaml:6: inputs[0].type: unknown input type 'fiel' (did you mean 'file'?)"));
-  EXPECT_THAT(e, HasSubstr("outputs[0].match: invalid filter query: Query param \"bogus\" is not a valid query param"));
+  EXPECT_THAT(
+      e,
+      HasSubstr("test.yaml:6: inputs[0].type: unknown input type 'fiel' (did you mean 'file'?)"));
+  EXPECT_THAT(e, HasSubstr("outputs[0].match: invalid filter query: Query param \"bogus\" is not a "
+                           "valid query param"));
   EXPECT_THAT(e, HasSubstr("outputs[1].path: required option is missing"));
-  EXPECT_THAT(e, HasSubstr("transforms.drop: invalid filter query: Query param \"severity\" has invalid value"));
-  EXPECT_THAT(e, HasSubstr("unknown built-in alert rule 'autostart_fail' (did you mean 'autostart_failed'?)"));
+  EXPECT_THAT(
+      e, HasSubstr(
+             "transforms.drop: invalid filter query: Query param \"severity\" has invalid value"));
+  EXPECT_THAT(
+      e,
+      HasSubstr("unknown built-in alert rule 'autostart_fail' (did you mean 'autostart_failed'?)"));
 }
 
 TEST(Config, SyntaxErrorHasLine) {
@@ -158,10 +168,12 @@ TEST(Config, EnvAndSecretFiles) {
   - {type: file, paths: ["${LOGDIR}/*.log"], format: "${FMT:-slog_json}"}
 outputs:
   - type: file
-    path_file: )") + path + "\n";
+    path_file: )") + path +
+                     "\n";
   AgentConfig cfg;
   Diagnostics d("t");
-  ASSERT_TRUE(load_config_text(text, "t", env_of({{"LOGDIR", "/var/log/coder"}}), cfg, d)) << d.to_string();
+  ASSERT_TRUE(load_config_text(text, "t", env_of({{"LOGDIR", "/var/log/coder"}}), cfg, d))
+      << d.to_string();
   EXPECT_EQ(cfg.inputs[0].options.list("paths")[0], "/var/log/coder/*.log");
   EXPECT_EQ(cfg.inputs[0].options.str("format"), "slog_json");
   EXPECT_EQ(cfg.outputs[0].options.str("path"), "s3cret");

@@ -54,7 +54,8 @@ TEST(FileIdentity, ACopyIsRecognisedByItsTail) {
   Fd orig(dir / "orig"), copy(dir / "copy"), other(dir / "other");
   EXPECT_TRUE(is_prefix_copy(copy.fd, text.size(), orig.fd, text.size() + 23));
   EXPECT_FALSE(is_prefix_copy(other.fd, text.size(), orig.fd, text.size() + 23));
-  EXPECT_FALSE(is_prefix_copy(orig.fd, text.size() + 23, copy.fd, text.size())) << "longer than the original";
+  EXPECT_FALSE(is_prefix_copy(orig.fd, text.size() + 23, copy.fd, text.size()))
+      << "longer than the original";
 }
 
 TEST(FileIdentity, CheckpointKeysRoundTrip) {
@@ -71,11 +72,13 @@ TEST(FileIdentity, CheckpointKeysRoundTrip) {
 }
 
 TEST(FileIdentity, KubernetesMetadataFromBothLayouts) {
-  auto a = kubernetes_from_path("/var/log/containers/coder-7d9f-x2_coder_coder-0123456789abcdef.log");
+  auto a =
+      kubernetes_from_path("/var/log/containers/coder-7d9f-x2_coder_coder-0123456789abcdef.log");
   EXPECT_EQ(a.pod, "coder-7d9f-x2");
   EXPECT_EQ(a.namespace_name, "coder");
   EXPECT_EQ(a.container, "coder");
-  auto b = kubernetes_from_path("/var/log/pods/coder_coder-7d9f-x2_5d1c1d5e-1111-2222-3333-444455556666/coder/0.log");
+  auto b = kubernetes_from_path(
+      "/var/log/pods/coder_coder-7d9f-x2_5d1c1d5e-1111-2222-3333-444455556666/coder/0.log");
   EXPECT_EQ(b.pod, "coder-7d9f-x2");
   EXPECT_EQ(b.namespace_name, "coder");
   EXPECT_EQ(b.container, "coder");
@@ -88,7 +91,8 @@ TEST(FileIdentity, LowInotifyLimitsAreWarnedAbout) {
   EXPECT_EQ(inotify_limits_warning({0, 0}), "") << "unknown limits are not guessed at";
   std::string w = inotify_limits_warning({8192, 128});
   EXPECT_NE(w.find("fs.inotify.max_user_watches is 8192"), std::string::npos) << w;
-  EXPECT_NE(inotify_limits_warning({65536, 64}).find("max_user_instances is 64"), std::string::npos);
+  EXPECT_NE(inotify_limits_warning({65536, 64}).find("max_user_instances is 64"),
+            std::string::npos);
   TempDir dir;
   write_text(dir / "max_user_watches", "8192\n");
   write_text(dir / "max_user_instances", "128\n");

@@ -439,8 +439,8 @@ class FileInput final : public Input {
         // Shorter than the other file's fingerprint but the same bytes so far: a copy still being
         // written (copytruncate's cp) looks like this for a moment, and so does a new file that
         // starts with the same lines. Decided once its size settles.
-        if (size < t->fp->length && t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd)) &&
-            !settled(f, size))
+        if (size < t->fp->length && t->fd >= 0 &&
+            is_prefix_copy(f.fd, size, t->fd, size_of(t->fd)) && !settled(f, size))
           return false;
         continue;
       }
@@ -763,10 +763,9 @@ class FileInput final : public Input {
     for (auto& [ino, f] : files_)
       if (f->fd >= 0 && !f->rotated && !f->held_copy && f->fp) candidates.push_back(f.get());
     n = std::min(n, candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
-                      candidates.end(), [](const TrackedFile* a, const TrackedFile* b) {
-                        return a->last_data < b->last_data;
-                      });
+    std::partial_sort(
+        candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n), candidates.end(),
+        [](const TrackedFile* a, const TrackedFile* b) { return a->last_data < b->last_data; });
     for (size_t i = 0; i < n; ++i) candidates[i]->close_fd();
     return n;
   }
