@@ -575,7 +575,23 @@ class FileInput final : public Input {
     return true;
   }
 
+  // New files are identified before any is read, so one rotated while the agent was stopped is
+  // known as such (and drained first) before its successor's first read. Files whose inode has
+  // a saved position go first: they claim it before a copy with the same content could.
+  // Identified files are marked dirty: their first read is still to come.
+  void identify_new_files(std::set<TrackedFile*>& dirty) {
+    for (int round = 0; round < 2; ++round)
+      for (auto& [ino, f] : files_) {
+        if (f->fp || f->held_copy || f->fd < 0) continue;
+        bool has_saved = std::any_of(saved_.begin(), saved_.end(), [&](const SavedPosition& s) {
+          return InodeKey{s.id.dev, s.id.ino} == ino;
+        });
+        if ((round == 0) == has_saved && identify(*f)) dirty.insert(f.get());
+      }
+  }
+
   bool read_pass(bool full, std::set<TrackedFile*>& dirty) {
+    identify_new_files(dirty);
     // Rotated files first; while one found at start still has data, its successor waits.
     std::vector<TrackedFile*> order;
     for (auto& [ino, f] : files_)
@@ -591,7 +607,10 @@ class FileInput final : public Input {
         reopen(*f);
       }
       if (f->fd < 0 || f->held_copy) continue;
-      if (!f->rotated && draining) continue;
+      if (!f->rotated && draining) {
+        if (dirty.count(f)) still_dirty.insert(f);  // its turn comes once the old file is done
+        continue;
+      }
       // Without an event a file is read only in a full pass, except while it has more to give.
       if (!full && !dirty.count(f) && !f->rotated && !f->start_at_end && f->fp) continue;
       bool got = read_file(*f);
