@@ -581,8 +581,9 @@ class FileInput final : public Input {
   // Identified files are marked dirty: their first read is still to come.
   void identify_new_files(std::set<TrackedFile*>& dirty) {
     for (int round = 0; round < 2; ++round)
-      for (auto& [ino, f] : files_) {
+      for (auto& [key, f] : files_) {
         if (f->fp || f->held_copy || f->fd < 0) continue;
+        InodeKey ino = key;  // a structured binding cannot be captured before C++20 in clang 14
         bool has_saved = std::any_of(saved_.begin(), saved_.end(), [&](const SavedPosition& s) {
           return InodeKey{s.id.dev, s.id.ino} == ino;
         });
