@@ -38,6 +38,7 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
     corpus=$(mktemp -d)
     cp config/samples/*.log "$corpus"/
     cp tests/fuzz/seeds/* "$corpus"/   # REST API rows, one per line
+    cp tests/fuzz/regressions/* "$corpus"/   # inputs that once crashed a target; run first
     echo "fuzz_$f: ${AUDITRELAY_FUZZ_SECONDS:-20}s"
     if ! build-fuzz/tests/fuzz_"$f" -max_total_time="${AUDITRELAY_FUZZ_SECONDS:-20}" -max_len=8192 \
          -rss_limit_mb=2048 -print_final_stats=1 "$corpus" > build-fuzz/fuzz_"$f".log 2>&1; then

@@ -1,5 +1,7 @@
 #pragma once
 // Small string helpers used on hot paths: ASCII case folding and trimming.
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -98,6 +100,25 @@ inline bool is_json_number(std::string_view s) {
     while (i < n && is_digit(s[i])) ++i;
   }
   return i == n;
+}
+
+// True when s is a JSON number token that every consumer reads back as the same number: an
+// integer within int64/uint64 range, or a decimal that is finite and not out of range as a
+// double. Larger ones are valid JSON, but simdjson, Go and most collectors reject them, so a
+// caller keeps them as strings instead.
+inline bool is_portable_json_number(std::string_view s) {
+  if (!is_json_number(s)) return false;
+  const char* first = s.data();
+  const char* last = s.data() + s.size();
+  if (s.find_first_of(".eE") == std::string_view::npos) {
+    int64_t i = 0;
+    if (std::from_chars(first, last, i).ec == std::errc()) return true;
+    uint64_t u = 0;
+    return s[0] != '-' && std::from_chars(first, last, u).ec == std::errc();
+  }
+  double d = 0;
+  auto r = std::from_chars(first, last, d);
+  return r.ec == std::errc() && r.ptr == last && std::isfinite(d);
 }
 
 }  // namespace auditrelay

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -41,9 +42,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& e : out.events) {
     simdjson::padded_string json(out.event_json(e));
     simdjson::dom::element root;
-    if (checker.parse(json).get(root)) std::abort();  // invalid JSON written
     std::string_view schema;
-    if (root["schema"].get_string().get(schema) || schema != "audit/v1") std::abort();
+    if (checker.parse(json).get(root) || root["schema"].get_string().get(schema) ||
+        schema != "audit/v1") {
+      // Show what was written, so the crash report says which field broke the JSON.
+      std::fprintf(stderr, "bad event JSON: %.*s\n", static_cast<int>(out.event_json(e).size()),
+                   out.event_json(e).data());
+      std::abort();
+    }
   }
   return 0;
 }

@@ -39,6 +39,19 @@ TEST(Human, GoQuotedValuesNilNumbersAndJson) {
   EXPECT_EQ(e["fields"]["odd key"], 1);
 }
 
+// Bare numbers that no JSON consumer reads back (beyond 64-bit integers, a double that
+// overflows) stay strings: written as numbers, simdjson and Go reject the whole event (found by
+// fuzz_auto).
+TEST(Human, NumbersBeyondPortableRangeStayStrings) {
+  json e = one("2025-09-16 12:00:00.000 [info]  coderd: m  big=333333333333333333333333333330  "
+               "exp=310472e492  u=18446744073709551615  neg=-9223372036854775808  f=1.5e300\n");
+  EXPECT_EQ(e["fields"]["big"], "333333333333333333333333333330");
+  EXPECT_EQ(e["fields"]["exp"], "310472e492");
+  EXPECT_EQ(e["fields"]["u"], 18446744073709551615ULL);
+  EXPECT_EQ(e["fields"]["neg"], INT64_MIN);
+  EXPECT_EQ(e["fields"]["f"], 1.5e300);
+}
+
 TEST(Human, MessageWithDoubleSpacesAndEmptyMessage) {
   json e = one("2025-09-16 12:00:00.000 [info]  coderd: two  spaces here  k=v\n");
   EXPECT_EQ(e["message"], "two  spaces here");

@@ -151,7 +151,7 @@ class HumanParser {
     if (bare == "<nil>") return Value::null();
     if (bare == "true") return Value::boolean(true);
     if (bare == "false") return Value::boolean(false);
-    if (is_json_number(bare)) {
+    if (is_portable_json_number(bare)) {
       Value v;
       v.type = Value::Type::Number;
       v.text = bare;
