@@ -1,8 +1,10 @@
 #include "agent/common/uuid.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "agent/common/strings.h"
 
@@ -13,7 +15,43 @@ const Uuid kAuditrelayNamespace = {0x6b, 0x1e, 0x3a, 0x57, 0x0c, 0x4f, 0x5d, 0x2
                                    0x9b, 0x61, 0x2e, 0x8f, 0x41, 0xd3, 0x77, 0xa0};
 
 namespace {
+
+void set_version_and_variant(const unsigned char* digest, Uuid& u) {
+  std::memcpy(u.data(), digest, 16);
+  u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x50);
+  u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);
+}
+
 }  // namespace
+
+struct UuidV5Generator::State {
+  EVP_MD* sha1 = nullptr;
+  EVP_MD_CTX* ctx = nullptr;
+  ~State() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(sha1);
+  }
+};
+
+UuidV5Generator::UuidV5Generator() : state_(std::make_unique<State>()) {
+  state_->sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  state_->ctx = EVP_MD_CTX_new();
+  if (!state_->sha1 || !state_->ctx) throw std::runtime_error("OpenSSL: SHA-1 is not available");
+}
+
+UuidV5Generator::~UuidV5Generator() = default;
+
+Uuid UuidV5Generator::operator()(const Uuid& ns, std::string_view name) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* c = state_->ctx;
+  if (!EVP_DigestInit_ex2(c, state_->sha1, nullptr) || !EVP_DigestUpdate(c, ns.data(), ns.size()) ||
+      !EVP_DigestUpdate(c, name.data(), name.size()) || !EVP_DigestFinal_ex(c, digest, &len) || len < 16)
+    throw std::runtime_error("OpenSSL: SHA-1 digest failed");
+  Uuid u;
+  set_version_and_variant(digest, u);
+  return u;
+}
 
 bool parse_uuid(std::string_view t, Uuid& out) {
   if (t.size() != 36) return false;
@@ -63,9 +101,7 @@ Uuid uuid_v5(const Uuid& ns, std::string_view name) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(buf, len, digest);
   Uuid u;
-  std::memcpy(u.data(), digest, 16);
-  u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x50);
-  u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);
+  set_version_and_variant(digest, u);
   return u;
 }
 
