@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "agent/common/allocator_tuning.h"
 #include "agent/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace auditrelay;
+  tune_allocator();  // before any thread starts
   CLI::App app{"auditrelay: ships Coder's audit, connection and error logs in the audit/v1 schema"};
   app.require_subcommand(0, 1);
   bool show_version = false;

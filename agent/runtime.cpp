@@ -93,7 +93,7 @@ bool Runtime::start(std::string& error) {
   checkpoints_->load();
   PipelineOptions po;
   po.workers = static_cast<int>(cfg_.pipeline.integer("workers", 2));
-  po.max_in_flight = cfg_.pipeline.size("max_in_flight", 16 << 20);
+  po.max_in_flight = cfg_.pipeline.size("max_in_flight", 8 << 20);
   po.checkpoint_interval =
       cfg_.pipeline.duration("checkpoint_interval", std::chrono::milliseconds(1000));
   po.shutdown_timeout =

@@ -109,6 +109,8 @@ Result run_once(const std::string& binary, const std::string& dir, const std::st
   std::ofstream(cfg) << "data_dir: " << dir << "/data\n"
                      << "inputs:\n  - {type: file, paths: [\"" << dir << "/in/*.log\"], format: slog_json}\n"
                      << "outputs:\n" << output_yaml;
+  // Extra top-level settings to compare against the defaults, e.g. E2E_CONFIG='pipeline: {workers: 1}'.
+  if (const char* extra = std::getenv("E2E_CONFIG")) std::ofstream(cfg, std::ios::app) << extra << "\n";
   std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
