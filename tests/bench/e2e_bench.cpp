@@ -109,6 +109,8 @@ Result run_once(const std::string& binary, const std::string& dir, const std::st
   std::ofstream(cfg) << "data_dir: " << dir << "/data\n"
                      << "inputs:\n  - {type: file, paths: [\"" << dir << "/in/*.log\"], format: slog_json}\n"
                      << "outputs:\n" << output_yaml;
+  // Extra options for the output under test, e.g. E2E_OUTPUT_OPTIONS='concurrency: 2'.
+  if (const char* extra = std::getenv("E2E_OUTPUT_OPTIONS")) std::ofstream(cfg, std::ios::app) << "    " << extra << "\n";
   // Extra top-level settings to compare against the defaults, e.g. E2E_CONFIG='pipeline: {workers: 1}'.
   if (const char* extra = std::getenv("E2E_CONFIG")) std::ofstream(cfg, std::ios::app) << extra << "\n";
   std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
@@ -203,12 +205,12 @@ int main(int argc, char** argv) {
   if (!only || std::string("file -> kafka").find(only) != std::string::npos) kafka = std::make_unique<KafkaMock>();
   NewlineCounter out_lines{dir + "/out.ndjson"};
   std::vector<Path> paths = {
-      {"file -> file", "  - {type: file, path: " + dir + "/out.ndjson}\n", [&] { return out_lines(); }},
-      {"file -> http", "  - {type: http, url: \"" + url + "/ingest\"}\n", [&] { return received.load(); }},
-      {"file -> splunk_hec", "  - {type: splunk_hec, url: \"" + url + "\", token: bench}\n", [&] { return received.load(); }},
+      {"file -> file", "  - type: file\n    path: " + dir + "/out.ndjson\n", [&] { return out_lines(); }},
+      {"file -> http", "  - type: http\n    url: \"" + url + "/ingest\"\n", [&] { return received.load(); }},
+      {"file -> splunk_hec", "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", [&] { return received.load(); }},
   };
   if (kafka)
-    paths.push_back({"file -> kafka", "  - {type: kafka, brokers: [\"" + kafka->bootstraps() + "\"]}\n", [&] {
+    paths.push_back({"file -> kafka", "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
                        std::this_thread::sleep_for(std::chrono::milliseconds(45));  // watermark queries are RPCs
                        return kafka->messages() - kafka_base;
                      }});
