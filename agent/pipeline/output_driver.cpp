@@ -62,6 +62,7 @@ bool OutputDriver::start(std::string& error) {
 void OutputDriver::stop(Clock::time_point deadline) {
   deadline_ns_.store(std::min(deadline_ns_.load(), deadline.time_since_epoch().count()));
   stop_requested_.store(true);
+  queue_.enqueue(nullptr);  // wakes the thread waiting for batches (a null batch is skipped)
   if (buffer_writer_.joinable()) buffer_writer_.join();
   if (thread_.joinable()) thread_.join();
   senders_stop_.store(true);
@@ -111,7 +112,8 @@ void OutputDriver::buffer_writer_run() {
   std::atomic<bool> never{false};
   while (true) {
     std::shared_ptr<EncodedBatch> batch;
-    if (queue_.wait_dequeue_timed(batch, std::chrono::milliseconds(20))) {
+    if (queue_.wait_dequeue_timed(batch, std::chrono::milliseconds(250))) {
+      if (!batch) continue;  // stop()'s wake-up
       ready.clear();
       take_ordered(std::move(batch), ready);
       for (auto& b : ready) {
@@ -148,10 +150,15 @@ void OutputDriver::run() {
       if (taken == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     } else {
       std::shared_ptr<EncodedBatch> batch;
-      if (queue_.wait_dequeue_timed(batch, std::chrono::milliseconds(20))) {
+      // While a batch is filling, wake often enough to send it on time (max_delay); with
+      // nothing pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
+      auto wait = current_.batch.events.empty() && current_.owners.empty() ? std::chrono::milliseconds(250)
+                                                                           : std::chrono::milliseconds(20);
+      if (queue_.wait_dequeue_timed(batch, wait)) {
         ready.clear();
-        take_ordered(std::move(batch), ready);
-        while (queue_.try_dequeue(batch)) take_ordered(std::move(batch), ready);
+        if (batch) take_ordered(std::move(batch), ready);
+        while (queue_.try_dequeue(batch))
+          if (batch) take_ordered(std::move(batch), ready);
         for (auto& b : ready) add(b);
       }
     }

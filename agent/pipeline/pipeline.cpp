@@ -72,7 +72,10 @@ bool Pipeline::start(std::string& error) {
   checkpointer_ = std::thread([this] {
     auto next = Clock::now() + opts_.checkpoint_interval;
     while (!checkpointer_stop_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Sleep until the next save (at most 200 ms, to notice stop): few wake-ups when idle.
+      auto until_next = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+      std::this_thread::sleep_for(
+          std::clamp(until_next, std::chrono::milliseconds(1), std::chrono::milliseconds(200)));
       if (Clock::now() >= next) {
         checkpoints_.save();
         metrics_.gauge("auditrelay_bytes_in_flight").store(static_cast<int64_t>(budget_.used()));
@@ -186,7 +189,8 @@ void Pipeline::worker_loop() {
   uint64_t generation = UINT64_MAX;
   while (true) {
     std::unique_ptr<RecordBatch> batch;
-    if (!work_.wait_dequeue_timed(batch, std::chrono::milliseconds(50))) {
+    // A long wait keeps an idle agent asleep; stop() wakes the workers with empty batches.
+    if (!work_.wait_dequeue_timed(batch, std::chrono::milliseconds(500)) || !batch) {
       if (workers_stop_.load()) break;
       continue;
     }
@@ -234,6 +238,7 @@ void Pipeline::stop() {
   while (in_work_.load() > 0 && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   workers_stop_.store(true);
+  for (size_t i = 0; i < workers_.size(); ++i) work_.enqueue(nullptr);  // wake them now
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   for (auto& o : outputs_) o->stop(deadline);

@@ -171,7 +171,7 @@ class FileInput final : public Input {
       auto until = std::min(next_full, next_glob);
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
       wait = std::clamp(wait, std::chrono::milliseconds(1),
-                        std::chrono::milliseconds(100));  // stay responsive to stop
+                        std::chrono::milliseconds(250));  // stay responsive to stop
       if (watcher_.active()) {
         auto changes = watcher_.wait(wait);
         need_scan_ |= changes.names_changed;
