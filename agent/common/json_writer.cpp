@@ -55,6 +55,19 @@ inline bool word_needs_attention(uint64_t w) {
   return (below_space | quote | backslash | del | (w & highs)) != 0;
 }
 
+bool json_plain(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (word_needs_attention(w)) return false;
+  }
+  for (; i < n; ++i)
+    if (kClass[p[i]] != 0) return false;
+  return true;
+}
+
 void json_escape_append(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();

@@ -199,9 +199,14 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out, std:
     w.key_literal("fields");
     w.begin_object();
     for (const Field* f : e.fields) {
-      w.key(f->key);
-      if (r.matches(f->key)) w.string(kRedacted);
-      else write_value(w, f->value, r);
+      if (r.matches(f->key)) {
+        w.string_field(f->key, kRedacted);
+      } else if (f->value.type == Value::Type::String) {
+        w.string_field(f->key, f->value.text);
+      } else {
+        w.key(f->key);
+        write_value(w, f->value, r);
+      }
     }
     w.end_object();
   }

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "agent/common/json_writer.h"
@@ -52,6 +53,44 @@ TEST(JsonWriter, EscapesAndRepairsUtf8) {
   auto parsed = nlohmann::json::parse(out);
   EXPECT_EQ(parsed.get<std::string>(), "a\"b\\c\n\x01 \xef\xbf\xbd z\xe2\x80\xa8");
   EXPECT_NE(out.find("\\u2028"), std::string::npos);
+}
+
+// field()/string_field() write plain pairs in one append; the result must be exactly what the
+// key-then-string path writes, for plain, escaped, long and non-ASCII keys and values.
+TEST(JsonWriter, PairFastPathMatchesKeyThenString) {
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"a", "plain"}, {"b", ""}, {"q\"k", "v"}, {"c", "tab\there"}, {"d", "caf\xc3\xa9"},
+      {"e", std::string(300, 'x')}, {"f", "bad \xff byte"}, {"g", "x\"y"}, {"h", "1234567"}, {"i", "12345678"}};
+  std::string fast, slow;
+  JsonWriter wf(fast), ws(slow);
+  wf.begin_object();
+  ws.begin_object();
+  for (const auto& [k, v] : pairs) {
+    wf.string_field(k, v);
+    ws.key(k);
+    ws.string(v);
+  }
+  wf.key_literal("nested");
+  wf.begin_object();
+  wf.field("x", "y");
+  wf.end_object();
+  wf.field("z", "w");
+  wf.end_object();
+  ws.key_literal("nested");
+  ws.begin_object();
+  ws.key_literal("x");
+  ws.string("y");
+  ws.end_object();
+  ws.key_literal("z");
+  ws.string("w");
+  ws.end_object();
+  EXPECT_EQ(fast, slow);
+  auto parsed = nlohmann::json::parse(fast);
+  EXPECT_EQ(parsed["q\"k"], "v");
+  EXPECT_EQ(parsed["nested"]["x"], "y");
+  EXPECT_TRUE(json_plain("hello world 12345"));
+  EXPECT_FALSE(json_plain("hello \"world"));
+  EXPECT_FALSE(json_plain("caf\xc3\xa9 au lait"));
 }
 
 TEST(Units, SizesAndDurations) {
