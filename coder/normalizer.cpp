@@ -210,7 +210,7 @@ std::string_view flatten_error(const Value& v, Arena& arena, std::string& out) {
   }
 }
 
-void derive_event_id(const RecordContext& ctx, UuidV5Generator& uuid_v5, Event& out) {
+void derive_event_id(const RecordContext& ctx, Event& out) {
   char name[512];
   size_t n = 0;
   auto put = [&](std::string_view s) {
@@ -419,7 +419,7 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
   else if (ctx.wrapper_time.valid()) e.time = ctx.wrapper_time;
   else e.time = ctx.observed;
 
-  if (e.event_id.empty()) derive_event_id(ctx, scratch.uuid_v5, e);
+  if (e.event_id.empty()) derive_event_id(ctx, e);
 }
 
 }  // namespace auditrelay::coder

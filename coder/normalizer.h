@@ -21,7 +21,7 @@ struct RecordContext {
 void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch& scratch, Event& out);
 
 // The stable id of a record without a Coder ID: UUIDv5 of input, source identity and offset.
-void derive_event_id(const RecordContext& ctx, UuidV5Generator& uuid_v5, Event& out);
+void derive_event_id(const RecordContext& ctx, Event& out);
 
 // Flattens Coder's error value (string, xerrors chain array, object, null) to one line.
 // `buf` is scratch space whose capacity is reused.

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "agent/common/arena.h"
-#include "agent/common/uuid.h"
 #include "agent/event/parsed_entry.h"
 #include "agent/event/record.h"
 
@@ -27,7 +26,6 @@ class ParseScratch {
   std::vector<Field> nested_fields;  // a v1 audit record's fields, flattened
   // Reusable text buffers (capacity kept between records, so building strings does not allocate).
   std::string text_a, text_b;
-  UuidV5Generator uuid_v5;  // derived event ids
 
   // Parses text, which must be followed by SIMDJSON_PADDING readable bytes.
   simdjson::simdjson_result<simdjson::dom::element> parse_json_padded(std::string_view text) {

@@ -18,13 +18,25 @@ namespace {
 std::atomic<uint64_t> g_allocs{0};
 }
 
-void* operator new(size_t n) {
+// Every heap allocation is counted at the malloc level, so C libraries (OpenSSL, simdjson's
+// C++ and ours through operator new) are all seen, not only `new`.
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* malloc(size_t n) {
   g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
+  return __libc_malloc(n);
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+void* calloc(size_t n, size_t size) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, n);
+}
+}
 
 using namespace auditrelay;
 using Clock = std::chrono::steady_clock;

@@ -108,7 +108,7 @@ bool parse_connection_row(simdjson::dom::object row, bool disconnect, ParseScrat
     Uuid row_id;
     if (!parse_uuid(id, row_id)) return false;
     char* buf = scratch.arena.allocate(36);
-    format_uuid(scratch.uuid_v5(row_id, "disconnect"), buf);
+    format_uuid(uuid_v5(row_id, "disconnect"), buf);
     out.fields.push_back(Field{"ID", Value::string(std::string_view(buf, 36))});
   }
   return true;
