@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "agent/common/allocator_tuning.h"
 #include "agent/cli/commands.h"
+#include "agent/common/allocator_tuning.h"
 
 int main(int argc, char** argv) {
   using namespace auditrelay;

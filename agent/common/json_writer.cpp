@@ -91,7 +91,8 @@ void json_escape_append(std::string& out, std::string_view s) {
       size_t len = utf8_sequence(p + i, n - i);
       if (len > 0) {
         // U+2028 and U+2029 are valid JSON but break JavaScript consumers; escape them as Go does.
-        if (len == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+        if (len == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+            (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
           out.append(s.data() + run, i - run);
           out.append(p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
           i += 3;
@@ -110,13 +111,27 @@ void json_escape_append(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     unsigned char c = p[i];
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";
         char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};

@@ -27,10 +27,24 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
-  void begin_object() { value_prefix(); out_.push_back('{'); push(); }
-  void end_object() { out_.push_back('}'); pop(); }
-  void begin_array() { value_prefix(); out_.push_back('['); push(); }
-  void end_array() { out_.push_back(']'); pop(); }
+  void begin_object() {
+    value_prefix();
+    out_.push_back('{');
+    push();
+  }
+  void end_object() {
+    out_.push_back('}');
+    pop();
+  }
+  void begin_array() {
+    value_prefix();
+    out_.push_back('[');
+    push();
+  }
+  void end_array() {
+    out_.push_back(']');
+    pop();
+  }
 
   void key(std::string_view k) {
     if (!first_[depth_]) out_.push_back(',');
@@ -60,14 +74,35 @@ class JsonWriter {
     }
     after_key_ = true;
   }
-  void string(std::string_view v) { value_prefix(); json_string_append(out_, v); }
-  void integer(int64_t v) { value_prefix(); json_int_append(out_, v); }
-  void uinteger(uint64_t v) { value_prefix(); json_uint_append(out_, v); }
-  void number(double v) { value_prefix(); json_double_append(out_, v); }
-  void boolean(bool v) { value_prefix(); out_.append(v ? "true" : "false"); }
-  void null() { value_prefix(); out_.append("null"); }
+  void string(std::string_view v) {
+    value_prefix();
+    json_string_append(out_, v);
+  }
+  void integer(int64_t v) {
+    value_prefix();
+    json_int_append(out_, v);
+  }
+  void uinteger(uint64_t v) {
+    value_prefix();
+    json_uint_append(out_, v);
+  }
+  void number(double v) {
+    value_prefix();
+    json_double_append(out_, v);
+  }
+  void boolean(bool v) {
+    value_prefix();
+    out_.append(v ? "true" : "false");
+  }
+  void null() {
+    value_prefix();
+    out_.append("null");
+  }
   // Already-valid JSON text.
-  void raw(std::string_view json) { value_prefix(); out_.append(json); }
+  void raw(std::string_view json) {
+    value_prefix();
+    out_.append(json);
+  }
 
   // "k":"v" with a literal key. The common case (a short plain value) is one append.
   void field(std::string_view k, std::string_view v) {
@@ -89,7 +124,8 @@ class JsonWriter {
   // Writes ,"k":"v" in one append when it fits a stack buffer and v needs no escaping.
   bool try_plain_pair(std::string_view k, std::string_view v) {
     constexpr size_t kRoom = 256;
-    if (after_key_ || depth_ == 0 || k.size() + v.size() + 6 > kRoom || !json_plain(v)) return false;
+    if (after_key_ || depth_ == 0 || k.size() + v.size() + 6 > kRoom || !json_plain(v))
+      return false;
     char buf[kRoom];
     size_t n = 0;
     if (!first_[depth_]) buf[n++] = ',';

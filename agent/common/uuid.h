@@ -17,5 +17,4 @@ void format_uuid(const Uuid& u, char* buf);
 std::string format_uuid(const Uuid& u);
 Uuid uuid_v5(const Uuid& ns, std::string_view name);
 
-
 }  // namespace auditrelay

@@ -29,10 +29,13 @@ const std::vector<OptionSpec>& pipeline_specs() {
   static const std::vector<OptionSpec> k = {
       {"workers", OptType::Int, "2", false, "normalize threads"},
       {"max_in_flight", OptType::Size, "8MiB", false,
-       "memory bound for batches between reading and the last output's acknowledgement; inputs pause when reached"},
-      {"checkpoint_interval", OptType::Duration, "1s", false, "how often acknowledged positions are saved"},
+       "memory bound for batches between reading and the last output's acknowledgement; inputs "
+       "pause when reached"},
+      {"checkpoint_interval", OptType::Duration, "1s", false,
+       "how often acknowledged positions are saved"},
       {"shutdown_timeout", OptType::Duration, "10s", false,
-       "on SIGTERM, how long to keep delivering in-flight batches before saving checkpoints and exiting"},
+       "on SIGTERM, how long to keep delivering in-flight batches before saving checkpoints and "
+       "exiting"},
   };
   return k;
 }
@@ -46,15 +49,27 @@ const std::vector<OptionSpec>& transforms_specs() {
     std::vector<std::string> builtins;
     for (const auto& b : coder::builtin_alerts()) builtins.push_back(b.id);
     return std::vector<OptionSpec>{
-        {"drop", OptType::StringList, "", false, "filter queries; an event matching any of them is dropped and counted"},
+        {"drop", OptType::StringList, "", false,
+         "filter queries; an event matching any of them is dropped and counted"},
         {"redact", OptType::StringList, redact_default, false,
          "keys whose values become \"[REDACTED]\" in diff, additional_fields and fields"},
-        {"alerts", OptType::Object, "", false, "alert tagging",
+        {"alerts",
+         OptType::Object,
+         "",
+         false,
+         "alert tagging",
          {},
          {
-             {"builtin", OptType::Bool, "true", false, "enable the built-in rules from Coder's guidance"},
-             {"disable", OptType::StringList, "", false, "built-in rule ids to switch off one by one"},
-             {"rules", OptType::ObjectList, "", false, "user rules, checked after the built-ins", {},
+             {"builtin", OptType::Bool, "true", false,
+              "enable the built-in rules from Coder's guidance"},
+             {"disable", OptType::StringList, "", false,
+              "built-in rule ids to switch off one by one"},
+             {"rules",
+              OptType::ObjectList,
+              "",
+              false,
+              "user rules, checked after the built-ins",
+              {},
               {
                   {"id", OptType::String, "", true, "rule id, written to alert.rule"},
                   {"query", OptType::Query, "", true, "filter query the event must match"},
@@ -76,31 +91,59 @@ const std::vector<OptionSpec>& input_common_specs() {
 
 const std::vector<OptionSpec>& output_common_specs() {
   static const std::vector<OptionSpec> k = {
-      {"name", OptType::String, "", false, "instance name (dead-letter file, metrics); defaults to the type"},
+      {"name", OptType::String, "", false,
+       "instance name (dead-letter file, metrics); defaults to the type"},
       {"type", OptType::String, "", true, "output plugin"},
-      {"match", OptType::Query, "", false, "filter query selecting the events this output gets; default: all"},
-      {"batch", OptType::Object, "", false, "when a batch is sent", {},
+      {"match", OptType::Query, "", false,
+       "filter query selecting the events this output gets; default: all"},
+      {"batch",
+       OptType::Object,
+       "",
+       false,
+       "when a batch is sent",
+       {},
        {
            {"max_events", OptType::Int, "500", false, "events per batch"},
            {"max_bytes", OptType::Size, "1MiB", false, "encoded bytes per batch"},
-           {"max_delay", OptType::Duration, "1s", false, "age of the oldest event before the batch is sent"},
+           {"max_delay", OptType::Duration, "1s", false,
+            "age of the oldest event before the batch is sent"},
        }},
-      {"concurrency", OptType::Int, "1", false, "batches in flight at once (each with its own connection)"},
-      {"buffer", OptType::Object, "", false, "where events wait for this output", {},
+      {"concurrency", OptType::Int, "1", false,
+       "batches in flight at once (each with its own connection)"},
+      {"buffer",
+       OptType::Object,
+       "",
+       false,
+       "where events wait for this output",
+       {},
        {
-           {"type", OptType::Enum, "memory", false,
-            "memory: in the pipeline (bounded by pipeline.max_in_flight); disk: a write-ahead log under "
+           {"type",
+            OptType::Enum,
+            "memory",
+            false,
+            "memory: in the pipeline (bounded by pipeline.max_in_flight); disk: a write-ahead log "
+            "under "
             "data_dir/buffer/<output> that survives restarts and long outages",
             {"memory", "disk"}},
            {"max_size", OptType::Size, "1GiB", false, "disk buffer size limit"},
-           {"when_full", OptType::Enum, "block", false,
-            "block: stop taking events (inputs pause); drop_oldest: delete the oldest data (counted)",
+           {"when_full",
+            OptType::Enum,
+            "block",
+            false,
+            "block: stop taking events (inputs pause); drop_oldest: delete the oldest data "
+            "(counted)",
             {"block", "drop_oldest"}},
        }},
-      {"retry", OptType::Object, "", false, "retries of failed batches (until delivered)", {},
+      {"retry",
+       OptType::Object,
+       "",
+       false,
+       "retries of failed batches (until delivered)",
+       {},
        {
            {"initial", OptType::Duration, "500ms", false, "first backoff"},
-           {"max", OptType::Duration, "30s", false, "backoff cap; exponential with jitter in between"},
+           {"max", OptType::Duration, "30s", false,
+            "backoff cap; exponential with jitter in between"},
        }},
   };
   return k;
@@ -108,10 +151,18 @@ const std::vector<OptionSpec>& output_common_specs() {
 
 const std::vector<OptionSpec>& top_level_specs() {
   static const std::vector<OptionSpec> k = {
-      {"data_dir", OptType::String, "/var/lib/auditrelay", false, "checkpoints, dead letters and buffers"},
-      {"host", OptType::String, "", false, "written to source.host; default: the machine's host name"},
+      {"data_dir", OptType::String, "/var/lib/auditrelay", false,
+       "checkpoints, dead letters and buffers"},
+      {"host", OptType::String, "", false,
+       "written to source.host; default: the machine's host name"},
       {"server", OptType::Object, "", false, "metrics and health server", {}, server_specs()},
-      {"pipeline", OptType::Object, "", false, "threads, memory bound, checkpoints, shutdown", {}, pipeline_specs()},
+      {"pipeline",
+       OptType::Object,
+       "",
+       false,
+       "threads, memory bound, checkpoints, shutdown",
+       {},
+       pipeline_specs()},
       {"inputs", OptType::ObjectList, "", true, "where events come from (see the input plugins)"},
       {"transforms", OptType::Object, "", false, "drop, redact and alert", {}, transforms_specs()},
       {"outputs", OptType::ObjectList, "", true, "where events go (see the output plugins)"},
@@ -127,10 +178,13 @@ std::string validate_query(const std::string& text) {
 
 namespace {
 
-int node_line(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+int node_line(const YAML::Node& n) {
+  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
 
 void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& section,
-                  const std::vector<OptionSpec>& common, std::vector<PluginConfig>& out, Diagnostics& diags) {
+                  const std::vector<OptionSpec>& common, std::vector<PluginConfig>& out,
+                  Diagnostics& diags) {
   if (!list || list.IsNull()) {
     diags.error(0, section, "at least one " + std::string(plugin_kind_name(kind)) + " is required");
     return;
@@ -158,7 +212,8 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
     pc.type = type.Scalar();
     const PluginDescriptor* d = reg.find(kind, pc.type);
     if (!d) {
-      std::string msg = "unknown " + std::string(plugin_kind_name(kind)) + " type '" + pc.type + "'";
+      std::string msg =
+          "unknown " + std::string(plugin_kind_name(kind)) + " type '" + pc.type + "'";
       std::string near = closest_name(pc.type, reg.names(kind));
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       std::string all;
@@ -179,7 +234,8 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
     Diagnostics common_diags(diags.file());
     pc.common = validate_options(shared, common, path, common_diags, validate_query);
     // The split mappings carry no position; problems without a line get the entry's line.
-    for (const auto& e : common_diags.items()) diags.error(e.line ? e.line : pc.line, e.path, e.message);
+    for (const auto& e : common_diags.items())
+      diags.error(e.line ? e.line : pc.line, e.path, e.message);
     // Unknown keys are reported against both tables' names.
     std::vector<OptionSpec> all = d->options;
     all.insert(all.end(), common.begin(), common.end());
@@ -191,7 +247,8 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
         std::string key = e.path.substr(e.path.rfind('.') + 1);
         std::vector<std::string> names_all;
         for (const auto& s : all) names_all.push_back(s.name);
-        msg = "unknown key '" + key + "' for " + std::string(plugin_kind_name(kind)) + " type '" + pc.type + "'";
+        msg = "unknown key '" + key + "' for " + std::string(plugin_kind_name(kind)) + " type '" +
+              pc.type + "'";
         std::string near = closest_name(key, names_all);
         if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       }
@@ -200,16 +257,17 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
     if (d->validate) d->validate(pc.options, path, diags);
     pc.name = pc.common.str("name", pc.type);
     if (!names.insert(pc.name).second)
-      diags.error(pc.line, path + ".name", "duplicate " + std::string(plugin_kind_name(kind)) + " name '" + pc.name +
-                                               "'; give each a unique name");
+      diags.error(pc.line, path + ".name",
+                  "duplicate " + std::string(plugin_kind_name(kind)) + " name '" + pc.name +
+                      "'; give each a unique name");
     out.push_back(std::move(pc));
   }
 }
 
 }  // namespace
 
-bool load_config_text(const std::string& raw, const std::string& file, const EnvLookup& env, AgentConfig& out,
-                      Diagnostics& diags) {
+bool load_config_text(const std::string& raw, const std::string& file, const EnvLookup& env,
+                      AgentConfig& out, Diagnostics& diags) {
   out = AgentConfig{};
   out.file = file;
   std::string text = substitute_env(raw, env, diags);
@@ -224,7 +282,8 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
     return false;
   }
   if (!root.IsMap()) {
-    diags.error(node_line(root), "", root.IsNull() ? "the config is empty" : "the config must be a mapping");
+    diags.error(node_line(root), "",
+                root.IsNull() ? "the config is empty" : "the config must be a mapping");
     return false;
   }
   // Everything but inputs and outputs goes through the top-level table.
@@ -268,7 +327,8 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
   if (out.pipeline.integer("workers", 2) < 1 || out.pipeline.integer("workers", 2) > 64)
     diags.error(out.pipeline.line("workers"), "pipeline.workers", "must be between 1 and 64");
   if (out.pipeline.size("max_in_flight") < 1024 * 1024)
-    diags.error(out.pipeline.line("max_in_flight"), "pipeline.max_in_flight", "must be at least 1MiB");
+    diags.error(out.pipeline.line("max_in_flight"), "pipeline.max_in_flight",
+                "must be at least 1MiB");
   // Alert rules: built-in ids to disable must exist.
   const Options& alerts = out.transforms.object("alerts");
   for (const auto& id : alerts.list("disable")) {
@@ -290,19 +350,22 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
     if (!err.empty()) diags.error(out.transforms.line("drop"), "transforms.drop", err);
   }
 
-  load_plugins(root["inputs"], PluginKind::Input, "inputs", input_common_specs(), out.inputs, diags);
-  load_plugins(root["outputs"], PluginKind::Output, "outputs", output_common_specs(), out.outputs, diags);
+  load_plugins(root["inputs"], PluginKind::Input, "inputs", input_common_specs(), out.inputs,
+               diags);
+  load_plugins(root["outputs"], PluginKind::Output, "outputs", output_common_specs(), out.outputs,
+               diags);
   if (out.outputs.size() > 64) diags.error(0, "outputs", "at most 64 outputs are supported");
   for (size_t i = 0; i < out.outputs.size(); ++i) {
     int64_t c = out.outputs[i].common.integer("concurrency", 1);
     if (c < 1 || c > 64)
-      diags.error(out.outputs[i].common.line("concurrency"), "outputs[" + std::to_string(i) + "].concurrency",
-                  "must be between 1 and 64");
+      diags.error(out.outputs[i].common.line("concurrency"),
+                  "outputs[" + std::to_string(i) + "].concurrency", "must be between 1 and 64");
   }
   return diags.ok();
 }
 
-bool load_config_file(const std::string& path, const EnvLookup& env, AgentConfig& out, Diagnostics& diags) {
+bool load_config_file(const std::string& path, const EnvLookup& env, AgentConfig& out,
+                      Diagnostics& diags) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(0, "", "cannot read config file: " + std::string(std::strerror(errno)));

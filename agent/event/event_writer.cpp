@@ -14,8 +14,10 @@ void write_element(JsonWriter& w, simdjson::dom::element el, const Redaction& r)
       w.begin_object();
       for (auto kv : object_of(el)) {
         w.key(kv.key);
-        if (r.matches(kv.key) && !kv.value.is_null()) w.string(kRedacted);
-        else write_element(w, kv.value, r);
+        if (r.matches(kv.key) && !kv.value.is_null())
+          w.string(kRedacted);
+        else
+          write_element(w, kv.value, r);
       }
       w.end_object();
       break;
@@ -24,12 +26,24 @@ void write_element(JsonWriter& w, simdjson::dom::element el, const Redaction& r)
       for (auto child : array_of(el)) write_element(w, child, r);
       w.end_array();
       break;
-    case element_type::STRING: w.string(el.get_string().value_unsafe()); break;
-    case element_type::INT64: w.integer(el.get_int64().value_unsafe()); break;
-    case element_type::UINT64: w.uinteger(el.get_uint64().value_unsafe()); break;
-    case element_type::DOUBLE: w.number(el.get_double().value_unsafe()); break;
-    case element_type::BOOL: w.boolean(el.get_bool().value_unsafe()); break;
-    case element_type::NULL_VALUE: w.null(); break;
+    case element_type::STRING:
+      w.string(el.get_string().value_unsafe());
+      break;
+    case element_type::INT64:
+      w.integer(el.get_int64().value_unsafe());
+      break;
+    case element_type::UINT64:
+      w.uinteger(el.get_uint64().value_unsafe());
+      break;
+    case element_type::DOUBLE:
+      w.number(el.get_double().value_unsafe());
+      break;
+    case element_type::BOOL:
+      w.boolean(el.get_bool().value_unsafe());
+      break;
+    case element_type::NULL_VALUE:
+      w.null();
+      break;
   }
 }
 
@@ -55,8 +69,10 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
     simdjson::dom::object inner;
     if (kv.value.get_object().get(inner)) {
       // Not Coder's shape: keep the value, redacted where needed.
-      if (r.matches(kv.key)) w.string(kRedacted);
-      else write_element(w, kv.value, r);
+      if (r.matches(kv.key))
+        w.string(kRedacted);
+      else
+        write_element(w, kv.value, r);
       continue;
     }
     bool secret = false;
@@ -66,8 +82,13 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
       if (iequals(f.key, "secret")) secret = is_true(f.value);
       // A null side is omitted, as the schema omits every unknown value and as Coder's REST API
       // writes diffs, so the service log and the API give the same event.
-      else if (iequals(f.key, "old")) { old_v = f.value; has_old = !f.value.is_null(); }
-      else if (iequals(f.key, "new")) { new_v = f.value; has_new = !f.value.is_null(); }
+      else if (iequals(f.key, "old")) {
+        old_v = f.value;
+        has_old = !f.value.is_null();
+      } else if (iequals(f.key, "new")) {
+        new_v = f.value;
+        has_new = !f.value.is_null();
+      }
     }
     w.begin_object();
     if (secret) {
@@ -77,13 +98,17 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
       bool redact = r.matches(kv.key);
       if (has_old) {
         w.key_literal("old");
-        if (redact) w.string(kRedacted);
-        else write_element(w, old_v, r);
+        if (redact)
+          w.string(kRedacted);
+        else
+          write_element(w, old_v, r);
       }
       if (has_new) {
         w.key_literal("new");
-        if (redact) w.string(kRedacted);
-        else write_element(w, new_v, r);
+        if (redact)
+          w.string(kRedacted);
+        else
+          write_element(w, new_v, r);
       }
     }
     w.end_object();
@@ -99,18 +124,35 @@ void opt(JsonWriter& w, std::string_view key, std::string_view v) {
 
 void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
   switch (v.type) {
-    case Value::Type::String: w.string(v.text); break;
-    case Value::Type::Number: w.raw(v.text); break;
-    case Value::Type::Int: w.integer(v.i); break;
-    case Value::Type::UInt: w.uinteger(v.u); break;
-    case Value::Type::Double: w.number(v.d); break;
-    case Value::Type::Bool: w.boolean(v.i != 0); break;
-    case Value::Type::Json: write_element(w, v.el, r); break;
-    default: w.null(); break;
+    case Value::Type::String:
+      w.string(v.text);
+      break;
+    case Value::Type::Number:
+      w.raw(v.text);
+      break;
+    case Value::Type::Int:
+      w.integer(v.i);
+      break;
+    case Value::Type::UInt:
+      w.uinteger(v.u);
+      break;
+    case Value::Type::Double:
+      w.number(v.d);
+      break;
+    case Value::Type::Bool:
+      w.boolean(v.i != 0);
+      break;
+    case Value::Type::Json:
+      write_element(w, v.el, r);
+      break;
+    default:
+      w.null();
+      break;
   }
 }
 
-void write_event_json(const Event& e, const Redaction& r, std::string& out, std::string_view observed_rfc3339) {
+void write_event_json(const Event& e, const Redaction& r, std::string& out,
+                      std::string_view observed_rfc3339) {
   JsonWriter w(out);
   char tbuf[48];
   w.begin_object();
@@ -118,8 +160,10 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out, std:
   opt(w, "event_id", e.event_id);
   w.field("kind", kind_name(e.kind));
   if (e.time.valid()) w.field("time", std::string_view(tbuf, format_rfc3339(e.time, tbuf)));
-  if (!observed_rfc3339.empty()) w.field("observed_time", observed_rfc3339);
-  else if (e.observed.valid()) w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
+  if (!observed_rfc3339.empty())
+    w.field("observed_time", observed_rfc3339);
+  else if (e.observed.valid())
+    w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
   w.field("severity", severity_name(e.severity));
   opt(w, "logger", e.logger);
   opt(w, "message", e.message);
@@ -132,7 +176,8 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out, std:
   opt(w, "request_id", e.request_id);
 
   const auto& a = e.actor;
-  if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() || !a.user_agent.empty()) {
+  if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() ||
+      !a.user_agent.empty()) {
     w.key_literal("actor");
     w.begin_object();
     opt(w, "id", a.id);
@@ -177,8 +222,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out, std:
     w.end_object();
   }
   opt(w, "build_reason", e.build_reason);
-  if (e.diff.type == Value::Type::Json && e.diff.el.is_object() &&
-      non_empty_object(e.diff.el)) {
+  if (e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el)) {
     w.key_literal("diff");
     write_diff(w, e.diff.el, r);
   }
@@ -221,7 +265,8 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out, std:
     w.uinteger(e.source.offset);
   }
   opt(w, "host", e.source.host);
-  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() || !e.source.k8s_container.empty()) {
+  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() ||
+      !e.source.k8s_container.empty()) {
     w.key_literal("kubernetes");
     w.begin_object();
     opt(w, "namespace", e.source.k8s_namespace);

@@ -152,8 +152,9 @@ void OutputDriver::run() {
       std::shared_ptr<EncodedBatch> batch;
       // While a batch is filling, wake often enough to send it on time (max_delay); with
       // nothing pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
-      auto wait = current_.batch.events.empty() && current_.owners.empty() ? std::chrono::milliseconds(250)
-                                                                           : std::chrono::milliseconds(20);
+      auto wait = current_.batch.events.empty() && current_.owners.empty()
+                      ? std::chrono::milliseconds(250)
+                      : std::chrono::milliseconds(20);
       if (queue_.wait_dequeue_timed(batch, wait)) {
         ready.clear();
         if (batch) take_ordered(std::move(batch), ready);

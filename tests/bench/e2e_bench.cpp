@@ -87,7 +87,8 @@ class KafkaMock {
     for (const char* t : kTopics)
       for (int p = 0; p < kPartitions; ++p) {
         int64_t lo = 0, hi = 0;
-        if (rd_kafka_query_watermark_offsets(query_, t, p, &lo, &hi, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (rd_kafka_query_watermark_offsets(query_, t, p, &lo, &hi, 2000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR)
           total += static_cast<size_t>(hi);
       }
     return total;
@@ -101,18 +102,23 @@ class KafkaMock {
   rd_kafka_mock_cluster_t* mc_;
 };
 
-Result run_once(const std::string& binary, const std::string& dir, const std::string& output_yaml, size_t events,
-                size_t input_bytes, const std::function<size_t()>& delivered) {
+Result run_once(const std::string& binary, const std::string& dir, const std::string& output_yaml,
+                size_t events, size_t input_bytes, const std::function<size_t()>& delivered) {
   fs::remove_all(dir + "/data");
   fs::remove(dir + "/out.ndjson");
   std::string cfg = dir + "/bench.yaml";
   std::ofstream(cfg) << "data_dir: " << dir << "/data\n"
-                     << "inputs:\n  - {type: file, paths: [\"" << dir << "/in/*.log\"], format: slog_json}\n"
-                     << "outputs:\n" << output_yaml;
+                     << "inputs:\n  - {type: file, paths: [\"" << dir
+                     << "/in/*.log\"], format: slog_json}\n"
+                     << "outputs:\n"
+                     << output_yaml;
   // Extra options for the output under test, e.g. E2E_OUTPUT_OPTIONS='concurrency: 2'.
-  if (const char* extra = std::getenv("E2E_OUTPUT_OPTIONS")) std::ofstream(cfg, std::ios::app) << "    " << extra << "\n";
-  // Extra top-level settings to compare against the defaults, e.g. E2E_CONFIG='pipeline: {workers: 1}'.
-  if (const char* extra = std::getenv("E2E_CONFIG")) std::ofstream(cfg, std::ios::app) << extra << "\n";
+  if (const char* extra = std::getenv("E2E_OUTPUT_OPTIONS"))
+    std::ofstream(cfg, std::ios::app) << "    " << extra << "\n";
+  // Extra top-level settings to compare against the defaults, e.g. E2E_CONFIG='pipeline: {workers:
+  // 1}'.
+  if (const char* extra = std::getenv("E2E_CONFIG"))
+    std::ofstream(cfg, std::ios::app) << extra << "\n";
   std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -140,8 +146,10 @@ Result run_once(const std::string& binary, const std::string& dir, const std::st
   int status;
   rusage ru{};
   wait4(pid, &status, 0, &ru);
-  double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  return Result{events / secs, input_bytes / 1e6 / secs, cpu, cpu / (events / 1e6), hwm_kib / 1024.0};
+  double cpu =
+      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return Result{events / secs, input_bytes / 1e6 / secs, cpu, cpu / (events / 1e6),
+                hwm_kib / 1024.0};
 }
 
 Result median(std::vector<Result> rs) {
@@ -151,8 +159,8 @@ Result median(std::vector<Result> rs) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  return Result{mid(&Result::events_per_s), mid(&Result::mb_per_s), mid(&Result::cpu_s), mid(&Result::cpu_per_1m),
-                mid(&Result::rss_mib)};
+  return Result{mid(&Result::events_per_s), mid(&Result::mb_per_s), mid(&Result::cpu_s),
+                mid(&Result::cpu_per_1m), mid(&Result::rss_mib)};
 }
 
 }  // namespace
@@ -162,7 +170,8 @@ int main(int argc, char** argv) {
   int runs = argc > 2 ? std::stoi(argv[2]) : 3;
   std::string result_path = argc > 3 ? argv[3] : "e2e_bench.json";
   std::string binary = AUDITRELAY_BINARY;
-  std::string dir = (fs::temp_directory_path() / ("auditrelay-e2e-" + std::to_string(getpid()))).string();
+  std::string dir =
+      (fs::temp_directory_path() / ("auditrelay-e2e-" + std::to_string(getpid()))).string();
   fs::create_directories(dir + "/in");
   {
     auditrelay::bench::CoderLineGenerator gen(42);
@@ -172,8 +181,9 @@ int main(int argc, char** argv) {
     std::ofstream(dir + "/in/coderd.log", std::ios::binary) << text;
   }
   size_t bytes = fs::file_size(dir + "/in/coderd.log");
-  std::printf("e2e: %zu events, %.1f MB input (%.0f B/line), %d runs per path, %u cores\n", events, bytes / 1e6,
-              static_cast<double>(bytes) / events, runs, std::thread::hardware_concurrency());
+  std::printf("e2e: %zu events, %.1f MB input (%.0f B/line), %d runs per path, %u cores\n", events,
+              bytes / 1e6, static_cast<double>(bytes) / events, runs,
+              std::thread::hardware_concurrency());
 
   // Counting HTTP sink on loopback (also answers HEC-style).
   std::atomic<size_t> received{0};
@@ -182,14 +192,18 @@ int main(int argc, char** argv) {
   sink.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/services/collector/event") {
       size_t n = 0;
-      for (size_t p = req.body.find("{\"time\":"); p != std::string::npos; p = req.body.find("{\"time\":", p + 1)) ++n;
+      for (size_t p = req.body.find("{\"time\":"); p != std::string::npos;
+           p = req.body.find("{\"time\":", p + 1))
+        ++n;
       received += n;
       res.set_content(R"({"text":"Success","code":0})", "application/json");
     } else {
       received += static_cast<size_t>(std::count(req.body.begin(), req.body.end(), '\n'));
     }
   });
-  sink.Get(".*", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+  sink.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
   int port = sink.bind_to_any_port("127.0.0.1");
   std::thread sink_thread([&] { sink.listen_after_bind(); });
   std::string url = "http://127.0.0.1:" + std::to_string(port);
@@ -202,20 +216,28 @@ int main(int argc, char** argv) {
   const char* only = std::getenv("E2E_ONLY");
   std::unique_ptr<KafkaMock> kafka;
   size_t kafka_base = 0;  // messages already in the mock cluster before this run
-  if (!only || std::string("file -> kafka").find(only) != std::string::npos) kafka = std::make_unique<KafkaMock>();
+  if (!only || std::string("file -> kafka").find(only) != std::string::npos)
+    kafka = std::make_unique<KafkaMock>();
   NewlineCounter out_lines{dir + "/out.ndjson"};
   std::vector<Path> paths = {
-      {"file -> file", "  - type: file\n    path: " + dir + "/out.ndjson\n", [&] { return out_lines(); }},
-      {"file -> http", "  - type: http\n    url: \"" + url + "/ingest\"\n", [&] { return received.load(); }},
-      {"file -> splunk_hec", "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", [&] { return received.load(); }},
+      {"file -> file", "  - type: file\n    path: " + dir + "/out.ndjson\n",
+       [&] { return out_lines(); }},
+      {"file -> http", "  - type: http\n    url: \"" + url + "/ingest\"\n",
+       [&] { return received.load(); }},
+      {"file -> splunk_hec", "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n",
+       [&] { return received.load(); }},
   };
   if (kafka)
-    paths.push_back({"file -> kafka", "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
-                       std::this_thread::sleep_for(std::chrono::milliseconds(45));  // watermark queries are RPCs
-                       return kafka->messages() - kafka_base;
-                     }});
-  std::string json = "{\"events\":" + std::to_string(events) + ",\"input_bytes\":" + std::to_string(bytes) + ",\"paths\":{";
-  std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev", "peak RSS");
+    paths.push_back(
+        {"file -> kafka", "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
+           std::this_thread::sleep_for(
+               std::chrono::milliseconds(45));  // watermark queries are RPCs
+           return kafka->messages() - kafka_base;
+         }});
+  std::string json = "{\"events\":" + std::to_string(events) +
+                     ",\"input_bytes\":" + std::to_string(bytes) + ",\"paths\":{";
+  std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
+              "peak RSS");
   for (size_t i = 0; i < paths.size(); ++i) {
     if (only && std::string(paths[i].name).find(only) == std::string::npos) continue;
     std::vector<Result> rs;
@@ -226,11 +248,14 @@ int main(int argc, char** argv) {
       rs.push_back(run_once(binary, dir, paths[i].yaml, events, bytes, paths[i].delivered));
     }
     Result m = median(rs);
-    std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_s,
-                m.cpu_per_1m, m.rss_mib);
+    std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", paths[i].name, m.events_per_s,
+                m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
     char buf[256];
-    snprintf(buf, sizeof buf, "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_rss_mib\":%.1f}",
-             json.back() == '{' ? "" : ",", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_per_1m, m.rss_mib);
+    snprintf(buf, sizeof buf,
+             "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_rss_"
+             "mib\":%.1f}",
+             json.back() == '{' ? "" : ",", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_per_1m,
+             m.rss_mib);
     json += buf;
   }
   json += "}}\n";

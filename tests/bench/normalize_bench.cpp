@@ -46,7 +46,8 @@ namespace {
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 long peak_rss_kib() {
@@ -110,10 +111,11 @@ void run(const char* label, const std::string& text, const char* format, size_t 
   double cpu = cpu_seconds() - cpu0;
   uint64_t allocs = g_allocs.load() - allocs0;
   double mb = text.size() / 1e6;
-  std::printf("%-11s entries %8zu  events %8zu  parse+normalize+encode: %9.0f lines/s  %7.1f MB/s  "
-              "%6.2f CPU s/GB  allocs/line %.3f  | framing: %7.1f MB/s\n",
-              label, entries, events, events / secs, mb / secs, cpu / (text.size() / 1e9),
-              static_cast<double>(allocs) / events, mb / frame_s);
+  std::printf(
+      "%-11s entries %8zu  events %8zu  parse+normalize+encode: %9.0f lines/s  %7.1f MB/s  "
+      "%6.2f CPU s/GB  allocs/line %.3f  | framing: %7.1f MB/s\n",
+      label, entries, events, events / secs, mb / secs, cpu / (text.size() / 1e9),
+      static_cast<double>(allocs) / events, mb / frame_s);
   (void)out_bytes;
 }
 
@@ -128,7 +130,8 @@ int main(int argc, char** argv) {
     gh.human_line(human);
   }
   std::printf("auditrelay normalize benchmark: %zu entries per format, single thread\n", n);
-  std::printf("json  input: %.1f MB (%.0f bytes/line avg)\n", json.size() / 1e6, static_cast<double>(json.size()) / n);
+  std::printf("json  input: %.1f MB (%.0f bytes/line avg)\n", json.size() / 1e6,
+              static_cast<double>(json.size()) / n);
   std::printf("human input: %.1f MB\n", human.size() / 1e6);
   run("slog_json", json, "slog_json", n);
   run("slog_human", human, "slog_human", n);

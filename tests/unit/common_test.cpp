@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
-#include <vector>
+
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "agent/common/json_writer.h"
 #include "agent/common/time.h"
@@ -59,8 +60,11 @@ TEST(JsonWriter, EscapesAndRepairsUtf8) {
 // key-then-string path writes, for plain, escaped, long and non-ASCII keys and values.
 TEST(JsonWriter, PairFastPathMatchesKeyThenString) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"a", "plain"}, {"b", ""}, {"q\"k", "v"}, {"c", "tab\there"}, {"d", "caf\xc3\xa9"},
-      {"e", std::string(300, 'x')}, {"f", "bad \xff byte"}, {"g", "x\"y"}, {"h", "1234567"}, {"i", "12345678"}};
+      {"a", "plain"},         {"b", ""},
+      {"q\"k", "v"},          {"c", "tab\there"},
+      {"d", "caf\xc3\xa9"},   {"e", std::string(300, 'x')},
+      {"f", "bad \xff byte"}, {"g", "x\"y"},
+      {"h", "1234567"},       {"i", "12345678"}};
   std::string fast, slow;
   JsonWriter wf(fast), ws(slow);
   wf.begin_object();

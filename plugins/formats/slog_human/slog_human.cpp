@@ -22,17 +22,19 @@ bool known_logger(std::string_view name) {
   std::string_view first = name.substr(0, name.find('.'));
   if (first.starts_with("provisionerd-") || first.starts_with("ext-provisionerd-")) return true;
   static constexpr std::array<std::string_view, 22> kKnown = {
-      "coderd", "autobuild", "executor", "pubsub", "pswatch", "telemetry", "prometheus",
-      "prometheusmetrics", "net", "workspace_usage_tracker", "provisionerd", "agent", "tailnet",
-      "derp", "dbcrypt", "notifications", "wsproxy", "healthcheck", "cli", "ssh", "provisioner",
-      "batchstats"};
+      "coderd",        "autobuild",  "executor",          "pubsub", "pswatch",
+      "telemetry",     "prometheus", "prometheusmetrics", "net",    "workspace_usage_tracker",
+      "provisionerd",  "agent",      "tailnet",           "derp",   "dbcrypt",
+      "notifications", "wsproxy",    "healthcheck",       "cli",    "ssh",
+      "provisioner",   "batchstats"};
   for (auto k : kKnown)
     if (first == k) return true;
   return false;
 }
 
 bool name_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' ||
+         c == '-';
 }
 
 // Length of a key token followed by '=' at s (bare or Go-quoted), 0 when there is none.
@@ -45,8 +47,10 @@ size_t key_token_length(std::string_view s) {
         esc = false;
         continue;
       }
-      if (s[i] == '\\') esc = true;
-      else if (s[i] == '"') return (i + 1 < s.size() && s[i + 1] == '=') ? i + 1 : 0;
+      if (s[i] == '\\')
+        esc = true;
+      else if (s[i] == '"')
+        return (i + 1 < s.size() && s[i + 1] == '=') ? i + 1 : 0;
     }
     return 0;
   }
@@ -58,7 +62,11 @@ size_t key_token_length(std::string_view s) {
 class HumanParser {
  public:
   HumanParser(ParseScratch& scratch, ParsedEntry& out)
-      : scratch_(scratch), arena_(scratch.arena), out_(out), tmp_(scratch.text_a), block_(scratch.text_b) {}
+      : scratch_(scratch),
+        arena_(scratch.arena),
+        out_(out),
+        tmp_(scratch.text_a),
+        block_(scratch.text_b) {}
 
   bool parse(std::string_view text) {
     size_t nl = text.find('\n');
@@ -188,7 +196,8 @@ class HumanParser {
       if (first) {
         first = false;
         size_t eq = line.find("= ");
-        size_t eq_end = line.size() >= 1 && line.back() == '=' ? line.size() - 1 : std::string_view::npos;
+        size_t eq_end =
+            line.size() >= 1 && line.back() == '=' ? line.size() - 1 : std::string_view::npos;
         if (eq != std::string_view::npos && key_token_length(line) == eq) {
           key = arena_.copy(line.substr(0, eq));
           value.assign(line.substr(eq + 2));
@@ -257,7 +266,9 @@ class HumanParser {
 class SlogHumanFormat final : public Format {
  public:
   std::string_view name() const override { return "slog_human"; }
-  std::unique_ptr<Framer> make_framer() const override { return std::make_unique<PlainFramer>(false, true); }
+  std::unique_ptr<Framer> make_framer() const override {
+    return std::make_unique<PlainFramer>(false, true);
+  }
   bool parse(std::string_view text, ParseScratch& scratch, ParsedEntry& out) const override {
     HumanParser p(scratch, out);
     return p.parse(text);
@@ -269,7 +280,8 @@ const SlogHumanFormat kFormat;
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Format,
     .name = "slog_human",
-    .summary = "Coder's human-readable service log (the default --log-human sink), multi-line blocks joined",
+    .summary = "Coder's human-readable service log (the default --log-human sink), multi-line "
+               "blocks joined",
     .format = &kFormat,
 });
 

@@ -48,7 +48,8 @@ class Template {
   }
   // Renders into out, writing `missing` for a referenced field that is missing or empty;
   // returns false when one was.
-  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out, std::string_view missing = {}) const {
+  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out,
+              std::string_view missing = {}) const {
     out.clear();
     bool complete = true;
     simdjson::dom::element root;
@@ -71,16 +72,20 @@ class Template {
         bool found = true;
         while (found && start <= p.text.size()) {
           size_t dot = p.text.find('.', start);
-          std::string key = p.text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+          std::string key =
+              p.text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
           found = !cur[key].get(cur);
           if (dot == std::string::npos) break;
           start = dot + 1;
         }
         std::string_view s;
         int64_t n;
-        if (found && !cur.get_string().get(s)) v = s;
-        else if (found && !cur.get_int64().get(n)) v = owned = std::to_string(n);
-        else v = {};
+        if (found && !cur.get_string().get(s))
+          v = s;
+        else if (found && !cur.get_int64().get(n))
+          v = owned = std::to_string(n);
+        else
+          v = {};
       }
       if (v.empty()) {
         complete = false;
@@ -158,7 +163,8 @@ class KafkaOutput final : public Output {
   ~KafkaOutput() override { destroy_producer(); }
 
   SendResult send(const OutBatch& batch) override {
-    if (!rk_ && !create_producer()) return SendResult::retry("cannot create the Kafka producer: " + last_error_);
+    if (!rk_ && !create_producer())
+      return SendResult::retry("cannot create the Kafka producer: " + last_error_);
     const size_t n = batch.events.size();
     results_.assign(n, RD_KAFKA_RESP_ERR__IN_PROGRESS);
     topic_of_.assign(n, nullptr);
@@ -167,7 +173,9 @@ class KafkaOutput final : public Output {
     std::vector<size_t> rejected;
     std::vector<std::string> reasons;
     for (int attempt = 0; !todo.empty(); ++attempt) {
-      if (attempt >= 3) return SendResult::retry("Kafka delivery failed: " + std::string(rd_kafka_err2str(last_err_)));
+      if (attempt >= 3)
+        return SendResult::retry("Kafka delivery failed: " +
+                                 std::string(rd_kafka_err2str(last_err_)));
       outstanding_ = 0;
       ++generation_;  // delivery reports of an earlier, abandoned round are ignored
       for (size_t idx : todo) {
@@ -176,7 +184,8 @@ class KafkaOutput final : public Output {
       // Wait for every delivery report of this round. rd_kafka_flush sends at once, without
       // waiting out linger.ms (the batch is already complete), and serves the delivery reports.
       auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
-      while (outstanding_ > 0 && Clock::now() < deadline && !batch.abandoned()) rd_kafka_flush(rk_, 100);
+      while (outstanding_ > 0 && Clock::now() < deadline && !batch.abandoned())
+        rd_kafka_flush(rk_, 100);
       if (outstanding_ > 0) return give_up();
       char fatal[512];
       if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -196,14 +205,16 @@ class KafkaOutput final : public Output {
         last_err_ = err;
         if (permanent(err)) {
           rejected.push_back(idx);
-          reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " + rd_kafka_err2str(err));
+          reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " +
+                            rd_kafka_err2str(err));
         } else {
           again.push_back(idx);
         }
       }
       todo = std::move(again);
     }
-    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), std::move(reasons));
+    if (!rejected.empty())
+      return SendResult::rejected_events(std::move(rejected), std::move(reasons));
     return SendResult::delivered();
   }
 
@@ -225,13 +236,15 @@ class KafkaOutput final : public Output {
   SendResult give_up() {
     if (rk_) rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     ++generation_;
-    return SendResult::retry(outstanding_ > 0 ? "Kafka delivery reports did not arrive in time"
-                                              : "shutting down before Kafka had room for the batch");
+    return SendResult::retry(outstanding_ > 0
+                                 ? "Kafka delivery reports did not arrive in time"
+                                 : "shutting down before Kafka had room for the batch");
   }
 
   // Produces one event; false when the local queue stayed full until the batch was abandoned.
   bool produce(const OutEvent& e, size_t idx, const OutBatch& batch) {
-    topic_.render(e, parser_, topic_buf_, "unknown");  // coder.{workspace.id} without one: coder.unknown
+    topic_.render(e, parser_, topic_buf_,
+                  "unknown");  // coder.{workspace.id} without one: coder.unknown
     TopicCounters& tc = counters_for(topic_buf_);
     topic_of_[idx] = &tc;
     if (e.json.size() > max_message_bytes_) {
@@ -243,13 +256,16 @@ class KafkaOutput final : public Output {
     rd_kafka_header_add(hdrs, "schema", -1, "audit/v1", -1);
     std::string_view kind = kind_name(e.meta->kind);
     rd_kafka_header_add(hdrs, "kind", -1, kind.data(), static_cast<ssize_t>(kind.size()));
-    for (const auto& [k, v] : extra_headers_) rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    for (const auto& [k, v] : extra_headers_)
+      rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_buf_.c_str()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(key_buf_.data(), key_buf_.size()), RD_KAFKA_V_HEADERS(hdrs),
-          RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(generation_ << 32 | (idx + 1)))),
+          RD_KAFKA_V_OPAQUE(
+              reinterpret_cast<void*>(static_cast<uintptr_t>(generation_ << 32 | (idx + 1)))),
           RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (batch.abandoned()) {
@@ -287,13 +303,17 @@ class KafkaOutput final : public Output {
     if (p.parse(json, len).get(root)) return 0;
     int64_t v;
     std::string label = "output=\"" + self->name_ + "\"";
-    if (!root["msg_cnt"].get_int64().get(v)) self->metrics_->gauge("auditrelay_kafka_queue_messages", label).store(v);
+    if (!root["msg_cnt"].get_int64().get(v))
+      self->metrics_->gauge("auditrelay_kafka_queue_messages", label).store(v);
     simdjson::dom::object brokers;
     if (!root["brokers"].get_object().get(brokers)) {
       for (auto b : brokers) {
         int64_t avg;
         if (!b.value["rtt"]["avg"].get_int64().get(avg) && avg > 0)
-          self->metrics_->gauge("auditrelay_kafka_broker_rtt_us", label + ",broker=\"" + std::string(b.key) + "\"").store(avg);
+          self->metrics_
+              ->gauge("auditrelay_kafka_broker_rtt_us",
+                      label + ",broker=\"" + std::string(b.key) + "\"")
+              .store(avg);
       }
     }
     return 0;
@@ -367,7 +387,7 @@ class KafkaOutput final : public Output {
   std::map<std::string, std::string> conf_, defaults_;
   rd_kafka_t* rk_ = nullptr;
   std::vector<rd_kafka_resp_err_t> results_;
-  std::vector<TopicCounters*> topic_of_;  // per event of the batch being sent
+  std::vector<TopicCounters*> topic_of_;                 // per event of the batch being sent
   std::map<std::string, TopicCounters> topic_counters_;  // node-based: pointers stay valid
   int64_t outstanding_ = 0;
   uint64_t generation_ = 0;  // of the current produce round, in each message's opaque
@@ -379,10 +399,12 @@ class KafkaOutput final : public Output {
 
 // Checks the librdkafka properties at config time, without connecting.
 void validate(const Options& o, const std::string& path, Diagnostics& d) {
-  if (o.list("brokers").empty()) d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
+  if (o.list("brokers").empty())
+    d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
   for (const auto& b : o.list("brokers"))
     if (b.empty() || b.find(' ') != std::string::npos)
-      d.error(o.line("brokers"), path + ".brokers", "\"" + b + "\" is not a broker address (host:port)");
+      d.error(o.line("brokers"), path + ".brokers",
+              "\"" + b + "\" is not a broker address (host:port)");
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   for (const auto& [k, v] : o.map("librdkafka"))
@@ -394,18 +416,30 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Output,
     .name = "kafka",
-    .summary = "Produces events to Kafka (librdkafka): idempotent, acks=all, acknowledged by delivery reports",
+    .summary = "Produces events to Kafka (librdkafka): idempotent, acks=all, acknowledged by "
+               "delivery reports",
     .options =
         {
             {"brokers", OptType::StringList, "", true, "bootstrap brokers, host:port"},
-            {"topic", OptType::String, "coder.{kind}", false, "topic template over event fields ({kind}, {action}, {workspace.id}, any dotted path)"},
-            {"key", OptType::String, "{event_id}", false, "message key template; a missing field falls back to event_id"},
-            {"headers", OptType::Map, "", false, "extra message headers (schema and kind are always set)"},
-            {"compression", OptType::Enum, "zstd", false, "compression.type", {"none", "gzip", "snappy", "lz4", "zstd"}},
+            {"topic", OptType::String, "coder.{kind}", false,
+             "topic template over event fields ({kind}, {action}, {workspace.id}, any dotted "
+             "path)"},
+            {"key", OptType::String, "{event_id}", false,
+             "message key template; a missing field falls back to event_id"},
+            {"headers", OptType::Map, "", false,
+             "extra message headers (schema and kind are always set)"},
+            {"compression",
+             OptType::Enum,
+             "zstd",
+             false,
+             "compression.type",
+             {"none", "gzip", "snappy", "lz4", "zstd"}},
             {"message_max_bytes", OptType::Size, "1000000", false,
-             "larger events are dead-lettered before producing (keep below the broker's message.max.bytes)"},
+             "larger events are dead-lettered before producing (keep below the broker's "
+             "message.max.bytes)"},
             {"librdkafka", OptType::Map, "", false,
-             "librdkafka properties passed through (security.protocol, sasl.mechanism, sasl.username, ssl.ca.location, ...)"},
+             "librdkafka properties passed through (security.protocol, sasl.mechanism, "
+             "sasl.username, ssl.ca.location, ...)"},
         },
     .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<KafkaOutput>(ctx, o);
