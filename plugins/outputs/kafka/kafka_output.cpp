@@ -152,8 +152,8 @@ class KafkaOutput final : public Output {
                  // One request at a time per broker connection. send() waits for a whole batch
                  // anyway, so pipelining gains nothing, and with more in flight a broker that
                  // writes back-to-back responses without TCP_NODELAY (librdkafka's mock cluster)
-                 // holds the last one behind the client's 40 ms delayed ACK: 10k ev/s instead of
-                 // 280k+ in tests/bench/e2e_bench.
+                 // holds the last one behind the client's 40 ms delayed ACK (tests/bench/e2e_bench:
+                 // 11,500 events/s before, about 140,000 with this).
                  {"max.in.flight.requests.per.connection", "1"},
                  {"message.max.bytes", std::to_string(max_message_bytes_ + 4096)},
                  {"client.id", "auditrelay-" + name_}};
