@@ -44,6 +44,23 @@ TEST(FileIdentity, ALongFileIsFingerprintedByItsFirstBytes) {
   EXPECT_EQ(take_fingerprint(Fd(dir / "b").fd, 1024), fp);
 }
 
+TEST(FileIdentity, AFingerprintCoversOnlyTheSizeTheCallerSaw) {
+  // A copy in progress: the caller decided from a size of 0 (or of one line) that it is no
+  // copy of anything; the fingerprint must describe that state, not what was written since.
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "line " + std::to_string(i) + "\n";
+  write_text(dir / "a", text);
+  EXPECT_FALSE(take_fingerprint(Fd(dir / "a").fd, 1024, 0)) << "nothing was there yet";
+  auto one = take_fingerprint(Fd(dir / "a").fd, 1024, 10);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->length, 7u) << "the complete lines within the size seen";
+  auto all = take_fingerprint(Fd(dir / "a").fd, 1024, text.size());
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->length, 1024u);
+  EXPECT_EQ(take_fingerprint(Fd(dir / "a").fd, 1024), all);
+}
+
 TEST(FileIdentity, ACopyIsRecognisedByItsTail) {
   TempDir dir;
   std::string text;

@@ -444,6 +444,10 @@ class FileInput final : public Input {
           return false;
         continue;
       }
+      // Compared before the truncation test: copytruncate may truncate the original between
+      // the two, and a copy compared with an already emptied original is no prefix of it. In
+      // that order a truncation in between is seen by the test that follows.
+      bool prefix = t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd));
       if (looks_truncated(*t)) {
         t->truncated = true;
         set_identity(f, *t->fp, false);
@@ -454,7 +458,6 @@ class FileInput final : public Input {
       // A snapshot taken for copytruncate holds about as much as was read from the original; a
       // new file that merely starts with the same lines is far shorter. A short one that is still
       // growing may be a copy in progress: it is looked at again once its size settles.
-      bool prefix = t->fd >= 0 && is_prefix_copy(f.fd, size, t->fd, size_of(t->fd));
       if (prefix && size + kCopySlack < t->offset) {
         if (!settled(f, size)) return false;
         prefix = false;
@@ -471,7 +474,9 @@ class FileInput final : public Input {
     // 2. A saved position: the same file (maybe renamed), or its content moved while stopped.
     if (claim_saved(f, size)) return true;
     // 3. A new file.
-    auto fp = take_fingerprint(f.fd, opts_.fingerprint_bytes);
+    // Within the size the checks above saw: a copy that grew since then was not compared
+    // with the other files in its new state (it is looked at again in the next pass).
+    auto fp = take_fingerprint(f.fd, opts_.fingerprint_bytes, size);
     if (!fp) return false;
     set_identity(f, *fp, distinct);
     uint64_t start = 0;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -33,8 +34,8 @@ ssize_t pread_full(int fd, char* buf, size_t n, off_t at) {
 
 }  // namespace
 
-std::optional<Fingerprint> take_fingerprint(int fd, size_t max_bytes) {
-  std::vector<char> head(max_bytes);
+std::optional<Fingerprint> take_fingerprint(int fd, size_t max_bytes, uint64_t size) {
+  std::vector<char> head(static_cast<size_t>(std::min<uint64_t>(max_bytes, size)));
   ssize_t n = pread_full(fd, head.data(), head.size(), 0);
   if (n <= 0) return std::nullopt;
   std::string_view v(head.data(), static_cast<size_t>(n));

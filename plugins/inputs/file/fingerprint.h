@@ -18,8 +18,9 @@ struct Fingerprint {
 };
 
 // The fingerprint of an open file, or nothing while it has neither max_bytes bytes nor a
-// complete first line.
-std::optional<Fingerprint> take_fingerprint(int fd, size_t max_bytes);
+// complete first line. Only bytes below `size` count: a caller that decided what the file is
+// from its size gets the fingerprint of that same file, even if it grew in between.
+std::optional<Fingerprint> take_fingerprint(int fd, size_t max_bytes, uint64_t size = UINT64_MAX);
 
 // The hash of the first `length` bytes, or nothing when the file is shorter.
 std::optional<uint64_t> hash_prefix(int fd, uint32_t length);
