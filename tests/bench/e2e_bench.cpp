@@ -1,9 +1,11 @@
-// End-to-end benchmark: the real agent binary reads a generated file of Coder JSON lines and
-// ships it to a file, to a counting HTTP / HEC sink on loopback, or to librdkafka's mock Kafka
-// cluster (3 brokers, zstd). Prints events/s, MB/s, the agent's
-// CPU seconds (per 1M events) and peak RSS, the median of several runs, and writes them as JSON.
+// End-to-end benchmark: the real agent binary reads a generated file of Coder lines (slog JSON,
+// or the human format for "human -> http") and ships it to a file, to a counting HTTP / HEC sink
+// on loopback (tests/bench/counting_sink.h, epoll), or to librdkafka's mock Kafka cluster
+// (3 brokers, zstd). Prints events/s, MB/s, the agent's CPU seconds (per 1M events) and peak
+// RSS, the median of several runs, and writes them as JSON.
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
-#include <httplib.h>
+//   E2E_ONLY=<path substring>   one path;  E2E_ONLY=latency  the write-to-delivery latency probe
+//   E2E_MIX=heavy               the audit-heavy line mix (~580 B) instead of the reference mix
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -23,11 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/counting_sink.h"
 #include "tests/bench/generator.h"
 
 extern char** environ;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
+using auditrelay::bench::CountingHttpSink;
 
 namespace {
 
@@ -52,17 +56,6 @@ struct NewlineCounter {
     return lines;
   }
 };
-
-[[maybe_unused]] size_t count_newlines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> buf(1 << 20);
-  size_t n = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    n += static_cast<size_t>(std::count(buf.data(), buf.data() + in.gcount(), '\n'));
-  }
-  return n;
-}
 
 // librdkafka's in-process mock cluster; counts what reached its topics by their high watermarks.
 class KafkaMock {
@@ -102,14 +95,55 @@ class KafkaMock {
   rd_kafka_mock_cluster_t* mc_;
 };
 
-Result run_once(const std::string& binary, const std::string& dir, const std::string& output_yaml,
-                size_t events, size_t input_bytes, const std::function<size_t()>& delivered) {
+pid_t spawn_agent(const std::string& binary, const std::string& cfg) {
+  std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ);
+  return pid;
+}
+
+// The agent's own peak RSS since exec (wait4's ru_maxrss would include the moment before exec
+// when the spawned child still shared this process's memory).
+double peak_rss_kib(pid_t pid) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (st >> key) {
+    if (key == "VmHWM:") {
+      double kib = 0;
+      st >> kib;
+      return kib;
+    }
+    st.ignore(4096, '\n');
+  }
+  return 0;
+}
+
+// SIGTERM, wait, and return the agent's CPU seconds (user + system).
+double stop_agent(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+struct Input {
+  std::string glob, format;
+};
+
+Result run_once(const std::string& binary, const std::string& dir, const Input& input,
+                const std::string& output_yaml, size_t events, size_t input_bytes,
+                const std::function<size_t()>& delivered) {
   fs::remove_all(dir + "/data");
   fs::remove(dir + "/out.ndjson");
   std::string cfg = dir + "/bench.yaml";
   std::ofstream(cfg) << "data_dir: " << dir << "/data\n"
-                     << "inputs:\n  - {type: file, paths: [\"" << dir
-                     << "/in/*.log\"], format: slog_json}\n"
+                     << "inputs:\n  - {type: file, paths: [\"" << input.glob
+                     << "\"], format: " << input.format << "}\n"
                      << "outputs:\n"
                      << output_yaml;
   // Extra options for the output under test, e.g. E2E_OUTPUT_OPTIONS='concurrency: 2'.
@@ -119,35 +153,12 @@ Result run_once(const std::string& binary, const std::string& dir, const std::st
   // 1}'.
   if (const char* extra = std::getenv("E2E_CONFIG"))
     std::ofstream(cfg, std::ios::app) << extra << "\n";
-  std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
+  pid_t pid = spawn_agent(binary, cfg);
   auto t0 = Clock::now();
-  posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ);
   while (delivered() < events) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  // The agent's own peak RSS since exec (wait4's ru_maxrss would include the moment before exec
-  // when the spawned child still shared this process's memory).
-  double hwm_kib = 0;
-  {
-    std::ifstream st("/proc/" + std::to_string(pid) + "/status");
-    std::string key;
-    while (st >> key) {
-      if (key == "VmHWM:") {
-        st >> hwm_kib;
-        break;
-      }
-      st.ignore(4096, '\n');
-    }
-  }
-  kill(pid, SIGTERM);
-  int status;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  double cpu =
-      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  double hwm_kib = peak_rss_kib(pid);
+  double cpu = stop_agent(pid);
   return Result{events / secs, input_bytes / 1e6 / secs, cpu, cpu / (events / 1e6),
                 hwm_kib / 1024.0};
 }
@@ -165,104 +176,155 @@ Result median(std::vector<Result> rs) {
 
 }  // namespace
 
+// Latency: a writer appends lines at a steady rate (each carries its sequence number in a
+// `bench_seq` field), the agent ships them with `batch.max_delay: 200ms`, and the sink takes the
+// time from write to delivery of every event. Prints p50/p99/max.
+void latency_probe(const std::string& binary, const std::string& dir, double rate, double secs) {
+  size_t n = static_cast<size_t>(rate * secs);
+  std::vector<Clock::time_point> written(n);
+  std::vector<double> latency_ms;
+  latency_ms.reserve(n);
+  std::atomic<size_t> seen{0};
+  CountingHttpSink sink([&](std::string_view body) {
+    auto now = Clock::now();
+    static constexpr std::string_view key = "\"bench_seq\":";
+    for (size_t p = body.find(key); p != std::string_view::npos; p = body.find(key, p + 1)) {
+      size_t seq = std::strtoull(body.data() + p + key.size(), nullptr, 10);
+      if (seq < n) latency_ms.push_back(std::chrono::duration<double, std::milli>(now - written[seq]).count());
+    }
+    seen = latency_ms.size();
+  });
+  fs::create_directories(dir + "/lat");
+  std::string log = dir + "/lat/coderd.log";
+  std::ofstream(log).close();
+  std::string cfg = dir + "/latency.yaml";
+  std::ofstream(cfg) << "data_dir: " << dir << "/data-lat\n"
+                     << "inputs:\n  - {type: file, paths: [\"" << dir << "/lat/*.log\"], format: slog_json}\n"
+                     << "outputs:\n  - type: http\n    url: \"http://127.0.0.1:" << sink.port()
+                     << "/ingest\"\n    batch: {max_delay: 200ms}\n";
+  pid_t pid = spawn_agent(binary, cfg);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the agent is tailing the empty file
+  auditrelay::bench::CoderLineGenerator gen(9);
+  FILE* out = std::fopen(log.c_str(), "a");
+  // Writes in 1 ms ticks, as a service logging at this rate would.
+  auto start = Clock::now();
+  std::string line;
+  for (size_t seq = 0; seq < n;) {
+    auto tick = start + std::chrono::microseconds(static_cast<int64_t>(seq * 1e6 / rate));
+    std::this_thread::sleep_until(tick);
+    size_t due = std::min(n, static_cast<size_t>(std::chrono::duration<double>(Clock::now() - start).count() * rate) + 1);
+    for (; seq < due; ++seq) {
+      line.clear();
+      gen.json_line(line);
+      line.replace(line.find("\"fields\":{"), 10, "\"fields\":{\"bench_seq\":" + std::to_string(seq) + ",");
+      written[seq] = Clock::now();
+      std::fwrite(line.data(), 1, line.size(), out);
+    }
+    std::fflush(out);
+  }
+  std::fclose(out);
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (seen.load() < n && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  double cpu = stop_agent(pid);
+  std::sort(latency_ms.begin(), latency_ms.end());
+  auto pct = [&](double q) { return latency_ms.empty() ? 0.0 : latency_ms[static_cast<size_t>(q * (latency_ms.size() - 1))]; };
+  std::printf("latency at %.0f events/s for %.0f s, batch.max_delay 200ms: %zu of %zu delivered, "
+              "p50 %.0f ms, p99 %.0f ms, max %.0f ms, agent CPU %.1f %% of a core\n",
+              rate, secs, latency_ms.size(), n, pct(0.5), pct(0.99), pct(1.0), 100 * cpu / secs);
+}
+
 int main(int argc, char** argv) {
   size_t events = argc > 1 ? std::stoul(argv[1]) : 1000000;
   int runs = argc > 2 ? std::stoi(argv[2]) : 3;
   std::string result_path = argc > 3 ? argv[3] : "e2e_bench.json";
   std::string binary = AUDITRELAY_BINARY;
+  // E2E_MIX=heavy: 27 % audit and connection entries (~580-byte lines) instead of the reference
+  // mix of ~395-byte lines the issue's targets were set on.
+  auto mix = auditrelay::bench::mix_from_name(std::getenv("E2E_MIX"));
+  const char* only = std::getenv("E2E_ONLY");
+  auto selected = [&](std::string_view name) { return !only || name.find(only) != std::string_view::npos; };
   std::string dir =
       (fs::temp_directory_path() / ("auditrelay-e2e-" + std::to_string(getpid()))).string();
-  fs::create_directories(dir + "/in");
-  {
-    auditrelay::bench::CoderLineGenerator gen(42);
-    std::string text;
-    text.reserve(events * 600);
-    for (size_t i = 0; i < events; ++i) gen.json_line(text);
-    std::ofstream(dir + "/in/coderd.log", std::ios::binary) << text;
+  fs::create_directories(dir);
+  if (only && std::string_view(only) == "latency") {
+    latency_probe(binary, dir, 10000, 20);
+    fs::remove_all(dir);
+    return 0;
   }
-  size_t bytes = fs::file_size(dir + "/in/coderd.log");
-  std::printf("e2e: %zu events, %.1f MB input (%.0f B/line), %d runs per path, %u cores\n", events,
-              bytes / 1e6, static_cast<double>(bytes) / events, runs,
-              std::thread::hardware_concurrency());
+  // One file per input format; the human file is written only when a human path runs.
+  auto generate = [&](bool json) {
+    std::string sub = dir + (json ? "/in-json" : "/in-human");
+    fs::create_directories(sub);
+    auditrelay::bench::CoderLineGenerator gen(42, mix);
+    std::string text;
+    text.reserve(events * (json ? 600 : 360));
+    for (size_t i = 0; i < events; ++i) json ? gen.json_line(text) : gen.human_line(text);
+    std::ofstream(sub + "/coderd.log", std::ios::binary) << text;
+    return fs::file_size(sub + "/coderd.log");
+  };
+  size_t json_bytes = generate(true);
+  size_t human_bytes = selected("human -> http") ? generate(false) : 0;
+  std::printf("e2e: %zu events, %s mix, %.1f MB of JSON input (%.0f B/line)", events,
+              auditrelay::bench::mix_name(mix), json_bytes / 1e6, static_cast<double>(json_bytes) / events);
+  if (human_bytes) std::printf(", %.1f MB human (%.0f B/entry)", human_bytes / 1e6, static_cast<double>(human_bytes) / events);
+  std::printf(", %d runs per path, %u cores\n", runs, std::thread::hardware_concurrency());
 
-  // Counting HTTP sink on loopback (also answers HEC-style).
-  std::atomic<size_t> received{0};
-  httplib::Server sink;
-  sink.set_tcp_nodelay(true);  // a response's header and body writes must not wait for delayed ACKs
-  sink.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/services/collector/event") {
-      size_t n = 0;
-      for (size_t p = req.body.find("{\"time\":"); p != std::string::npos;
-           p = req.body.find("{\"time\":", p + 1))
-        ++n;
-      received += n;
-      res.set_content(R"({"text":"Success","code":0})", "application/json");
-    } else {
-      received += static_cast<size_t>(std::count(req.body.begin(), req.body.end(), '\n'));
-    }
-  });
-  sink.Get(".*", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{}", "application/json");
-  });
-  int port = sink.bind_to_any_port("127.0.0.1");
-  std::thread sink_thread([&] { sink.listen_after_bind(); });
-  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  CountingHttpSink sink;
+  std::string url = "http://127.0.0.1:" + std::to_string(sink.port());
 
   struct Path {
     const char* name;
+    bool human;
     std::string yaml;
     std::function<size_t()> delivered;
   };
-  const char* only = std::getenv("E2E_ONLY");
   std::unique_ptr<KafkaMock> kafka;
   size_t kafka_base = 0;  // messages already in the mock cluster before this run
-  if (!only || std::string("file -> kafka").find(only) != std::string::npos)
-    kafka = std::make_unique<KafkaMock>();
+  if (selected("file -> kafka")) kafka = std::make_unique<KafkaMock>();
   NewlineCounter out_lines{dir + "/out.ndjson"};
+  auto received = [&] { return sink.events(); };
   std::vector<Path> paths = {
-      {"file -> file", "  - type: file\n    path: " + dir + "/out.ndjson\n",
-       [&] { return out_lines(); }},
-      {"file -> http", "  - type: http\n    url: \"" + url + "/ingest\"\n",
-       [&] { return received.load(); }},
-      {"file -> splunk_hec", "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n",
-       [&] { return received.load(); }},
+      {"file -> file", false, "  - type: file\n    path: " + dir + "/out.ndjson\n", [&] { return out_lines(); }},
+      {"file -> http", false, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
+      {"file -> splunk_hec", false, "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
+      {"human -> http", true, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
   };
   if (kafka)
     paths.push_back(
-        {"file -> kafka", "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
+        {"file -> kafka", false, "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
            std::this_thread::sleep_for(
                std::chrono::milliseconds(45));  // watermark queries are RPCs
            return kafka->messages() - kafka_base;
          }});
-  std::string json = "{\"events\":" + std::to_string(events) +
-                     ",\"input_bytes\":" + std::to_string(bytes) + ",\"paths\":{";
+  std::string json = "{\"events\":" + std::to_string(events) + ",\"mix\":\"" + auditrelay::bench::mix_name(mix) +
+                     "\",\"input_bytes\":" + std::to_string(json_bytes) + ",\"paths\":{";
   std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
               "peak RSS");
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (only && std::string(paths[i].name).find(only) == std::string::npos) continue;
+  for (auto& path : paths) {
+    if (!selected(path.name)) continue;
+    Input input{dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"), path.human ? "slog_human" : "slog_json"};
     std::vector<Result> rs;
     for (int r = 0; r < runs; ++r) {
-      received = 0;
+      sink.reset();
       out_lines = NewlineCounter{dir + "/out.ndjson"};
       if (kafka) kafka_base = kafka->messages();
-      rs.push_back(run_once(binary, dir, paths[i].yaml, events, bytes, paths[i].delivered));
+      rs.push_back(run_once(binary, dir, input, path.yaml, events, path.human ? human_bytes : json_bytes,
+                            path.delivered));
     }
     Result m = median(rs);
-    std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", paths[i].name, m.events_per_s,
+    std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", path.name, m.events_per_s,
                 m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
     char buf[256];
     snprintf(buf, sizeof buf,
              "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_rss_"
              "mib\":%.1f}",
-             json.back() == '{' ? "" : ",", paths[i].name, m.events_per_s, m.mb_per_s, m.cpu_per_1m,
+             json.back() == '{' ? "" : ",", path.name, m.events_per_s, m.mb_per_s, m.cpu_per_1m,
              m.rss_mib);
     json += buf;
   }
   json += "}}\n";
   std::ofstream(result_path) << json;
   std::printf("results written to %s\n", result_path.c_str());
-  sink.stop();
-  sink_thread.join();
   fs::remove_all(dir);
   return 0;
 }

@@ -1,6 +1,11 @@
 #pragma once
-// A seeded generator of realistic Coder service-log lines (audit, connection and app entries,
-// ~400 bytes on average) in the slog JSON and human formats, for benchmarks.
+// A seeded generator of realistic Coder service-log lines (audit, connection and app entries) in
+// the slog JSON and human formats, for benchmarks. Two mixes:
+//  - Mix::reference: the line size the issues' targets were set on (~390 bytes of JSON on
+//    average): mostly app lines (request logs, autobuild, tailnet debug lines), 3 % audit and
+//    5 % connection entries, as a coderd's log is in practice;
+//  - Mix::heavy: 12 % audit and 15 % connection entries (~580 bytes of JSON on average), for a
+//    deployment whose log is mostly audit traffic.
 #include <cstdint>
 #include <cstdio>
 #include <random>
@@ -8,9 +13,18 @@
 
 namespace auditrelay::bench {
 
+enum class Mix { reference, heavy };
+
+// "reference" or "heavy"; anything else is the reference mix.
+inline Mix mix_from_name(const char* name) {
+  return name && std::string(name) == "heavy" ? Mix::heavy : Mix::reference;
+}
+inline const char* mix_name(Mix m) { return m == Mix::heavy ? "heavy" : "reference"; }
+
 class CoderLineGenerator {
  public:
-  explicit CoderLineGenerator(uint64_t seed = 42) : rng_(seed) {}
+  explicit CoderLineGenerator(uint64_t seed = 42, Mix mix = Mix::reference)
+      : rng_(seed), mix_(mix) {}
 
   // Appends one entry (one line for JSON; human app errors may carry a multi-line block).
   void json_line(std::string& out) { line(out, true); }
@@ -39,9 +53,23 @@ class CoderLineGenerator {
 
   void line(std::string& out, bool json) {
     unsigned r = rng_() % 100;
-    if (r < 12) audit(out, json);
-    else if (r < 27) connection(out, json);
+    bool heavy = mix_ == Mix::heavy;
+    if (r < (heavy ? 12u : 3u)) audit(out, json);
+    else if (r < (heavy ? 27u : 8u)) connection(out, json);
+    else if (!heavy && r < 62) debug_app(out, json);
     else app(out, json);
+  }
+
+  // Short DEBUG lines of coderd's tailnet coordinator (~270 bytes).
+  void debug_app(std::string& out, bool json) {
+    const char* msg = pick({"client connected to agent", "agent disconnected", "sent node update"});
+    std::string agent = uuid();
+    if (json)
+      out += R"({"ts":")" + ts(true) + R"(","level":"DEBUG","msg":")" + msg +
+             R"(","caller":"/home/coder/coder/tailnet/coordinator.go:512","func":"tailnet.(*core).handleRequest","logger_names":["coderd","tailnet"],"fields":{"agent_id":")" +
+             agent + "\"}}\n";
+    else
+      out += ts(false) + " [debu]  coderd.tailnet: " + msg + "  agent_id=" + agent + "\n";
   }
 
   void audit(std::string& out, bool json) {
@@ -129,6 +157,7 @@ class CoderLineGenerator {
   }
 
   std::mt19937_64 rng_;
+  Mix mix_;
   uint64_t tick_ = 0;
 };
 

@@ -1,5 +1,5 @@
 // Parse + normalize + JSON encode throughput per format on one core, with allocations per line
-// counted in steady state. Run: ./build/tests/bench/normalize_bench [lines]
+// counted in steady state. Run: ./build/tests/bench/normalize_bench [lines] [reference|heavy]
 #include <sys/resource.h>
 
 #include <atomic>
@@ -123,16 +123,19 @@ void run(const char* label, const std::string& text, const char* format, size_t 
 
 int main(int argc, char** argv) {
   size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200000;
-  bench::CoderLineGenerator gj(7), gh(7);
+  auto mix = bench::mix_from_name(argc > 2 ? argv[2] : nullptr);
+  bench::CoderLineGenerator gj(7, mix), gh(7, mix);
   std::string json, human;
   for (size_t i = 0; i < n; ++i) {
     gj.json_line(json);
     gh.human_line(human);
   }
-  std::printf("auditrelay normalize benchmark: %zu entries per format, single thread\n", n);
+  std::printf("auditrelay normalize benchmark: %zu entries per format, %s mix, single thread\n", n,
+              bench::mix_name(mix));
   std::printf("json  input: %.1f MB (%.0f bytes/line avg)\n", json.size() / 1e6,
               static_cast<double>(json.size()) / n);
-  std::printf("human input: %.1f MB\n", human.size() / 1e6);
+  std::printf("human input: %.1f MB (%.0f bytes/entry avg)\n", human.size() / 1e6,
+              static_cast<double>(human.size()) / n);
   run("slog_json", json, "slog_json", n);
   run("slog_human", human, "slog_human", n);
   run("auto(json)", json, "auto", n);

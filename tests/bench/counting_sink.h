@@ -1,0 +1,186 @@
+#pragma once
+// A counting HTTP/1.1 sink for benchmarks: one epoll thread on loopback that answers every POST
+// with 200 and counts the newline-terminated events in the bodies (NDJSON and Splunk HEC bodies
+// both end each event with '\n'). It does as little as possible per byte (one memchr-style
+// count over what read() returned), so on a 2-core machine the agent under test gets nearly a
+// whole core of its own; cpp-httplib's sink copied every body and spent most of the other core.
+// Requests must carry Content-Length (auditrelay's client always sends it).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace auditrelay::bench {
+
+class CountingHttpSink {
+ public:
+  // on_body, when set, sees each complete request body (the latency probe reads its events);
+  // without it bodies are counted as they stream in and never buffered.
+  explicit CountingHttpSink(std::function<void(std::string_view)> on_body = {})
+      : on_body_(std::move(on_body)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(listen_fd_, 128) != 0)
+      throw std::runtime_error("counting sink: cannot listen on loopback");
+    socklen_t len = sizeof addr;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    watch(listen_fd_);
+    watch(stop_fd_);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~CountingHttpSink() {
+    uint64_t one = 1;
+    (void)!write(stop_fd_, &one, sizeof one);
+    thread_.join();
+    for (auto& [fd, c] : conns_) close(fd);
+    close(listen_fd_);
+    close(stop_fd_);
+    close(epoll_fd_);
+  }
+  CountingHttpSink(const CountingHttpSink&) = delete;
+  CountingHttpSink& operator=(const CountingHttpSink&) = delete;
+
+  int port() const { return port_; }
+  size_t events() const { return events_.load(std::memory_order_relaxed); }
+  size_t requests() const { return requests_.load(std::memory_order_relaxed); }
+  void reset() { events_ = 0; }
+
+ private:
+  struct Conn {
+    std::string head;  // request line and headers until the blank line
+    size_t body_left = 0;
+    bool in_body = false;
+    bool is_post = false;
+    std::string body;  // only when on_body_ is set
+  };
+
+  void watch(int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  void loop() {
+    std::vector<char> buf(1 << 20);
+    epoll_event evs[64];
+    for (;;) {
+      int n = epoll_wait(epoll_fd_, evs, 64, -1);
+      for (int i = 0; i < n; ++i) {
+        int fd = evs[i].data.fd;
+        if (fd == stop_fd_) return;
+        if (fd == listen_fd_) {
+          for (int c; (c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+            int one = 1;
+            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            conns_[c];
+            watch(c);
+          }
+          continue;
+        }
+        ssize_t got = read(fd, buf.data(), buf.size());
+        if (got <= 0) {
+          if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+          close(fd);
+          conns_.erase(fd);
+          continue;
+        }
+        consume(fd, conns_[fd], std::string_view(buf.data(), static_cast<size_t>(got)));
+      }
+    }
+  }
+
+  // Feeds received bytes through the request state machine; several requests may be in one read.
+  void consume(int fd, Conn& c, std::string_view data) {
+    while (!data.empty()) {
+      if (!c.in_body) {
+        size_t before = c.head.size();
+        c.head.append(data);
+        size_t end = c.head.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
+        if (end == std::string::npos) return;
+        size_t used = end + 4 - before;
+        data.remove_prefix(used);
+        c.head.resize(end + 2);
+        c.is_post = c.head.compare(0, 5, "POST ") == 0;
+        c.body_left = content_length(c.head);
+        c.in_body = true;
+        c.body.clear();
+      }
+      size_t take = std::min(c.body_left, data.size());
+      std::string_view part = data.substr(0, take);
+      if (on_body_)
+        c.body.append(part);
+      else
+        events_.fetch_add(static_cast<size_t>(std::count(part.begin(), part.end(), '\n')),
+                          std::memory_order_relaxed);
+      c.body_left -= take;
+      data.remove_prefix(take);
+      if (c.body_left == 0) respond(fd, c);
+    }
+  }
+
+  void respond(int fd, Conn& c) {
+    if (on_body_ && c.is_post) {
+      on_body_(c.body);
+      events_.fetch_add(static_cast<size_t>(std::count(c.body.begin(), c.body.end(), '\n')),
+                        std::memory_order_relaxed);
+    }
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    // HEC answers in JSON; the health check is a GET. Plain collectors ignore the body.
+    std::string_view body = c.is_post ? R"({"text":"Success","code":0})"
+                                      : R"({"text":"HEC is healthy","code":17})";
+    std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n";
+    resp.append(body);
+    for (size_t off = 0; off < resp.size();) {
+      ssize_t w = send(fd, resp.data() + off, resp.size() - off, MSG_NOSIGNAL);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) break;
+      if (w > 0) off += static_cast<size_t>(w);
+    }
+    c.head.clear();
+    c.in_body = false;
+  }
+
+  static size_t content_length(const std::string& head) {
+    for (size_t p = head.find("\r\n"); p != std::string::npos; p = head.find("\r\n", p + 2)) {
+      static constexpr std::string_view key = "content-length:";
+      if (head.size() - (p + 2) < key.size()) break;
+      bool match = true;
+      for (size_t i = 0; i < key.size() && match; ++i)
+        match = std::tolower(static_cast<unsigned char>(head[p + 2 + i])) == key[i];
+      if (match) return std::strtoull(head.c_str() + p + 2 + key.size(), nullptr, 10);
+    }
+    return 0;
+  }
+
+  std::function<void(std::string_view)> on_body_;
+  int listen_fd_ = -1, epoll_fd_ = -1, stop_fd_ = -1, port_ = 0;
+  std::map<int, Conn> conns_;  // only the loop thread touches it
+  std::atomic<size_t> events_{0}, requests_{0};
+  std::thread thread_;
+};
+
+}  // namespace auditrelay::bench
