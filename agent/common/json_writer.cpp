@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace auditrelay {
 namespace {
 
@@ -55,9 +59,30 @@ inline bool word_needs_attention(uint64_t w) {
   return (below_space | quote | backslash | del | (w & highs)) != 0;
 }
 
+#if defined(__SSE2__)
+// True when any of the 16 bytes at p needs attention. A signed compare with 0x20 catches the
+// control bytes and, as negative numbers, every byte >= 0x80.
+inline bool block_needs_attention(const unsigned char* p) {
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i bad = _mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
+      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
+  return _mm_movemask_epi8(bad) != 0;
+}
+#endif
+
 bool json_plain(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0;
+#if defined(__SSE2__)
+  // Most values are 16-64 bytes (ids, names, paths): 16 at a time, and the tail as one block
+  // that overlaps bytes already checked.
+  if (n >= 16) {
+    for (; i + 16 <= n; i += 16)
+      if (block_needs_attention(p + i)) return false;
+    return i == n || !block_needs_attention(p + n - 16);
+  }
+#endif
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);

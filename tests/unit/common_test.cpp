@@ -97,6 +97,26 @@ TEST(JsonWriter, PairFastPathMatchesKeyThenString) {
   EXPECT_FALSE(json_plain("caf\xc3\xa9 au lait"));
 }
 
+// Every length a 16-byte block check and its overlapping tail can see, with one byte that needs
+// escaping at every position: json_plain must agree with a byte-by-byte check.
+TEST(JsonWriter, PlainCheckFindsAnEscapeAtEveryPositionAndLength) {
+  const unsigned char specials[] = {'"', '\\', 0x00, 0x1f, 0x7f, 0x80, 0xc3, 0xff};
+  for (size_t n = 1; n <= 70; ++n) {
+    std::string s(n, 'a');
+    ASSERT_TRUE(json_plain(s)) << n;
+    for (size_t at = 0; at < n; ++at)
+      for (unsigned char c : specials) {
+        s[at] = static_cast<char>(c);
+        ASSERT_FALSE(json_plain(s)) << "length " << n << ", byte " << int(c) << " at " << at;
+        s[at] = 'a';
+      }
+    s[n - 1] = '~';  // 0x7e is the last plain byte
+    ASSERT_TRUE(json_plain(s)) << n;
+    s[n - 1] = ' ';  // 0x20 is the first
+    ASSERT_TRUE(json_plain(s)) << n;
+  }
+}
+
 TEST(Units, SizesAndDurations) {
   EXPECT_EQ(parse_size("64MiB").value(), 64u << 20);
   EXPECT_EQ(parse_size("1MB").value(), 1000000u);
