@@ -28,7 +28,7 @@ const std::vector<OptionSpec>& server_specs() {
 const std::vector<OptionSpec>& pipeline_specs() {
   static const std::vector<OptionSpec> k = {
       {"workers", OptType::Int, "2", false, "normalize threads"},
-      {"max_in_flight", OptType::Size, "8MiB", false,
+      {"max_in_flight", OptType::Size, "4MiB", false,
        "memory bound for batches between reading and the last output's acknowledgement; inputs "
        "pause when reached"},
       {"checkpoint_interval", OptType::Duration, "1s", false,

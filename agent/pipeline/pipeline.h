@@ -26,7 +26,7 @@ namespace auditrelay {
 
 struct PipelineOptions {
   int workers = 2;
-  size_t max_in_flight = 8 * 1024 * 1024;
+  size_t max_in_flight = 4 * 1024 * 1024;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string host;

@@ -1,10 +1,11 @@
 #pragma once
 // A counting HTTP/1.1 sink for benchmarks: one epoll thread on loopback that answers every POST
-// with 200 and counts the newline-terminated events in the bodies (NDJSON and Splunk HEC bodies
-// both end each event with '\n'). It does as little as possible per byte (one memchr-style
-// count over what read() returned), so on a 2-core machine the agent under test gets nearly a
-// whole core of its own; cpp-httplib's sink copied every body and spent most of the other core.
-// Requests must carry Content-Length (auditrelay's client always sends it).
+// with 200 and counts the events in the bodies: newline-terminated lines (NDJSON, HEC raw), or
+// the envelopes of a Splunk HEC /services/collector/event body (`{"time":` opens each one; those
+// bodies are buffered so a marker split across reads is still seen). It does as little as
+// possible per byte (one count over what read() returned), so on a 2-core machine the agent under
+// test gets nearly a whole core of its own; cpp-httplib's sink copied every body and spent most of
+// the other core. Requests must carry Content-Length (auditrelay's client always sends it).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -73,7 +74,8 @@ class CountingHttpSink {
     size_t body_left = 0;
     bool in_body = false;
     bool is_post = false;
-    std::string body;  // only when on_body_ is set
+    bool hec_events = false;  // a HEC event endpoint body: envelopes, not lines
+    std::string body;         // only when on_body_ is set or for HEC envelopes
   };
 
   void watch(int fd) {
@@ -92,7 +94,8 @@ class CountingHttpSink {
         int fd = evs[i].data.fd;
         if (fd == stop_fd_) return;
         if (fd == listen_fd_) {
-          for (int c; (c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+          for (int c;
+               (c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
             int one = 1;
             setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             conns_[c];
@@ -125,13 +128,14 @@ class CountingHttpSink {
         data.remove_prefix(used);
         c.head.resize(end + 2);
         c.is_post = c.head.compare(0, 5, "POST ") == 0;
+        c.hec_events = c.is_post && c.head.find("/services/collector/event") < c.head.find("\r\n");
         c.body_left = content_length(c.head);
         c.in_body = true;
         c.body.clear();
       }
       size_t take = std::min(c.body_left, data.size());
       std::string_view part = data.substr(0, take);
-      if (on_body_)
+      if (on_body_ || c.hec_events)
         c.body.append(part);
       else
         events_.fetch_add(static_cast<size_t>(std::count(part.begin(), part.end(), '\n')),
@@ -143,15 +147,22 @@ class CountingHttpSink {
   }
 
   void respond(int fd, Conn& c) {
-    if (on_body_ && c.is_post) {
+    if (c.hec_events) {
+      size_t n = 0;
+      for (size_t p = c.body.find(R"({"time":)"); p != std::string::npos;
+           p = c.body.find(R"({"time":)", p + 1))
+        ++n;
+      if (on_body_) on_body_(c.body);
+      events_.fetch_add(n, std::memory_order_relaxed);
+    } else if (on_body_ && c.is_post) {
       on_body_(c.body);
       events_.fetch_add(static_cast<size_t>(std::count(c.body.begin(), c.body.end(), '\n')),
                         std::memory_order_relaxed);
     }
     requests_.fetch_add(1, std::memory_order_relaxed);
     // HEC answers in JSON; the health check is a GET. Plain collectors ignore the body.
-    std::string_view body = c.is_post ? R"({"text":"Success","code":0})"
-                                      : R"({"text":"HEC is healthy","code":17})";
+    std::string_view body =
+        c.is_post ? R"({"text":"Success","code":0})" : R"({"text":"HEC is healthy","code":17})";
     std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n";
     resp.append(body);

@@ -190,7 +190,8 @@ void latency_probe(const std::string& binary, const std::string& dir, double rat
     static constexpr std::string_view key = "\"bench_seq\":";
     for (size_t p = body.find(key); p != std::string_view::npos; p = body.find(key, p + 1)) {
       size_t seq = std::strtoull(body.data() + p + key.size(), nullptr, 10);
-      if (seq < n) latency_ms.push_back(std::chrono::duration<double, std::milli>(now - written[seq]).count());
+      if (seq < n)
+        latency_ms.push_back(std::chrono::duration<double, std::milli>(now - written[seq]).count());
     }
     seen = latency_ms.size();
   });
@@ -199,7 +200,8 @@ void latency_probe(const std::string& binary, const std::string& dir, double rat
   std::ofstream(log).close();
   std::string cfg = dir + "/latency.yaml";
   std::ofstream(cfg) << "data_dir: " << dir << "/data-lat\n"
-                     << "inputs:\n  - {type: file, paths: [\"" << dir << "/lat/*.log\"], format: slog_json}\n"
+                     << "inputs:\n  - {type: file, paths: [\"" << dir
+                     << "/lat/*.log\"], format: slog_json}\n"
                      << "outputs:\n  - type: http\n    url: \"http://127.0.0.1:" << sink.port()
                      << "/ingest\"\n    batch: {max_delay: 200ms}\n";
   pid_t pid = spawn_agent(binary, cfg);
@@ -212,11 +214,14 @@ void latency_probe(const std::string& binary, const std::string& dir, double rat
   for (size_t seq = 0; seq < n;) {
     auto tick = start + std::chrono::microseconds(static_cast<int64_t>(seq * 1e6 / rate));
     std::this_thread::sleep_until(tick);
-    size_t due = std::min(n, static_cast<size_t>(std::chrono::duration<double>(Clock::now() - start).count() * rate) + 1);
+    size_t due = std::min(
+        n, static_cast<size_t>(std::chrono::duration<double>(Clock::now() - start).count() * rate) +
+               1);
     for (; seq < due; ++seq) {
       line.clear();
       gen.json_line(line);
-      line.replace(line.find("\"fields\":{"), 10, "\"fields\":{\"bench_seq\":" + std::to_string(seq) + ",");
+      line.replace(line.find("\"fields\":{"), 10,
+                   "\"fields\":{\"bench_seq\":" + std::to_string(seq) + ",");
       written[seq] = Clock::now();
       std::fwrite(line.data(), 1, line.size(), out);
     }
@@ -224,13 +229,17 @@ void latency_probe(const std::string& binary, const std::string& dir, double rat
   }
   std::fclose(out);
   auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (seen.load() < n && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (seen.load() < n && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   double cpu = stop_agent(pid);
   std::sort(latency_ms.begin(), latency_ms.end());
-  auto pct = [&](double q) { return latency_ms.empty() ? 0.0 : latency_ms[static_cast<size_t>(q * (latency_ms.size() - 1))]; };
-  std::printf("latency at %.0f events/s for %.0f s, batch.max_delay 200ms: %zu of %zu delivered, "
-              "p50 %.0f ms, p99 %.0f ms, max %.0f ms, agent CPU %.1f %% of a core\n",
-              rate, secs, latency_ms.size(), n, pct(0.5), pct(0.99), pct(1.0), 100 * cpu / secs);
+  auto pct = [&](double q) {
+    return latency_ms.empty() ? 0.0 : latency_ms[static_cast<size_t>(q * (latency_ms.size() - 1))];
+  };
+  std::printf(
+      "latency at %.0f events/s for %.0f s, batch.max_delay 200ms: %zu of %zu delivered, "
+      "p50 %.0f ms, p99 %.0f ms, max %.0f ms, agent CPU %.1f %% of a core\n",
+      rate, secs, latency_ms.size(), n, pct(0.5), pct(0.99), pct(1.0), 100 * cpu / secs);
 }
 
 int main(int argc, char** argv) {
@@ -242,7 +251,9 @@ int main(int argc, char** argv) {
   // mix of ~395-byte lines the issue's targets were set on.
   auto mix = auditrelay::bench::mix_from_name(std::getenv("E2E_MIX"));
   const char* only = std::getenv("E2E_ONLY");
-  auto selected = [&](std::string_view name) { return !only || name.find(only) != std::string_view::npos; };
+  auto selected = [&](std::string_view name) {
+    return !only || name.find(only) != std::string_view::npos;
+  };
   std::string dir =
       (fs::temp_directory_path() / ("auditrelay-e2e-" + std::to_string(getpid()))).string();
   fs::create_directories(dir);
@@ -265,8 +276,11 @@ int main(int argc, char** argv) {
   size_t json_bytes = generate(true);
   size_t human_bytes = selected("human -> http") ? generate(false) : 0;
   std::printf("e2e: %zu events, %s mix, %.1f MB of JSON input (%.0f B/line)", events,
-              auditrelay::bench::mix_name(mix), json_bytes / 1e6, static_cast<double>(json_bytes) / events);
-  if (human_bytes) std::printf(", %.1f MB human (%.0f B/entry)", human_bytes / 1e6, static_cast<double>(human_bytes) / events);
+              auditrelay::bench::mix_name(mix), json_bytes / 1e6,
+              static_cast<double>(json_bytes) / events);
+  if (human_bytes)
+    std::printf(", %.1f MB human (%.0f B/entry)", human_bytes / 1e6,
+                static_cast<double>(human_bytes) / events);
   std::printf(", %d runs per path, %u cores\n", runs, std::thread::hardware_concurrency());
 
   CountingHttpSink sink;
@@ -284,32 +298,36 @@ int main(int argc, char** argv) {
   NewlineCounter out_lines{dir + "/out.ndjson"};
   auto received = [&] { return sink.events(); };
   std::vector<Path> paths = {
-      {"file -> file", false, "  - type: file\n    path: " + dir + "/out.ndjson\n", [&] { return out_lines(); }},
+      {"file -> file", false, "  - type: file\n    path: " + dir + "/out.ndjson\n",
+       [&] { return out_lines(); }},
       {"file -> http", false, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
-      {"file -> splunk_hec", false, "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
+      {"file -> splunk_hec", false,
+       "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
       {"human -> http", true, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
   };
   if (kafka)
-    paths.push_back(
-        {"file -> kafka", false, "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
-           std::this_thread::sleep_for(
-               std::chrono::milliseconds(45));  // watermark queries are RPCs
-           return kafka->messages() - kafka_base;
-         }});
-  std::string json = "{\"events\":" + std::to_string(events) + ",\"mix\":\"" + auditrelay::bench::mix_name(mix) +
+    paths.push_back({"file -> kafka", false,
+                     "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
+                       std::this_thread::sleep_for(
+                           std::chrono::milliseconds(45));  // watermark queries are RPCs
+                       return kafka->messages() - kafka_base;
+                     }});
+  std::string json = "{\"events\":" + std::to_string(events) + ",\"mix\":\"" +
+                     auditrelay::bench::mix_name(mix) +
                      "\",\"input_bytes\":" + std::to_string(json_bytes) + ",\"paths\":{";
   std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
               "peak RSS");
   for (auto& path : paths) {
     if (!selected(path.name)) continue;
-    Input input{dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"), path.human ? "slog_human" : "slog_json"};
+    Input input{dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
+                path.human ? "slog_human" : "slog_json"};
     std::vector<Result> rs;
     for (int r = 0; r < runs; ++r) {
       sink.reset();
       out_lines = NewlineCounter{dir + "/out.ndjson"};
       if (kafka) kafka_base = kafka->messages();
-      rs.push_back(run_once(binary, dir, input, path.yaml, events, path.human ? human_bytes : json_bytes,
-                            path.delivered));
+      rs.push_back(run_once(binary, dir, input, path.yaml, events,
+                            path.human ? human_bytes : json_bytes, path.delivered));
     }
     Result m = median(rs);
     std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", path.name, m.events_per_s,

@@ -19,7 +19,9 @@ enum class Mix { reference, heavy };
 inline Mix mix_from_name(const char* name) {
   return name && std::string(name) == "heavy" ? Mix::heavy : Mix::reference;
 }
-inline const char* mix_name(Mix m) { return m == Mix::heavy ? "heavy" : "reference"; }
+inline const char* mix_name(Mix m) {
+  return m == Mix::heavy ? "heavy" : "reference";
+}
 
 class CoderLineGenerator {
  public:
@@ -43,10 +45,11 @@ class CoderLineGenerator {
     char buf[64];
     unsigned secs = static_cast<unsigned>(tick_ / 1000), ms = static_cast<unsigned>(tick_ % 1000);
     if (json)
-      snprintf(buf, sizeof buf, "2025-09-16T%02u:%02u:%02u.%03u%06uZ", secs / 3600 % 24, secs / 60 % 60, secs % 60, ms,
-               static_cast<unsigned>(rng_() % 1000000));
+      snprintf(buf, sizeof buf, "2025-09-16T%02u:%02u:%02u.%03u%06uZ", secs / 3600 % 24,
+               secs / 60 % 60, secs % 60, ms, static_cast<unsigned>(rng_() % 1000000));
     else
-      snprintf(buf, sizeof buf, "2025-09-16 %02u:%02u:%02u.%03u", secs / 3600 % 24, secs / 60 % 60, secs % 60, ms);
+      snprintf(buf, sizeof buf, "2025-09-16 %02u:%02u:%02u.%03u", secs / 3600 % 24, secs / 60 % 60,
+               secs % 60, ms);
     return buf;
   }
   const char* pick(std::initializer_list<const char*> l) { return l.begin()[rng_() % l.size()]; }
@@ -54,10 +57,14 @@ class CoderLineGenerator {
   void line(std::string& out, bool json) {
     unsigned r = rng_() % 100;
     bool heavy = mix_ == Mix::heavy;
-    if (r < (heavy ? 12u : 3u)) audit(out, json);
-    else if (r < (heavy ? 27u : 8u)) connection(out, json);
-    else if (!heavy && r < 62) debug_app(out, json);
-    else app(out, json);
+    if (r < (heavy ? 12u : 3u))
+      audit(out, json);
+    else if (r < (heavy ? 27u : 8u))
+      connection(out, json);
+    else if (!heavy && r < 62)
+      debug_app(out, json);
+    else
+      app(out, json);
   }
 
   // Short DEBUG lines of coderd's tailnet coordinator (~270 bytes).
@@ -65,9 +72,10 @@ class CoderLineGenerator {
     const char* msg = pick({"client connected to agent", "agent disconnected", "sent node update"});
     std::string agent = uuid();
     if (json)
-      out += R"({"ts":")" + ts(true) + R"(","level":"DEBUG","msg":")" + msg +
-             R"(","caller":"/home/coder/coder/tailnet/coordinator.go:512","func":"tailnet.(*core).handleRequest","logger_names":["coderd","tailnet"],"fields":{"agent_id":")" +
-             agent + "\"}}\n";
+      out +=
+          R"({"ts":")" + ts(true) + R"(","level":"DEBUG","msg":")" + msg +
+          R"(","caller":"/home/coder/coder/tailnet/coordinator.go:512","func":"tailnet.(*core).handleRequest","logger_names":["coderd","tailnet"],"fields":{"agent_id":")" +
+          agent + "\"}}\n";
     else
       out += ts(false) + " [debu]  coderd.tailnet: " + msg + "  agent_id=" + agent + "\n";
   }
@@ -79,21 +87,29 @@ class CoderLineGenerator {
     const char* who = pick({"alice", "bob", "carol", "dmitri"});
     std::string t = ts(true);
     if (json) {
-      out += R"({"ts":")" + t + R"(","level":"INFO","msg":"audit_log","caller":"/home/coder/coder/enterprise/audit/backends/slog.go:38","func":"github.com/coder/coder/v2/enterprise/audit/backends.(*SlogExporter).ExportStruct","logger_names":["coderd"],"fields":{"ID":")" +
-             id + R"(","Time":")" + t + R"(","UserID":")" + user + R"(","OrganizationID":")" + org +
-             R"(","Ip":"10.20.4.17","UserAgent":"Mozilla/5.0 X11; Linux x86_64","ResourceType":")" + type +
-             R"(","ResourceID":")" + res + R"(","ResourceTarget":"dev","Action":")" + action +
-             R"(","Diff":{"ttl":{"Old":28800000000000,"New":3600000000000,"Secret":false}},"StatusCode":200,"AdditionalFields":{"workspace_name":"dev","build_number":"7","build_reason":"initiator","workspace_owner":")" +
-             who + R"(","workspace_id":")" + ws + R"("},"RequestID":")" + req + R"(","ResourceIcon":"","actor":{"id":")" + user +
-             R"(","email":")" + who + R"(@acme-corp.io","username":")" + who + "\"}}}\n";
+      out +=
+          R"({"ts":")" + t +
+          R"(","level":"INFO","msg":"audit_log","caller":"/home/coder/coder/enterprise/audit/backends/slog.go:38","func":"github.com/coder/coder/v2/enterprise/audit/backends.(*SlogExporter).ExportStruct","logger_names":["coderd"],"fields":{"ID":")" +
+          id + R"(","Time":")" + t + R"(","UserID":")" + user + R"(","OrganizationID":")" + org +
+          R"(","Ip":"10.20.4.17","UserAgent":"Mozilla/5.0 X11; Linux x86_64","ResourceType":")" +
+          type + R"(","ResourceID":")" + res + R"(","ResourceTarget":"dev","Action":")" + action +
+          R"(","Diff":{"ttl":{"Old":28800000000000,"New":3600000000000,"Secret":false}},"StatusCode":200,"AdditionalFields":{"workspace_name":"dev","build_number":"7","build_reason":"initiator","workspace_owner":")" +
+          who + R"(","workspace_id":")" + ws + R"("},"RequestID":")" + req +
+          R"(","ResourceIcon":"","actor":{"id":")" + user + R"(","email":")" + who +
+          R"(@acme-corp.io","username":")" + who + "\"}}}\n";
     } else {
-      out += ts(false) + " [info]  coderd: audit_log  ID=" + id + "  Time=\"" + t.substr(0, 10) + " " + t.substr(11, 15) +
-             " +0000 UTC\"  UserID=" + user + "  OrganizationID=" + org +
-             "  Ip=10.20.4.17  UserAgent=\"Mozilla/5.0 X11; Linux x86_64\"  ResourceType=" + type + "  ResourceID=" + res +
-             "  ResourceTarget=dev  Action=" + action +
-             "  Diff=\"{\\\"ttl\\\":{\\\"Old\\\":28800000000000,\\\"New\\\":3600000000000,\\\"Secret\\\":false}}\"  StatusCode=200"
-             "  AdditionalFields=\"{\\\"workspace_name\\\":\\\"dev\\\",\\\"build_number\\\":\\\"7\\\",\\\"build_reason\\\":\\\"initiator\\\"}\"  RequestID=" +
-             req + "  ResourceIcon=\"\"  actor=\"&{ID:" + user + " Email:" + who + "@acme-corp.io Username:" + who + "}\"\n";
+      out += ts(false) + " [info]  coderd: audit_log  ID=" + id + "  Time=\"" + t.substr(0, 10) +
+             " " + t.substr(11, 15) + " +0000 UTC\"  UserID=" + user + "  OrganizationID=" + org +
+             "  Ip=10.20.4.17  UserAgent=\"Mozilla/5.0 X11; Linux x86_64\"  ResourceType=" + type +
+             "  ResourceID=" + res + "  ResourceTarget=dev  Action=" + action +
+             "  "
+             "Diff=\"{\\\"ttl\\\":{\\\"Old\\\":28800000000000,\\\"New\\\":3600000000000,"
+             "\\\"Secret\\\":false}}\"  StatusCode=200"
+             "  "
+             "AdditionalFields=\"{\\\"workspace_name\\\":\\\"dev\\\",\\\"build_number\\\":"
+             "\\\"7\\\",\\\"build_reason\\\":\\\"initiator\\\"}\"  RequestID=" +
+             req + "  ResourceIcon=\"\"  actor=\"&{ID:" + user + " Email:" + who +
+             "@acme-corp.io Username:" + who + "}\"\n";
     }
   }
 
@@ -103,19 +119,26 @@ class CoderLineGenerator {
     bool disc = rng_() % 2;
     std::string t = ts(true);
     if (json) {
-      out += R"({"ts":")" + t + R"(","level":"INFO","msg":"connection_log","caller":"/home/coder/coder/enterprise/audit/backends/slog.go:38","func":"github.com/coder/coder/v2/enterprise/audit/backends.(*SlogExporter).ExportStruct","logger_names":["coderd"],"fields":{"request_id":")" +
-             req + R"(","ID":")" + id + R"(","OrganizationID":")" + org + R"(","WorkspaceOwnerID":")" + owner +
-             R"(","WorkspaceID":")" + ws + R"(","WorkspaceName":"dev","AgentName":"main","Type":")" + type + R"(","Code":)" +
-             (disc ? "0" : "null") + R"(,"Ip":"fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4","UserAgent":"","UserID":null,"SlugOrPort":"","ConnectionID":")" +
-             conn + R"(","DisconnectReason":")" + (disc ? "client closed" : "") + R"(","Time":")" + t +
-             R"(","ConnectionStatus":")" + (disc ? "disconnected" : "connected") + "\"}}\n";
+      out +=
+          R"({"ts":")" + t +
+          R"(","level":"INFO","msg":"connection_log","caller":"/home/coder/coder/enterprise/audit/backends/slog.go:38","func":"github.com/coder/coder/v2/enterprise/audit/backends.(*SlogExporter).ExportStruct","logger_names":["coderd"],"fields":{"request_id":")" +
+          req + R"(","ID":")" + id + R"(","OrganizationID":")" + org + R"(","WorkspaceOwnerID":")" +
+          owner + R"(","WorkspaceID":")" + ws +
+          R"(","WorkspaceName":"dev","AgentName":"main","Type":")" + type + R"(","Code":)" +
+          (disc ? "0" : "null") +
+          R"(,"Ip":"fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4","UserAgent":"","UserID":null,"SlugOrPort":"","ConnectionID":")" +
+          conn + R"(","DisconnectReason":")" + (disc ? "client closed" : "") + R"(","Time":")" + t +
+          R"(","ConnectionStatus":")" + (disc ? "disconnected" : "connected") + "\"}}\n";
     } else {
-      out += ts(false) + " [info]  coderd: connection_log  request_id=" + req + "  ID=" + id + "  OrganizationID=" + org +
-             "  WorkspaceOwnerID=" + owner + "  WorkspaceID=" + ws + "  WorkspaceName=dev  AgentName=main  Type=" + type +
-             "  Code=" + (disc ? "0" : "<nil>") + "  Ip=fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4  UserAgent=\"\"  UserID=<nil>"
-             "  SlugOrPort=\"\"  ConnectionID=" + conn + "  DisconnectReason=" + (disc ? "\"client closed\"" : "\"\"") +
-             "  Time=\"" + t.substr(0, 10) + " " + t.substr(11, 15) + " +0000 UTC\"  ConnectionStatus=" +
-             (disc ? "disconnected" : "connected") + "\n";
+      out += ts(false) + " [info]  coderd: connection_log  request_id=" + req + "  ID=" + id +
+             "  OrganizationID=" + org + "  WorkspaceOwnerID=" + owner + "  WorkspaceID=" + ws +
+             "  WorkspaceName=dev  AgentName=main  Type=" + type +
+             "  Code=" + (disc ? "0" : "<nil>") +
+             "  Ip=fd7a:115c:a1e0:49d6:b259:b7ac:b1b2:48f4  UserAgent=\"\"  UserID=<nil>"
+             "  SlugOrPort=\"\"  ConnectionID=" +
+             conn + "  DisconnectReason=" + (disc ? "\"client closed\"" : "\"\"") + "  Time=\"" +
+             t.substr(0, 10) + " " + t.substr(11, 15) +
+             " +0000 UTC\"  ConnectionStatus=" + (disc ? "disconnected" : "connected") + "\n";
     }
   }
 
@@ -123,10 +146,13 @@ class CoderLineGenerator {
   void short_app(std::string& out, bool json, const std::string& ws) {
     const char* transition = pick({"start", "stop"});
     if (json)
-      out += R"({"ts":")" + ts(true) + R"(","level":"INFO","msg":"scheduling workspace transition","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:379","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2.1","logger_names":["autobuild"],"fields":{"workspace_id":")" +
-             ws + R"(","transition":")" + transition + "\"}}\n";
+      out +=
+          R"({"ts":")" + ts(true) +
+          R"(","level":"INFO","msg":"scheduling workspace transition","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:379","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2.1","logger_names":["autobuild"],"fields":{"workspace_id":")" +
+          ws + R"(","transition":")" + transition + "\"}}\n";
     else
-      out += ts(false) + " [info]  autobuild: scheduling workspace transition  workspace_id=" + ws + "  transition=" + transition + "\n";
+      out += ts(false) + " [info]  autobuild: scheduling workspace transition  workspace_id=" + ws +
+             "  transition=" + transition + "\n";
   }
 
   void app(std::string& out, bool json) {
@@ -138,19 +164,33 @@ class CoderLineGenerator {
     }
     if (json) {
       if (r < 9)
-        out += R"({"ts":")" + ts(true) + R"(","level":"INFO","msg":"GET","caller":"/home/coder/coder/coderd/httpmw/loggermw/logger.go:170","func":"github.com/coder/coder/v2/coderd/httpmw/loggermw.(*SlogRequestLogger).WriteLog.func1","logger_names":["coderd"],"fields":{"host":"coder.acme-corp.io","path":"/api/v2/workspaces/)" +
-               ws + R"(","proto":"HTTP/1.1","remote_addr":"10.20.4.17","took":"1.402211ms","status_code":200,"latency_ms":1,"request_id":")" + req + "\"}}\n";
+        out +=
+            R"({"ts":")" + ts(true) +
+            R"(","level":"INFO","msg":"GET","caller":"/home/coder/coder/coderd/httpmw/loggermw/logger.go:170","func":"github.com/coder/coder/v2/coderd/httpmw/loggermw.(*SlogRequestLogger).WriteLog.func1","logger_names":["coderd"],"fields":{"host":"coder.acme-corp.io","path":"/api/v2/workspaces/)" +
+            ws +
+            R"(","proto":"HTTP/1.1","remote_addr":"10.20.4.17","took":"1.402211ms","status_code":200,"latency_ms":1,"request_id":")" +
+            req + "\"}}\n";
       else
-        out += R"({"ts":")" + ts(true) + R"(","level":"ERROR","msg":"failed to transition workspace","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:433","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2","logger_names":["autobuild"],"fields":{"workspace_id":")" +
-               ws + R"(","workspace_name":"dev","error":[{"msg":"transition workspace","fun":"f","loc":"l:1"},{"msg":"build workspace","fun":"f","loc":"l:2"},"sql: no rows in result set"]}})" "\n";
+        out +=
+            R"({"ts":")" + ts(true) +
+            R"(","level":"ERROR","msg":"failed to transition workspace","caller":"/home/coder/coder/coderd/autobuild/lifecycle_executor.go:433","func":"github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2","logger_names":["autobuild"],"fields":{"workspace_id":")" +
+            ws +
+            R"(","workspace_name":"dev","error":[{"msg":"transition workspace","fun":"f","loc":"l:1"},{"msg":"build workspace","fun":"f","loc":"l:2"},"sql: no rows in result set"]}})"
+            "\n";
     } else {
       if (r < 9)
-        out += ts(false) + " [info]  coderd: GET  host=coder.acme-corp.io  path=/api/v2/workspaces/" + ws +
-               "  proto=HTTP/1.1  remote_addr=10.20.4.17  took=1.402211ms  status_code=200  latency_ms=1  request_id=" + req + "\n";
+        out += ts(false) +
+               " [info]  coderd: GET  host=coder.acme-corp.io  path=/api/v2/workspaces/" + ws +
+               "  proto=HTTP/1.1  remote_addr=10.20.4.17  took=1.402211ms  status_code=200  "
+               "latency_ms=1  request_id=" +
+               req + "\n";
       else
-        out += ts(false) + " [erro]  autobuild: failed to transition workspace  workspace_id=" + ws + "  workspace_name=dev ...\n"
+        out += ts(false) +
+               " [erro]  autobuild: failed to transition workspace  workspace_id=" + ws +
+               "  workspace_name=dev ...\n"
                "    error= transition workspace:\n"
-               "               github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2.1\n"
+               "               "
+               "github.com/coder/coder/v2/coderd/autobuild.(*Executor).runOnce.func2.1\n"
                "                   /home/coder/coder/coderd/autobuild/lifecycle_executor.go:341\n"
                "             - sql: no rows in result set\n";
     }

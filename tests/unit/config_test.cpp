@@ -76,7 +76,7 @@ TEST(Config, MinimalLoadsWithDefaults) {
   ASSERT_TRUE(load_config_text(kMinimal, "test.yaml", env_of({}), cfg, d)) << d.to_string();
   EXPECT_EQ(cfg.data_dir, "/tmp/x");
   EXPECT_EQ(cfg.pipeline.integer("workers"), 2);
-  EXPECT_EQ(cfg.pipeline.size("max_in_flight"), 8u << 20);
+  EXPECT_EQ(cfg.pipeline.size("max_in_flight"), 4u << 20);
   EXPECT_EQ(cfg.pipeline.duration("shutdown_timeout").count(), 10000);
   ASSERT_EQ(cfg.inputs.size(), 1u);
   EXPECT_EQ(cfg.inputs[0].name, "coderd");
