@@ -52,8 +52,9 @@ Runtime::~Runtime() {
 std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int index) {
   const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, oc.type);
   PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
-  // Each batch in flight gets its own plugin instance (connections are not shared). The options
-  // are copied: a reload replaces the config while this driver may still be draining.
+  // Each batch in flight gets its own plugin instance unless the plugin declares that one
+  // instance takes concurrent sends. The options are copied: a reload replaces the config while
+  // this driver may still be draining.
   OutputFactoryFn factory = [d, ctx, plugin_options = oc.options] {
     return d->make_output(ctx, plugin_options);
   };
@@ -67,7 +68,10 @@ std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int i
   const Options& retry = oc.common.object("retry");
   dopt.retry_initial = retry.duration("initial", std::chrono::milliseconds(500));
   dopt.retry_max = retry.duration("max", std::chrono::milliseconds(30000));
-  dopt.concurrency = static_cast<int>(oc.common.integer("concurrency", 1));
+  dopt.concurrency = static_cast<int>(oc.common.line("concurrency") != 0
+                                          ? oc.common.integer("concurrency", 1)
+                                          : d->default_concurrency);  // not in the config
+  dopt.shared_output = d->concurrent_send;
   const Options& buffer = oc.common.object("buffer");
   dopt.disk_buffer = buffer.str("type", "memory") == "disk";
   dopt.buffer_max_size = buffer.size("max_size", 1ull << 30);

@@ -109,7 +109,8 @@ const std::vector<OptionSpec>& output_common_specs() {
             "age of the oldest event before the batch is sent"},
        }},
       {"concurrency", OptType::Int, "1", false,
-       "batches in flight at once (each with its own connection)"},
+       "batches in flight at once (each with its own connection, unless the output shares "
+       "one; some outputs default higher: see their sections)"},
       {"buffer",
        OptType::Object,
        "",

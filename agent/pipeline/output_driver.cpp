@@ -38,8 +38,9 @@ OutputDriver::~OutputDriver() {
 
 bool OutputDriver::start(std::string& error) {
   int n = std::max(1, opts_.concurrency);
+  int instances = opts_.shared_output ? 1 : n;
   try {
-    for (int i = 0; i < n; ++i) outputs_.push_back(factory_());
+    for (int i = 0; i < instances; ++i) outputs_.push_back(factory_());
   } catch (const std::exception& e) {
     error = "output " + opts_.name + ": " + e.what();
     return false;
@@ -54,7 +55,8 @@ bool OutputDriver::start(std::string& error) {
   }
   if (n > 1)
     for (int i = 0; i < n; ++i)
-      senders_.emplace_back([this, i] { sender_run(outputs_[static_cast<size_t>(i)].get()); });
+      senders_.emplace_back(
+          [this, i, instances] { sender_run(outputs_[static_cast<size_t>(i % instances)].get()); });
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -66,9 +68,15 @@ void OutputDriver::stop(Clock::time_point deadline) {
   if (buffer_writer_.joinable()) buffer_writer_.join();
   if (thread_.joinable()) thread_.join();
   senders_stop_.store(true);
+  bool had_senders = !senders_.empty();
   for (auto& t : senders_)
     if (t.joinable()) t.join();
   senders_.clear();
+  // A shared instance is stopped once, after every sender is done with it.
+  if (had_senders && opts_.shared_output && !outputs_.empty()) {
+    outputs_.front()->flush();
+    outputs_.front()->stop();
+  }
 }
 
 int64_t OutputDriver::failing_for_seconds() const {
@@ -242,14 +250,15 @@ void OutputDriver::dispatch() {
   current_ = Pending{};
 }
 
+// Outputs were started by run() before it dispatched the first batch.
 void OutputDriver::sender_run(Output* output) {
-  output->start();
   while (!senders_stop_.load()) {
     std::unique_ptr<Pending> p;
     if (!ready_.wait_dequeue_timed(p, std::chrono::milliseconds(20))) continue;
     deliver(*p, *output);
     in_flight_.fetch_sub(1);
   }
+  if (opts_.shared_output) return;  // stop() stops the shared instance once
   output->flush();
   output->stop();
 }

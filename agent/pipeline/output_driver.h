@@ -33,7 +33,8 @@ struct OutputDriverOptions {
   std::chrono::milliseconds max_delay{1000};
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_max{30000};
-  int concurrency = 1;  // batches in flight
+  int concurrency = 1;         // batches in flight
+  bool shared_output = false;  // one output instance takes every sender's send() at once
   std::string data_dir;
   // Disk buffer (buffer.type: disk).
   bool disk_buffer = false;

@@ -22,11 +22,11 @@ std::string_view plugin_kind_name(PluginKind k);
 
 // What a plugin factory gets besides its options.
 struct PluginContext {
-  std::string name;      // the instance's name in the config
+  std::string name;  // the instance's name in the config
   std::string data_dir;
   std::string host;
-  int index = 0;         // position in the config list
-  Metrics* metrics = nullptr;  // for plugin-specific series
+  int index = 0;                  // position in the config list
+  Metrics* metrics = nullptr;     // for plugin-specific series
   HealthBoard* health = nullptr;  // readiness problems (/readyz)
 };
 
@@ -44,6 +44,13 @@ struct PluginDescriptor {
   OutputFactory make_output;
   const Format* format = nullptr;  // formats are stateless singletons
   PluginValidator validate;
+  // Outputs only. One instance serves every batch in flight: send() is called from several
+  // sender threads at once, so the batches share the instance's connections (Kafka: one
+  // producer, whose message sets then carry several batches). Otherwise each batch in flight
+  // gets an instance of its own.
+  bool concurrent_send = false;
+  // Outputs only: batches in flight when the config does not set `concurrency`.
+  int default_concurrency = 1;
 };
 
 class Registry {

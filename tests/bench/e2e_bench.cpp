@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,8 +101,19 @@ pid_t spawn_agent(const std::string& binary, const std::string& cfg) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // E2E_AGENT_ENV="K=V K2=V2" adds variables to the agent's environment only (allocator and
+  // glibc tunables experiments), not to the benchmark's own.
+  std::vector<std::string> extra;
+  if (const char* e = std::getenv("E2E_AGENT_ENV")) {
+    std::istringstream in(e);
+    for (std::string kv; in >> kv;) extra.push_back(kv);
+  }
+  std::vector<char*> envp;
+  for (char** v = environ; *v; ++v) envp.push_back(*v);
+  for (auto& kv : extra) envp.push_back(kv.data());
+  envp.push_back(nullptr);
   pid_t pid;
-  posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ);
+  posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), envp.data());
   return pid;
 }
 

@@ -12,6 +12,7 @@
 #include "agent/event/line_reader.h"
 #include "agent/registry/registry.h"
 #include "coder/processor.h"
+#include "tests/bench/framing.h"
 #include "tests/bench/generator.h"
 
 namespace {
@@ -56,29 +57,7 @@ long peak_rss_kib() {
   return ru.ru_maxrss;
 }
 
-// Frames the whole text into batches of ~256 KiB, as the file input does.
-std::vector<std::unique_ptr<RecordBatch>> frame(const std::string& text, const Format* f) {
-  std::vector<std::unique_ptr<RecordBatch>> out;
-  LineReader reader(f->make_framer(), 1 << 20);
-  auto src = std::make_shared<SourceInfo>();
-  src->input = "bench";
-  src->type = "file";
-  src->path = "/var/log/coder/coderd.log";
-  src->identity = "fp:bench";
-  src->host = "bench-host";
-  const size_t chunk = 256 * 1024;
-  for (size_t off = 0; off < text.size(); off += chunk) {
-    auto b = std::make_unique<RecordBatch>();
-    b->source = src;
-    b->observed = now_timestamp();
-    b->reserve(chunk + 8192);
-    BatchSink sink(b.get());
-    reader.feed(std::string_view(text).substr(off, std::min(chunk, text.size() - off)), off, sink);
-    if (off + chunk >= text.size()) reader.finish(sink);
-    out.push_back(std::move(b));
-  }
-  return out;
-}
+using bench::frame;
 
 void run(const char* label, const std::string& text, const char* format, size_t entries) {
   const Format* f = Registry::instance().format(format);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -65,6 +66,58 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext&, const Options&) -> std::unique_ptr<Output> {
       return std::make_unique<TestOutput>();
     },
+});
+
+// An output that declares concurrent sends: one instance takes every batch in flight.
+struct SharedOutputState {
+  std::mutex mu;
+  std::condition_variable cv;
+  int instances = 0, starts = 0, stops = 0, sending = 0, max_sending = 0;
+  std::vector<std::string> delivered;
+};
+SharedOutputState& shared_state() {
+  static SharedOutputState s;
+  return s;
+}
+
+class SharedTestOutput final : public Output {
+ public:
+  SharedTestOutput() {
+    std::lock_guard g(shared_state().mu);
+    ++shared_state().instances;
+  }
+  void start() override {
+    std::lock_guard g(shared_state().mu);
+    ++shared_state().starts;
+  }
+  void stop() override {
+    std::lock_guard g(shared_state().mu);
+    ++shared_state().stops;
+  }
+  SendResult send(const OutBatch& b) override {
+    auto& s = shared_state();
+    std::unique_lock lock(s.mu);
+    ++s.sending;
+    s.max_sending = std::max(s.max_sending, s.sending);
+    s.cv.notify_all();
+    // Holds the batch until a second send is in progress (bounded, so a driver that never sends
+    // concurrently fails the test instead of hanging it).
+    s.cv.wait_for(lock, std::chrono::seconds(5), [&] { return s.max_sending >= 2; });
+    for (const auto& e : b.events) s.delivered.emplace_back(e.json);
+    --s.sending;
+    return SendResult::delivered();
+  }
+};
+
+const bool kSharedRegistered = Registry::instance().add(PluginDescriptor{
+    .kind = PluginKind::Output,
+    .name = "test_shared",
+    .summary = "test output taking concurrent sends",
+    .make_output = [](const PluginContext&, const Options&) -> std::unique_ptr<Output> {
+      return std::make_unique<SharedTestOutput>();
+    },
+    .concurrent_send = true,
+    .default_concurrency = 4,
 });
 
 std::string json_line(int seq) {
@@ -319,4 +372,37 @@ TEST(Pipeline, CorruptCheckpointIsIgnored) {
   write_text(dir / "data/checkpoints.json", good.substr(0, good.size() / 2));
   CheckpointStore torn(dir / "data");
   EXPECT_FALSE(torn.load());
+}
+
+TEST(Pipeline, AConcurrentSendOutputIsOneInstanceSharedByItsBatchesInFlight) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 5000;
+  write_text(dir / "in/a.log", lines(0, n));
+  // No `concurrency` in the config: the plugin's default (4) applies.
+  AgentConfig cfg = load(file_config(dir, R"(  - name: shared
+    type: test_shared
+    batch: {max_events: 100, max_delay: 20ms}
+)"));
+  {
+    Runtime rt(cfg);
+    std::string err;
+    ASSERT_TRUE(rt.start(err)) << err;
+    ASSERT_TRUE(wait_until([&] {
+      std::lock_guard g(shared_state().mu);
+      return shared_state().delivered.size() >= static_cast<size_t>(n);
+    }));
+    rt.stop();
+  }
+  auto& s = shared_state();
+  std::lock_guard g(s.mu);
+  EXPECT_EQ(s.instances, 1) << "one instance for every batch in flight";
+  EXPECT_EQ(s.starts, 1);
+  EXPECT_EQ(s.stops, 1) << "stopped once, after every sender is done with it";
+  EXPECT_GE(s.max_sending, 2) << "batches were sent concurrently";
+  EXPECT_LE(s.max_sending, 4) << "at most the plugin's default concurrency";
+  std::vector<int> got = seqs_of(s.delivered);
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(got[static_cast<size_t>(i)], i) << "every line once";
 }

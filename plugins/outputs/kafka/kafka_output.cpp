@@ -8,11 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -149,60 +152,91 @@ class KafkaOutput final : public Output {
                  {"acks", "all"},
                  {"compression.type", o.str("compression", "zstd")},
                  {"linger.ms", "50"},
-                 // One request at a time per broker connection. send() waits for a whole batch
-                 // anyway, so pipelining gains nothing, and with more in flight a broker that
-                 // writes back-to-back responses without TCP_NODELAY (librdkafka's mock cluster)
-                 // holds the last one behind the client's 40 ms delayed ACK (tests/bench/e2e_bench:
-                 // 11,500 events/s before, about 140,000 with this).
+                 // One request at a time per broker connection. Several batches are in flight
+                 // at once anyway (the output's concurrency): they share this producer, and
+                 // while a request is out, the next message set collects them all. With more
+                 // requests in flight, a broker that writes back-to-back responses without
+                 // TCP_NODELAY (librdkafka's mock cluster) holds the last one behind the
+                 // client's 40 ms delayed ACK (tests/bench/e2e_bench: 11,500 events/s before,
+                 // about 140,000 with this).
                  {"max.in.flight.requests.per.connection", "1"},
                  {"message.max.bytes", std::to_string(max_message_bytes_ + 4096)},
                  {"client.id", "auditrelay-" + name_}};
+    std::unique_lock lock(producer_mutex_);
     create_producer();
   }
 
-  ~KafkaOutput() override { destroy_producer(); }
+  ~KafkaOutput() override {
+    std::unique_lock lock(producer_mutex_);
+    destroy_producer();
+  }
 
+  // Called from several sender threads at once (concurrent_send): each call produces its own
+  // batch into the one producer and waits for that batch's delivery reports only.
   SendResult send(const OutBatch& batch) override {
-    if (!rk_ && !create_producer())
-      return SendResult::retry("cannot create the Kafka producer: " + last_error_);
+    std::shared_lock lock(producer_mutex_);
+    if (!rk_) {
+      lock.unlock();
+      {
+        std::unique_lock create(producer_mutex_);
+        if (!rk_ && !create_producer())
+          return SendResult::retry("cannot create the Kafka producer: " + last_error_);
+      }
+      lock.lock();
+      if (!rk_) return SendResult::retry("the Kafka producer was closed");
+    }
     const size_t n = batch.events.size();
-    results_.assign(n, RD_KAFKA_RESP_ERR__IN_PROGRESS);
-    topic_of_.assign(n, nullptr);
+    Scratch scratch;
+    std::vector<TopicCounters*> topic_of(n, nullptr);
     std::vector<size_t> todo(n);
     for (size_t i = 0; i < n; ++i) todo[i] = i;
     std::vector<size_t> rejected;
     std::vector<std::string> reasons;
+    rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int attempt = 0; !todo.empty(); ++attempt) {
       if (attempt >= 3)
         return SendResult::retry("Kafka delivery failed: " +
-                                 std::string(rd_kafka_err2str(last_err_)));
-      outstanding_ = 0;
-      ++generation_;  // delivery reports of an earlier, abandoned round are ignored
-      for (size_t idx : todo) {
-        if (!produce(batch.events[idx], idx, batch)) return give_up();
+                                 std::string(rd_kafka_err2str(last_err)));
+      auto round = std::make_unique<Round>(todo.size());
+      for (size_t k = 0; k < todo.size(); ++k) {
+        if (!produce(batch.events[todo[k]], round->slots[k], batch, scratch, topic_of[todo[k]]))
+          return give_up(std::move(round));
       }
-      // Wait for every delivery report of this round. rd_kafka_flush sends at once, without
-      // waiting out linger.ms (the batch is already complete), and serves the delivery reports.
+      // Wait for this round's delivery reports, serving whichever sender's arrive. One waiting
+      // sender at a time flushes: rd_kafka_flush sends at once, without waiting out linger.ms
+      // (the batches are complete), but it wakes every broker thread on each call, and several
+      // senders doing so in turn made message sets smaller and cost more CPU than they saved.
+      // The short timeouts return soon after this round's last report, even while other
+      // senders keep the producer's queue non-empty.
       auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
-      while (outstanding_ > 0 && Clock::now() < deadline && !batch.abandoned())
-        rd_kafka_flush(rk_, 100);
-      if (outstanding_ > 0) return give_up();
+      while (round->outstanding.load(std::memory_order_acquire) > 0 && Clock::now() < deadline &&
+             !batch.abandoned()) {
+        std::unique_lock flusher(flusher_mutex_, std::try_to_lock);
+        if (flusher.owns_lock())
+          rd_kafka_flush(rk_, 5);
+        else
+          rd_kafka_poll(rk_, 5);
+      }
+      if (round->outstanding.load(std::memory_order_acquire) > 0) return give_up(std::move(round));
       char fatal[512];
       if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        lock.unlock();
         spdlog::error("output {}: Kafka producer fatal error ({}); recreating it", name_, fatal);
+        std::unique_lock destroy(producer_mutex_);
         destroy_producer();
         return SendResult::retry(std::string("fatal producer error: ") + fatal);
       }
       std::vector<size_t> again;
-      for (size_t idx : todo) {
-        rd_kafka_resp_err_t err = results_[idx];
-        TopicCounters& tc = *topic_of_[idx];
+      for (size_t k = 0; k < todo.size(); ++k) {
+        size_t idx = todo[k];
+        rd_kafka_resp_err_t err = round->slots[k].err;
+        TopicCounters& tc = *topic_of[idx];
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           bump(tc.delivered);
           continue;
         }
         bump(tc.failed);
-        last_err_ = err;
+        last_err = err;
         if (permanent(err)) {
           rejected.push_back(idx);
           reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " +
@@ -220,9 +254,40 @@ class KafkaOutput final : public Output {
 
   // Every batch the driver acknowledged was confirmed by delivery reports, so nothing needs
   // flushing here; what an abandoned send left queued is purged and read again at the next start.
-  void stop() override { destroy_producer(); }
+  void stop() override {
+    std::unique_lock lock(producer_mutex_);
+    destroy_producer();
+  }
 
  private:
+  // Per-topic counters, looked up once per topic and kept (the metrics registry takes a lock).
+  struct TopicCounters {
+    Metrics::Counter *produced = nullptr, *delivered = nullptr, *failed = nullptr;
+  };
+  struct Round;
+  // One message of a round; its address is the message's opaque, so a delivery report finds
+  // its slot without a lookup.
+  struct Slot {
+    Round* round = nullptr;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+  };
+  // The messages one send() produced in one attempt. It lives until every message it produced
+  // has been reported: an abandoned round (purged, or timed out) is parked until then, since
+  // reports can still arrive for it.
+  struct Round {
+    explicit Round(size_t n) : slots(n) {
+      for (auto& s : slots) s.round = this;
+    }
+    std::vector<Slot> slots;
+    std::atomic<int64_t> outstanding{0};
+  };
+  // Per-send working state (send() runs on several threads at once).
+  struct Scratch {
+    std::string topic, key;
+    simdjson::dom::parser parser;
+    std::map<std::string, TopicCounters*, std::less<>> counters;  // this send's topics
+  };
+
   // librdkafka fails a message after message.timeout.ms (up to INT32_MAX); its report comes a
   // little later.
   int64_t delivery_timeout_ms() const {
@@ -231,45 +296,57 @@ class KafkaOutput final : public Output {
     return std::max<int64_t>(base, 0) + 10000;
   }
 
-  // Abandons the round: queued messages are purged (their reports are ignored by generation)
-  // and the driver retries the batch, or leaves it unacknowledged at shutdown.
-  SendResult give_up() {
+  // Abandons the round: this producer's queued messages are purged (purging is producer-wide,
+  // so other senders' rounds see _PURGE_QUEUE reports and retry too) and the driver retries the
+  // batch, or leaves it unacknowledged at shutdown. The round is parked until its last report.
+  SendResult give_up(std::unique_ptr<Round> round) {
+    bool waited = round->outstanding.load() > 0;
     if (rk_) rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
-    ++generation_;
-    return SendResult::retry(outstanding_ > 0
-                                 ? "Kafka delivery reports did not arrive in time"
-                                 : "shutting down before Kafka had room for the batch");
+    park(std::move(round));
+    return SendResult::retry(waited ? "Kafka delivery reports did not arrive in time"
+                                    : "shutting down before Kafka had room for the batch");
+  }
+
+  void park(std::unique_ptr<Round> round) {
+    std::lock_guard g(parked_mutex_);
+    std::erase_if(parked_, [](const auto& r) { return r->outstanding.load() <= 0; });
+    if (round->outstanding.load() > 0) parked_.push_back(std::move(round));
   }
 
   // Produces one event; false when the local queue stayed full until the batch was abandoned.
-  bool produce(const OutEvent& e, size_t idx, const OutBatch& batch) {
-    topic_.render(e, parser_, topic_buf_,
+  bool produce(const OutEvent& e, Slot& slot, const OutBatch& batch, Scratch& scratch,
+               TopicCounters*& topic_of) {
+    topic_.render(e, scratch.parser, scratch.topic,
                   "unknown");  // coder.{workspace.id} without one: coder.unknown
-    TopicCounters& tc = counters_for(topic_buf_);
-    topic_of_[idx] = &tc;
+    TopicCounters& tc = counters_for(scratch);
+    topic_of = &tc;
     if (e.json.size() > max_message_bytes_) {
-      results_[idx] = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
+      slot.err = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
       return true;
     }
-    if (!key_.render(e, parser_, key_buf_)) key_buf_ = std::string(e.batch->attr(e.meta->event_id));
+    if (!key_.render(e, scratch.parser, scratch.key))
+      scratch.key = std::string(e.batch->attr(e.meta->event_id));
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
     rd_kafka_header_add(hdrs, "schema", -1, "audit/v1", -1);
     std::string_view kind = kind_name(e.meta->kind);
     rd_kafka_header_add(hdrs, "kind", -1, kind.data(), static_cast<ssize_t>(kind.size()));
     for (const auto& [k, v] : extra_headers_)
       rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    // Counted before producing: the report can arrive on another sender's thread at once.
+    slot.round->outstanding.fetch_add(1, std::memory_order_relaxed);
     while (true) {
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(topic_buf_.c_str()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(key_buf_.data(), key_buf_.size()), RD_KAFKA_V_HEADERS(hdrs),
-          RD_KAFKA_V_OPAQUE(
-              reinterpret_cast<void*>(static_cast<uintptr_t>(generation_ << 32 | (idx + 1)))),
-          RD_KAFKA_V_END);
+      // RD_KAFKA_MSG_F_COPY: an abandoned batch can be released while a broker thread still
+      // serialises one of its in-flight messages.
+      rd_kafka_resp_err_t err =
+          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(scratch.topic.c_str()),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_KEY(scratch.key.data(), scratch.key.size()),
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&slot), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (batch.abandoned()) {
           rd_kafka_headers_destroy(hdrs);
+          slot.round->outstanding.fetch_sub(1, std::memory_order_relaxed);
           return false;
         }
         rd_kafka_poll(rk_, 20);  // backpressure: serve delivery reports until there is room
@@ -277,22 +354,19 @@ class KafkaOutput final : public Output {
       }
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_headers_destroy(hdrs);  // not taken over on failure
-        results_[idx] = err;
+        slot.err = err;
+        slot.round->outstanding.fetch_sub(1, std::memory_order_relaxed);
       } else {
-        ++outstanding_;
         bump(tc.produced);
       }
       return true;
     }
   }
 
-  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto* self = static_cast<KafkaOutput*>(opaque);
-    auto tag = reinterpret_cast<uintptr_t>(m->_private);
-    if ((tag >> 32) != (self->generation_ & 0xffffffffu)) return;  // from an abandoned round
-    size_t idx = static_cast<size_t>(tag & 0xffffffffu) - 1;
-    if (idx < self->results_.size()) self->results_[idx] = m->err;
-    --self->outstanding_;
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    auto* slot = static_cast<Slot*>(m->_private);
+    slot->err = m->err;
+    slot->round->outstanding.fetch_sub(1, std::memory_order_release);
   }
 
   static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -319,26 +393,30 @@ class KafkaOutput final : public Output {
     return 0;
   }
 
-  // Per-topic counters, looked up once per topic and kept (the metrics registry takes a lock).
-  struct TopicCounters {
-    Metrics::Counter *produced = nullptr, *delivered = nullptr, *failed = nullptr;
-  };
-  TopicCounters& counters_for(const std::string& topic) {
-    auto it = topic_counters_.find(topic);
-    if (it != topic_counters_.end()) return it->second;
-    TopicCounters c;
-    if (metrics_) {
-      std::string label = "output=\"" + name_ + "\",topic=\"" + topic + "\"";
-      c.produced = &metrics_->counter("auditrelay_kafka_messages_produced_total", label);
-      c.delivered = &metrics_->counter("auditrelay_kafka_messages_delivered_total", label);
-      c.failed = &metrics_->counter("auditrelay_kafka_messages_failed_total", label);
+  // Each send keeps its own cache, so the shared map's mutex is taken once per topic per batch.
+  TopicCounters& counters_for(Scratch& scratch) {
+    auto local = scratch.counters.find(scratch.topic);
+    if (local != scratch.counters.end()) return *local->second;
+    std::lock_guard g(counters_mutex_);
+    auto it = topic_counters_.find(scratch.topic);
+    if (it == topic_counters_.end()) {
+      TopicCounters c;
+      if (metrics_) {
+        std::string label = "output=\"" + name_ + "\",topic=\"" + scratch.topic + "\"";
+        c.produced = &metrics_->counter("auditrelay_kafka_messages_produced_total", label);
+        c.delivered = &metrics_->counter("auditrelay_kafka_messages_delivered_total", label);
+        c.failed = &metrics_->counter("auditrelay_kafka_messages_failed_total", label);
+      }
+      it = topic_counters_.emplace(scratch.topic, c).first;
     }
-    return topic_counters_.emplace(topic, c).first->second;
+    scratch.counters.emplace(scratch.topic, &it->second);
+    return it->second;
   }
   static void bump(Metrics::Counter* c) {
     if (c) c->fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Both with producer_mutex_ held exclusively.
   bool create_producer() {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     char err[512];
@@ -375,8 +453,10 @@ class KafkaOutput final : public Output {
     if (!rk_) return;
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     rd_kafka_flush(rk_, 1000);  // in-flight requests: give their answers a moment
-    rd_kafka_destroy(rk_);
+    rd_kafka_destroy(rk_);      // reports every message left, into its parked round
     rk_ = nullptr;
+    std::lock_guard g(parked_mutex_);
+    parked_.clear();
   }
 
   std::string name_;
@@ -385,16 +465,15 @@ class KafkaOutput final : public Output {
   size_t max_message_bytes_;
   Metrics* metrics_;
   std::map<std::string, std::string> conf_, defaults_;
+  // Shared by every send in flight; exclusive only to create or destroy the producer.
+  std::shared_mutex producer_mutex_;
   rd_kafka_t* rk_ = nullptr;
-  std::vector<rd_kafka_resp_err_t> results_;
-  std::vector<TopicCounters*> topic_of_;                 // per event of the batch being sent
+  std::string last_error_;    // of create_producer, under producer_mutex_
+  std::mutex flusher_mutex_;  // held by the one waiting sender that flushes
+  std::mutex counters_mutex_;
   std::map<std::string, TopicCounters> topic_counters_;  // node-based: pointers stay valid
-  int64_t outstanding_ = 0;
-  uint64_t generation_ = 0;  // of the current produce round, in each message's opaque
-  rd_kafka_resp_err_t last_err_ = RD_KAFKA_RESP_ERR_NO_ERROR;
-  std::string last_error_;
-  simdjson::dom::parser parser_;
-  std::string topic_buf_, key_buf_;
+  std::mutex parked_mutex_;
+  std::vector<std::unique_ptr<Round>> parked_;  // abandoned rounds still awaiting reports
 };
 
 // Checks the librdkafka properties at config time, without connecting.
@@ -445,6 +524,10 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       return std::make_unique<KafkaOutput>(ctx, o);
     },
     .validate = validate,
+    // One producer for every batch in flight: its message sets then carry several batches
+    // (tests/bench/e2e_bench file -> kafka: 152,000 events/s at one batch in flight).
+    .concurrent_send = true,
+    .default_concurrency = 8,
 });
 
 }  // namespace
