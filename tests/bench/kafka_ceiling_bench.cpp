@@ -83,6 +83,24 @@ void run(const char* label, const std::vector<Message>& msgs, long batches_in_fl
                       {"linger.ms", "50"},
                       {"max.in.flight.requests.per.connection", "1"}})
     rd_kafka_conf_set(conf, k, v, err, sizeof err);
+  // KAFKA_CEILING_PROPS="k=v,k=v" overrides the defaults above (tuning experiments).
+  if (const char* extra = std::getenv("KAFKA_CEILING_PROPS")) {
+    std::string props = extra;
+    size_t start = 0;
+    while (start < props.size()) {
+      size_t end = props.find(',', start);
+      if (end == std::string::npos) end = props.size();
+      std::string kv = props.substr(start, end - start);
+      size_t eq = kv.find('=');
+      if (eq != std::string::npos &&
+          rd_kafka_conf_set(conf, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), err,
+                            sizeof err) != RD_KAFKA_CONF_OK) {
+        std::fprintf(stderr, "%s\n", err);
+        std::exit(2);
+      }
+      start = end + 1;
+    }
+  }
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   const long batch = 500;
