@@ -6,22 +6,24 @@
 
 namespace auditrelay {
 
-using Clock = std::chrono::steady_clock;
-
 namespace {
-int64_t now_ns() {
-  return Clock::now().time_since_epoch().count();
-}
 std::string label(const std::string& name) {
   return "output=\"" + name + "\"";
 }
-thread_local std::mt19937_64 tl_rng{std::random_device{}()};
+// Seeds each batch's backoff differently, so batches that fail together spread out.
+uint64_t backoff_seed() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+constexpr std::chrono::milliseconds kStep{20};  // how often waits check for a stop
 }  // namespace
 
-OutputDriver::OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Metrics& metrics)
+OutputDriver::OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Metrics& metrics,
+                           TimeSource& clock)
     : opts_(std::move(opts)),
       factory_(std::move(factory)),
       metrics_(metrics),
+      clock_(clock),
       dlq_(opts_.data_dir, opts_.name),
       sent_(metrics.counter("auditrelay_output_events_sent_total", label(opts_.name))),
       failed_(metrics.counter("auditrelay_output_send_failures_total", label(opts_.name))),
@@ -29,11 +31,13 @@ OutputDriver::OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Me
       dead_lettered_(
           metrics.counter("auditrelay_output_events_dead_lettered_total", label(opts_.name))),
       batches_(metrics.counter("auditrelay_output_batches_sent_total", label(opts_.name))),
+      ack_timeouts_(metrics.counter("auditrelay_output_ack_timeouts_total", label(opts_.name))),
+      acks_pending_gauge_(metrics.gauge("auditrelay_output_acks_pending", label(opts_.name))),
       latency_(metrics.histogram("auditrelay_output_delivery_latency_seconds", label(opts_.name))) {
 }
 
 OutputDriver::~OutputDriver() {
-  stop(Clock::now());
+  stop(clock_.now());
 }
 
 bool OutputDriver::start(std::string& error) {
@@ -45,6 +49,13 @@ bool OutputDriver::start(std::string& error) {
     error = "output " + opts_.name + ": " + e.what();
     return false;
   }
+  assembler_ = std::make_unique<BatchAssembler>(
+      BatchAssembler::Limits{opts_.max_events,
+                             std::min(opts_.max_bytes, outputs_.front()->max_request_bytes())},
+      uint64_t{1} << opts_.index,
+      *outputs_.front(), clock_);
+  acks_ = outputs_.front()->ack_settings();
+  if (acks_.enabled) pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
   if (opts_.disk_buffer) {
     buffer_ = std::make_unique<DiskBuffer>(
         opts_.data_dir + "/buffer/" + opts_.name, opts_.buffer_max_size,
@@ -53,25 +64,30 @@ bool OutputDriver::start(std::string& error) {
     if (!buffer_->open(error)) return false;
     buffer_writer_ = std::thread([this] { buffer_writer_run(); });
   }
-  if (n > 1)
-    for (int i = 0; i < n; ++i)
-      senders_.emplace_back(
-          [this, i, instances] { sender_run(outputs_[static_cast<size_t>(i % instances)].get()); });
+  for (int i = 0; i < n; ++i)
+    senders_.emplace_back(
+        [this, i, instances] { sender_run(outputs_[static_cast<size_t>(i % instances)].get()); });
+  if (pending_) ack_thread_ = std::thread([this] { ack_run(); });
   thread_ = std::thread([this] { run(); });
   return true;
 }
 
-void OutputDriver::stop(Clock::time_point deadline) {
+void OutputDriver::stop(TimeSource::time_point deadline) {
   deadline_ns_.store(std::min(deadline_ns_.load(), deadline.time_since_epoch().count()));
   stop_requested_.store(true);
   queue_.enqueue(nullptr);  // wakes the thread waiting for batches (a null batch is skipped)
   if (buffer_writer_.joinable()) buffer_writer_.join();
   if (thread_.joinable()) thread_.join();
+  ack_stop_.store(true);
+  if (ack_thread_.joinable()) ack_thread_.join();
   senders_stop_.store(true);
+  for (size_t i = 0; i < senders_.size(); ++i) ready_.enqueue(nullptr);
   bool had_senders = !senders_.empty();
   for (auto& t : senders_)
     if (t.joinable()) t.join();
   senders_.clear();
+  if (pending_)
+    for (auto& f : pending_->drain()) abandon(*f, "shutdown timeout reached awaiting acknowledgement");
   // A shared instance is stopped once, after every sender is done with it.
   if (had_senders && opts_.shared_output && !outputs_.empty()) {
     outputs_.front()->flush();
@@ -82,21 +98,74 @@ void OutputDriver::stop(Clock::time_point deadline) {
 int64_t OutputDriver::failing_for_seconds() const {
   int64_t since = failing_since_ns_.load();
   if (since == 0) return 0;
-  return (now_ns() - since) / 1'000'000'000;
+  return (clock_.now().time_since_epoch().count() - since) / 1'000'000'000;
 }
 
 bool OutputDriver::stopping_hard() const {
-  return stop_requested_.load() && now_ns() >= deadline_ns_.load();
+  return stop_requested_.load() &&
+         clock_.now().time_since_epoch().count() >= deadline_ns_.load();
 }
 
-bool OutputDriver::sleep_for(std::chrono::milliseconds d) {
-  auto until = Clock::now() + d;
-  while (Clock::now() < until) {
+bool OutputDriver::wait(std::chrono::milliseconds d) {
+  auto until = clock_.now() + d;
+  while (clock_.now() < until) {
     if (stopping_hard()) return false;
-    std::this_thread::sleep_for(
-        std::min<Clock::duration>(std::chrono::milliseconds(20), until - Clock::now()));
+    clock_.sleep_for(std::min<TimeSource::duration>(kStep, until - clock_.now()));
   }
   return true;
+}
+
+bool OutputDriver::idle() const {
+  return assembler_->empty() && in_flight_.load() == 0 && (!pending_ || pending_->size() == 0);
+}
+
+// ---- batching (the driver thread) ----
+
+void OutputDriver::run() {
+  for (auto& o : outputs_) o->start();
+  while (true) {
+    if (buffer_)
+      take_from_buffer();
+    else
+      take_from_pipeline();
+    if (!assembler_->empty() && clock_.now() - assembler_->started() >= opts_.max_delay)
+      dispatch(assembler_->take());
+    if (stop_requested_.load()) {
+      bool source_idle =
+          buffer_ ? (writer_done_.load() && buffer_->next_empty_hint()) : queue_.size_approx() == 0;
+      if (source_idle && !stopping_hard()) dispatch(assembler_->take());
+      if ((source_idle && idle()) || stopping_hard()) break;
+    }
+  }
+  if (!reorder_.empty() || !assembler_->empty() || in_flight_.load() > 0 ||
+      (pending_ && pending_->size() > 0))
+    spdlog::warn(
+        "output {}: stopping with undelivered events; they will be read again at the next start",
+        opts_.name);
+}
+
+void OutputDriver::take_from_pipeline() {
+  std::shared_ptr<EncodedBatch> batch;
+  // While a batch is filling, wake often enough to send it on time (max_delay); with nothing
+  // pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
+  auto wait = assembler_->empty() && !stop_requested_.load() ? std::chrono::milliseconds(250)
+                                                             : kStep;
+  if (!queue_.wait_dequeue_timed(batch, wait)) return;
+  std::vector<std::shared_ptr<EncodedBatch>> ready;
+  if (batch) take_ordered(std::move(batch), ready);
+  while (queue_.try_dequeue(batch))
+    if (batch) take_ordered(std::move(batch), ready);
+  for (auto& b : ready) assembler_->add(b, [this](auto f) { dispatch(std::move(f)); });
+}
+
+void OutputDriver::take_from_buffer() {
+  int taken = 0;
+  for (; taken < 64; ++taken) {
+    auto b = buffer_->next();
+    if (!b) break;
+    assembler_->add(b, [this](auto f) { dispatch(std::move(f)); });
+  }
+  if (taken == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 // Restores pipeline order; returns the batches that are next in sequence.
@@ -117,7 +186,6 @@ bool OutputDriver::take_ordered(std::shared_ptr<EncodedBatch> batch,
 void OutputDriver::buffer_writer_run() {
   const uint64_t bit = uint64_t{1} << opts_.index;
   std::vector<std::shared_ptr<EncodedBatch>> ready;
-  std::atomic<bool> never{false};
   while (true) {
     std::shared_ptr<EncodedBatch> batch;
     if (queue_.wait_dequeue_timed(batch, std::chrono::milliseconds(250))) {
@@ -126,209 +194,198 @@ void OutputDriver::buffer_writer_run() {
       take_ordered(std::move(batch), ready);
       for (auto& b : ready) {
         // Block mode waits for room; past the shutdown deadline the batch stays unacknowledged.
-        while (!buffer_->append(*b, bit, stop_requested_)) {
-          if (stopping_hard()) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        if (!stopping_hard()) b->ack->done();
+        bool written = false;
+        while (!(written = buffer_->append(*b, bit, stop_requested_)) && !stopping_hard())
+          std::this_thread::sleep_for(kStep);
+        if (written) b->ack->done();
       }
       continue;
     }
     if (stop_requested_.load() && queue_.size_approx() == 0) break;
   }
-  (void)never;
   writer_done_.store(true);
 }
 
-void OutputDriver::run() {
-  Output& inline_output = *outputs_.front();
-  for (auto& o : outputs_) o->start();
-  auto last_flush = Clock::now();
-  std::vector<std::shared_ptr<EncodedBatch>> ready;
-  while (true) {
-    if (buffer_) {
-      // Send from the log; wait briefly when it is empty.
-      int taken = 0;
-      while (taken < 64) {
-        auto b = buffer_->next();
-        if (!b) break;
-        add(b);
-        ++taken;
-      }
-      if (taken == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    } else {
-      std::shared_ptr<EncodedBatch> batch;
-      // While a batch is filling, wake often enough to send it on time (max_delay); with
-      // nothing pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
-      auto wait = current_.batch.events.empty() && current_.owners.empty()
-                      ? std::chrono::milliseconds(250)
-                      : std::chrono::milliseconds(20);
-      if (queue_.wait_dequeue_timed(batch, wait)) {
-        ready.clear();
-        if (batch) take_ordered(std::move(batch), ready);
-        while (queue_.try_dequeue(batch))
-          if (batch) take_ordered(std::move(batch), ready);
-        for (auto& b : ready) add(b);
-      }
-    }
-    auto now = Clock::now();
-    if (!current_.batch.events.empty() && now - current_started_ >= opts_.max_delay) dispatch();
-    if (current_.batch.events.empty() && !current_.owners.empty()) {
-      for (auto& [b, completes] : current_.owners)
-        if (completes) b->ack->done();
-      current_.owners.clear();
-    }
-    if (now - last_flush >= std::chrono::seconds(1)) {
-      if (senders_.empty()) inline_output.flush();
-      last_flush = now;
-    }
-    if (stop_requested_.load()) {
-      bool source_idle =
-          buffer_ ? (writer_done_.load() && buffer_->next_empty_hint()) : queue_.size_approx() == 0;
-      if (!current_.batch.events.empty() && !stopping_hard()) dispatch();
-      bool idle = source_idle && current_.batch.events.empty() && in_flight_.load() == 0;
-      if (idle || stopping_hard()) break;
-    }
-  }
-  // Wait for batches in flight on sender threads (bounded by the deadline).
-  while (in_flight_.load() > 0 && !stopping_hard())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  if (senders_.empty()) {
-    inline_output.flush();
-    inline_output.stop();
-  }
-  if (!reorder_.empty() || !current_.batch.events.empty())
-    spdlog::warn(
-        "output {}: stopping with undelivered events; they will be read again at the next start",
-        opts_.name);
-}
-
-void OutputDriver::add(const std::shared_ptr<EncodedBatch>& b) {
-  const uint64_t bit = uint64_t{1} << opts_.index;
-  size_t last = SIZE_MAX;
-  for (size_t i = b->events.size(); i-- > 0;)
-    if (b->events[i].routes & bit) {
-      last = i;
-      break;
-    }
-  if (last == SIZE_MAX) {
-    // Nothing for this output: acknowledge with the batch being built (or now).
-    if (current_.batch.events.empty())
-      b->ack->done();
-    else
-      current_.owners.emplace_back(b, true);
-    return;
-  }
-  for (size_t i = 0; i <= last; ++i) {
-    const EncodedEvent& e = b->events[i];
-    if (!(e.routes & bit)) continue;
-    if (current_.batch.events.empty()) current_started_ = Clock::now();
-    current_.batch.events.push_back(OutEvent{b->event_json(e), &e.meta, b.get()});
-    current_.batch.bytes += e.json.size + 1;
-    if (i == last) current_.owners.emplace_back(b, true);
-    if (current_.batch.events.size() >= opts_.max_events ||
-        current_.batch.bytes >= opts_.max_bytes) {
-      if (i != last) current_.owners.emplace_back(b, false);
-      dispatch();
-    }
-  }
-}
-
-void OutputDriver::dispatch() {
-  if (current_.batch.events.empty()) return;
-  current_.batch.id = next_batch_id_++;
-  current_.batch.abandoned = [this] { return stopping_hard(); };
-  if (senders_.empty()) {
-    deliver(current_, *outputs_.front());
-  } else {
-    // Bounded: wait while `concurrency` batches are in flight.
+// Hands a batch to the senders; waits while `concurrency` batches are being sent.
+void OutputDriver::dispatch(std::unique_ptr<InFlight> f) {
+  if (!f) return;
+  f->batch.id = next_batch_id_++;
+  f->batch.abandoned = [this] { return stopping_hard(); };
+  {
+    std::unique_lock lock(slots_mu_);
     while (in_flight_.load() >= static_cast<int>(senders_.size()) && !stopping_hard())
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      slot_free_.wait_for(lock, kStep);
     in_flight_.fetch_add(1);
-    ready_.enqueue(std::make_unique<Pending>(std::move(current_)));
   }
-  current_ = Pending{};
+  ready_.enqueue(std::move(f));
 }
+
+// ---- sending (the sender threads) ----
 
 // Outputs were started by run() before it dispatched the first batch.
 void OutputDriver::sender_run(Output* output) {
-  while (!senders_stop_.load()) {
-    std::unique_ptr<Pending> p;
-    if (!ready_.wait_dequeue_timed(p, std::chrono::milliseconds(20))) continue;
-    deliver(*p, *output);
-    in_flight_.fetch_sub(1);
+  auto last_flush = clock_.now();
+  while (true) {
+    std::unique_ptr<InFlight> f;
+    if (ready_.wait_dequeue_timed(f, std::chrono::milliseconds(250)) && f) {
+      settle(std::move(f), *output);
+      {
+        std::lock_guard lock(slots_mu_);
+        in_flight_.fetch_sub(1);
+      }
+      slot_free_.notify_all();
+    } else if (senders_stop_.load() && ready_.size_approx() == 0) {
+      break;
+    }
+    if (!opts_.shared_output && clock_.now() - last_flush >= std::chrono::seconds(1)) {
+      output->flush();
+      last_flush = clock_.now();
+    }
   }
   if (opts_.shared_output) return;  // stop() stops the shared instance once
   output->flush();
   output->stop();
 }
 
-void OutputDriver::deliver(Pending& p, Output& output) {
-  auto backoff = opts_.retry_initial;
+SendResult OutputDriver::call_send(Output& output, const OutBatch& batch) {
+  try {
+    return output.send(batch);
+  } catch (const std::exception& e) {
+    return SendResult::retry(std::string("exception: ") + e.what());
+  }
+}
+
+// Sends until the batch is delivered, dead-lettered, awaiting acknowledgement, or abandoned at
+// the shutdown deadline. The driver is the only place that retries.
+void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
   while (true) {
-    SendResult r;
-    try {
-      r = output.send(p.batch);
-    } catch (const std::exception& e) {
-      r = SendResult::retry(std::string("exception: ") + e.what());
-    }
-    bool delivered = r.status == SendResult::Status::Delivered;
-    if (r.status == SendResult::Status::Rejected) {
-      // Each rejected event once, with its own reason, in batch order.
-      std::vector<const std::string*> why(p.batch.events.size(), nullptr);
-      for (size_t k = 0; k < r.rejected.size(); ++k)
-        if (r.rejected[k] < why.size()) why[r.rejected[k]] = &r.reason_for(k);
-      bool dlq_ok = true;
-      for (size_t i = 0; i < why.size(); ++i) {
-        if (!why[i]) continue;
-        if (dlq_.write(p.batch.events[i].json, *why[i]))
-          ++dead_lettered_;
-        else
-          dlq_ok = false;
-      }
-      spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name,
-                   r.rejected.size(), r.reason, dlq_.path());
-      delivered = dlq_ok;
-    }
-    if (delivered) break;
-    ++failed_;
-    int64_t expected = 0;
-    failing_since_ns_.compare_exchange_strong(expected, now_ns());
-    if (stopping_hard()) {
-      // Not acknowledged: the source (or the disk buffer) delivers it again after a restart.
-      spdlog::warn(
-          "output {}: shutdown timeout reached while retrying ({}); {} event(s) stay "
-          "unacknowledged",
-          opts_.name, r.reason, p.batch.events.size());
-      p.batch.events.clear();
-      p.owners.clear();
+    if (stopping_hard()) return abandon(*f, "shutdown timeout reached");
+    SendResult r = call_send(output, f->batch);
+    size_t delivered = apply(*f, r);
+    sent_ += delivered;
+    if (f->batch.events.empty()) return complete(*f);
+    if (r.status == SendResult::Status::AckPending && pending_ && !r.ack_ids.empty()) {
+      failing_since_ns_.store(0);
+      f->ack_ids = std::move(r.ack_ids);
+      f->sent_via = &output;
+      f->ack_deadline = clock_.now() + acks_.timeout;
+      f = pending_->add(std::move(f), [this] { return stopping_hard(); });
+      acks_pending_gauge_.store(static_cast<int64_t>(pending_->size()));
+      if (f) abandon(*f, "shutdown timeout reached waiting for room among pending acknowledgements");
       return;
     }
-    auto wait = r.retry_after.count() > 0 ? r.retry_after : backoff;
-    // Equal jitter: half fixed, half random, so clients do not retry in step.
-    auto half = std::max<int64_t>(1, wait.count() / 2);
-    std::uniform_int_distribution<int64_t> dist(0, half);
-    auto jittered = std::chrono::milliseconds(wait.count() - half + dist(tl_rng));
-    spdlog::warn("output {}: send failed ({}); retrying in {} ms", opts_.name, r.reason,
-                 jittered.count());
+    ++failed_;
+    int64_t expected = 0;
+    failing_since_ns_.compare_exchange_strong(expected, clock_.now().time_since_epoch().count());
+    if (!f->backoff) f->backoff.emplace(opts_.retry_initial, opts_.retry_max, backoff_seed());
+    auto wait_ms = f->backoff->next(r.retry_after);
+    spdlog::warn("output {}: send failed ({}); retrying {} event(s) in {} ms", opts_.name,
+                 r.reason, f->batch.events.size(), wait_ms.count());
     ++retried_;
-    if (!sleep_for(jittered)) continue;  // deadline reached: one more pass gives up cleanly
-    backoff = std::min(opts_.retry_max, backoff * 2);
+    wait(wait_ms);  // false at the deadline: the next pass abandons
   }
+}
+
+size_t OutputDriver::apply(InFlight& f, const SendResult& r) {
+  const size_t n = f.batch.events.size();
+  std::vector<char> done(n, 0);  // 1: leaves this batch (delivered or dead-lettered)
+  dead_letter(f, r, done);
+  std::vector<char> refused(n, 0);
+  for (size_t i : r.rejected)
+    if (i < n) refused[i] = 1;
+  size_t delivered = 0;
+  auto deliver = [&](size_t i) {
+    if (!refused[i] && !done[i]) done[i] = 1, ++delivered;
+  };
+  using S = SendResult::Status;
+  if (r.status == S::Delivered || r.status == S::Rejected ||
+      (r.status == S::AckPending && (!pending_ || r.ack_ids.empty()))) {
+    for (size_t i = 0; i < n; ++i) deliver(i);
+  } else if (r.status == S::Retry && !r.resend.empty()) {
+    std::vector<char> again(n, 0);
+    for (size_t i : r.resend)
+      if (i < n) again[i] = 1;
+    for (size_t i = 0; i < n; ++i)
+      if (!again[i]) deliver(i);
+  }
+  // Rejected events whose dead-letter write failed stay, and are sent again.
+  size_t kept = 0;
+  f.batch.bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (done[i]) continue;
+    f.batch.bytes += f.batch.events[i].json.size() + 1;
+    f.batch.events[kept++] = f.batch.events[i];
+  }
+  f.batch.events.resize(kept);
+  return delivered;
+}
+
+// Each rejected event once, with its own reason, in batch order. Marks the ones written.
+void OutputDriver::dead_letter(InFlight& f, const SendResult& r, std::vector<char>& done) {
+  if (r.rejected.empty()) return;
+  std::vector<const std::string*> why(f.batch.events.size(), nullptr);
+  for (size_t k = 0; k < r.rejected.size(); ++k)
+    if (r.rejected[k] < why.size()) why[r.rejected[k]] = &r.reason_for(k);
+  for (size_t i = 0; i < why.size(); ++i) {
+    if (why[i] && dlq_.write(f.batch.events[i].json, *why[i])) {
+      ++dead_lettered_;
+      done[i] = 1;
+    }
+  }
+  spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name,
+               r.rejected.size(), r.reason, dlq_.path());
+}
+
+void OutputDriver::complete(InFlight& f) {
   failing_since_ns_.store(0);
-  sent_ += p.batch.events.size();
   ++batches_;
   // From the read of the batch's oldest part to the destination's acknowledgement.
-  if (!p.owners.empty() && p.owners.front().first->observed.seconds > 0) {
+  if (!f.owners.empty() && f.owners.front()->observed.seconds > 0) {
     Timestamp now = now_timestamp();
-    const Timestamp& t = p.owners.front().first->observed;
+    const Timestamp& t = f.owners.front()->observed;
     latency_.observe(static_cast<double>(now.seconds - t.seconds) +
                      (static_cast<double>(now.nanos) - static_cast<double>(t.nanos)) / 1e9);
   }
-  p.batch.events.clear();
-  for (auto& [b, completes] : p.owners)
-    if (completes) b->ack->done();
-  p.owners.clear();
+  f.complete();
+}
+
+// Not acknowledged: the source (or the disk buffer) delivers it again after a restart.
+void OutputDriver::abandon(InFlight& f, const std::string& why) {
+  if (!f.batch.events.empty())
+    spdlog::warn("output {}: {}; {} event(s) stay unacknowledged", opts_.name, why,
+                 f.batch.events.size());
+  f.owners.clear();
+  f.batch.events.clear();
+}
+
+// ---- acknowledgements (one thread, when the output has them) ----
+
+void OutputDriver::ack_run() {
+  while (!ack_stop_.load()) {
+    auto until = clock_.now() + acks_.poll_interval;
+    while (!ack_stop_.load() && clock_.now() < until)
+      clock_.sleep_for(std::min<TimeSource::duration>(kStep, until - clock_.now()));
+    if (ack_stop_.load() || pending_->size() == 0) continue;
+    // Counted as in flight while it is between the pending set and the senders, so the driver
+    // never looks idle with a batch in transit.
+    in_flight_.fetch_add(1);
+    PendingAcks::Sweep sweep = pending_->poll(clock_.now());
+    for (auto& f : sweep.acknowledged) {
+      sent_ += f->batch.events.size();
+      complete(*f);
+    }
+    for (auto& f : sweep.expired) {
+      ++ack_timeouts_;
+      spdlog::warn("output {}: {} event(s) not acknowledged within {} s; sending them again",
+                   opts_.name, f->batch.events.size(), acks_.timeout.count() / 1000);
+      f->ack_ids.clear();
+      f->sent_via = nullptr;
+      in_flight_.fetch_add(1);
+      ready_.enqueue(std::move(f));
+    }
+    in_flight_.fetch_sub(1);
+    acks_pending_gauge_.store(static_cast<int64_t>(pending_->size()));
+  }
 }
 
 }  // namespace auditrelay

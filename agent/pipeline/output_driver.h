@@ -1,26 +1,40 @@
 #pragma once
-// The output driver shared by every output (the OpenTelemetry Collector's exporter helper idea):
-// it restores pipeline order, batches by events/bytes/age, sends through the plugin with up to
-// `concurrency` batches in flight, retries with exponential backoff and jitter (honouring a
-// server's retry-after), dead-letters rejected events and acknowledges batches only once
-// delivered. With a disk buffer, batches are acknowledged once written to the buffer and sent
-// from there.
+// The output driver shared by every output (the OpenTelemetry Collector's exporter helper idea).
+// It owns everything between the pipeline and a plugin's send():
+//   - restores pipeline order and cuts output batches by events, bytes (with the plugin's
+//     framing) and age; each batch holds a completion share of every pipeline batch it takes
+//     events from (agent/pipeline/in_flight.h);
+//   - sends on `concurrency` sender threads;
+//   - every retry: exponential backoff with jitter or the server's Retry-After, for the whole
+//     batch or the events the plugin names;
+//   - dead-letters rejected events;
+//   - asynchronous acknowledgements: a batch the destination accepted "pending" waits in a
+//     bounded set that one thread polls; it completes when acknowledged and is sent again when
+//     `ack_timeout` passes, while sending goes on;
+//   - with a disk buffer, acknowledges pipeline batches once written there and sends from it.
+// A pipeline batch is acknowledged to its source only when all its parts are done, for every
+// output it was routed to. Nothing is acknowledged past the shutdown deadline.
 #include <blockingconcurrentqueue.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <random>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "agent/common/time_source.h"
 #include "agent/metrics/metrics.h"
+#include "agent/pipeline/batch_assembler.h"
 #include "agent/pipeline/dead_letter.h"
 #include "agent/pipeline/disk_buffer.h"
 #include "agent/pipeline/encoded_batch.h"
+#include "agent/pipeline/in_flight.h"
+#include "agent/pipeline/pending_acks.h"
 #include "agent/plugin/output.h"
 
 namespace auditrelay {
@@ -33,7 +47,7 @@ struct OutputDriverOptions {
   std::chrono::milliseconds max_delay{1000};
   std::chrono::milliseconds retry_initial{500};
   std::chrono::milliseconds retry_max{30000};
-  int concurrency = 1;         // batches in flight
+  int concurrency = 1;         // batches being sent at once
   bool shared_output = false;  // one output instance takes every sender's send() at once
   std::string data_dir;
   // Disk buffer (buffer.type: disk).
@@ -46,7 +60,8 @@ using OutputFactoryFn = std::function<std::unique_ptr<Output>()>;
 
 class OutputDriver {
  public:
-  OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Metrics& metrics);
+  OutputDriver(OutputDriverOptions opts, OutputFactoryFn factory, Metrics& metrics,
+               TimeSource& clock = TimeSource::steady());
   ~OutputDriver();
   OutputDriver(const OutputDriver&) = delete;
   OutputDriver& operator=(const OutputDriver&) = delete;
@@ -57,49 +72,62 @@ class OutputDriver {
   void set_first_sequence(uint64_t sequence) { next_sequence_ = sequence; }
   bool uses_disk_buffer() const { return opts_.disk_buffer; }
   int index() const { return opts_.index; }
-  // Every pipeline batch is offered to every driver (in any order; the driver restores it).
+  // Every pipeline batch is offered to every driver (in any order; the driver restores it). The
+  // driver owns one completion share of it.
   void enqueue(std::shared_ptr<EncodedBatch> batch) { queue_.enqueue(std::move(batch)); }
   // Stops taking new batches once `deadline` passes; delivers what it has until then.
-  void stop(std::chrono::steady_clock::time_point deadline);
+  void stop(TimeSource::time_point deadline);
   const std::string& name() const { return opts_.name; }
   // Seconds the output has been failing; 0 when healthy.
   int64_t failing_for_seconds() const;
+  // Batches sent or waiting to be sent, and batches awaiting acknowledgement (tests, metrics).
+  int in_flight() const { return in_flight_.load(); }
+  size_t pending_acks() const { return pending_ ? pending_->size() : 0; }
 
  private:
-  using Owners =
-      std::vector<std::pair<std::shared_ptr<EncodedBatch>, bool>>;  // (batch, completes here)
-  struct Pending {
-    OutBatch batch;
-    Owners owners;
-  };
-
   void run();
-  void buffer_writer_run();
-  void sender_run(Output* output);
+  void take_from_pipeline();
+  void take_from_buffer();
   bool take_ordered(std::shared_ptr<EncodedBatch> batch,
                     std::vector<std::shared_ptr<EncodedBatch>>& ready);
-  void add(const std::shared_ptr<EncodedBatch>& batch);
-  void dispatch();
-  void deliver(Pending& p, Output& output);
-  bool sleep_for(std::chrono::milliseconds d);
+  void buffer_writer_run();
+  void dispatch(std::unique_ptr<InFlight> f);
+  void sender_run(Output* output);
+  void settle(std::unique_ptr<InFlight> f, Output& output);
+  SendResult call_send(Output& output, const OutBatch& batch);
+  // Applies an answer: dead-letters rejected events, drops what is done from the batch.
+  // Returns the number of events the destination took.
+  size_t apply(InFlight& f, const SendResult& r);
+  void dead_letter(InFlight& f, const SendResult& r, std::vector<char>& done);
+  void complete(InFlight& f);
+  void abandon(InFlight& f, const std::string& why);
+  void ack_run();
+  bool wait(std::chrono::milliseconds d);
   bool stopping_hard() const;
+  bool idle() const;
 
   OutputDriverOptions opts_;
   OutputFactoryFn factory_;
-  std::vector<std::unique_ptr<Output>> outputs_;
   Metrics& metrics_;
+  TimeSource& clock_;
+  std::vector<std::unique_ptr<Output>> outputs_;
   moodycamel::BlockingConcurrentQueue<std::shared_ptr<EncodedBatch>> queue_;
   std::map<uint64_t, std::shared_ptr<EncodedBatch>> reorder_;
   uint64_t next_sequence_ = 0;
-
-  Pending current_;
-  std::chrono::steady_clock::time_point current_started_{};
+  std::unique_ptr<BatchAssembler> assembler_;
   uint64_t next_batch_id_ = 1;
 
-  // concurrency > 1: batches ready to send, taken by sender threads.
-  moodycamel::BlockingConcurrentQueue<std::unique_ptr<Pending>> ready_;
+  // Batches handed to the senders and not yet settled; dispatch waits while `concurrency` are.
+  moodycamel::BlockingConcurrentQueue<std::unique_ptr<InFlight>> ready_;
   std::atomic<int> in_flight_{0};
+  std::mutex slots_mu_;
+  std::condition_variable slot_free_;
   std::vector<std::thread> senders_;
+
+  AckSettings acks_;
+  std::unique_ptr<PendingAcks> pending_;
+  std::thread ack_thread_;
+  std::atomic<bool> ack_stop_{false};
 
   std::unique_ptr<DiskBuffer> buffer_;
   std::thread buffer_writer_;
@@ -117,6 +145,8 @@ class OutputDriver {
   Metrics::Counter& retried_;
   Metrics::Counter& dead_lettered_;
   Metrics::Counter& batches_;
+  Metrics::Counter& ack_timeouts_;
+  std::atomic<int64_t>& acks_pending_gauge_;
   Histogram& latency_;
 };
 

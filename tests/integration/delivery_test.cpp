@@ -5,11 +5,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "agent/config/agent_config.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
+#include "support/http_server.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -174,4 +177,149 @@ outputs:
   }));
   rt.stop();
   EXPECT_EQ(count_lines(dir / "fast.ndjson"), 20000u);
+}
+
+namespace {
+
+// The seqs of every event in a body (NDJSON or HEC envelopes alike: every event carries
+// "fields":{"seq":N,...}).
+std::vector<int> seqs_of(const std::string& body) {
+  static const std::regex kSeq(R"re("seq":(\d+))re");
+  std::vector<int> out;
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), kSeq); it != std::sregex_iterator(); ++it)
+    out.push_back(std::stoi((*it)[1]));
+  return out;
+}
+
+// What a test collector accepted (answered 2xx), distinct events.
+class Accepted {
+ public:
+  void add(const std::string& body) {
+    std::lock_guard lock(mu_);
+    for (int q : seqs_of(body)) seqs_.insert(q);
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return seqs_.size();
+  }
+  bool has(int q) const {
+    std::lock_guard lock(mu_);
+    return seqs_.count(q) > 0;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::set<int> seqs_;
+};
+
+std::string json_lines(int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) text += json_line(i);
+  return text;
+}
+
+}  // namespace
+
+// Issue 18's reproduction: at concurrency 4 with small batches, the one request that carries
+// line 1500 fails forever while every other part of its read chunk (1 MiB, about 3,000 lines:
+// the stuck part lies inside it and does not hold its last line) is delivered. kill -9 once
+// nothing else arrives, heal the collector, restart on the same data_dir: every line arrives.
+TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 20000;
+  write_text(dir / "in/coderd.log", json_lines(n));
+  std::atomic<bool> healed{false};
+  std::atomic<int> stuck_tries{0};
+  Accepted accepted;
+  TestHttpServer collector;
+  collector.set_handler([&](const Recorded& r) -> Scripted {
+    if (!healed && r.body.find("\"seq\":1500,") != std::string::npos) {
+      ++stuck_tries;
+      return {503, "busy", ""};
+    }
+    accepted.add(r.body);
+    return {200, "", ""};
+  });
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms}\n"
+                 "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                 "/*.log\"], format: slog_json, read_buffer: 1MiB, poll_interval: 10ms}\n"
+                 "outputs:\n  - {name: h, type: http, url: \"" + collector.url() +
+                 "/ingest\", concurrency: 4, batch: {max_events: 100, max_delay: 20ms},"
+                 " retry: {initial: 50ms, max: 100ms}}\n");
+  {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / "stderr1");
+    // Everything but the stuck request's events has arrived, and it was refused a few times.
+    ASSERT_TRUE(wait_until([&] {
+      return stuck_tries.load() >= 3 && accepted.size() >= n - 100u;
+    })) << slurp(dir / "stderr1");
+    ASSERT_FALSE(accepted.has(1500));
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+  healed = true;
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                  dir / "stderr2");
+  ASSERT_TRUE(wait_until([&] { return accepted.size() == static_cast<size_t>(n); }))
+      << "missing events after the restart; " << slurp(dir / "stderr2");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// Splunk indexer acknowledgement that never comes: SIGTERM returns within shutdown_timeout (not
+// ack_timeout), and after a restart every unacknowledged event is sent again.
+TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 2000;
+  write_text(dir / "in/coderd.log", json_lines(n));
+  auto config = [&](const std::string& url) {
+    write_text(dir / "cfg.yaml",
+               "data_dir: " + dir / "data" +
+                   "\npipeline: {checkpoint_interval: 20ms, shutdown_timeout: 1s}\n"
+                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                   "/*.log\"], format: slog_json, poll_interval: 10ms}\n"
+                   "outputs:\n  - {name: s, type: splunk_hec, url: \"" + url +
+                   "\", token: t, indexer_ack: true, ack_poll_interval: 50ms,"
+                   " batch: {max_delay: 20ms}}\n");
+  };
+  Accepted first, again;  // events each receiver got
+  auto hec_answer = [](bool ack, Accepted& received) {
+    return [ack, &received, next = std::make_shared<std::atomic<int>>(0)](const Recorded& r) -> Scripted {
+      if (r.path == "/services/collector/event") {
+        received.add(r.body);
+        return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next)++) + "}", ""};
+      }
+      if (r.path == "/services/collector/ack") {
+        json answer = {{"acks", json::object()}};
+        for (const auto& id : json::parse(r.body)["acks"]) answer["acks"][std::to_string(id.get<int>())] = ack;
+        return {200, answer.dump(), ""};
+      }
+      return {200, R"({"text":"HEC is healthy","code":17})", ""};
+    };
+  };
+  {
+    TestHttpServer never;
+    never.set_handler(hec_answer(false, first));
+    config(never.url());
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / "stderr1");
+    ASSERT_TRUE(wait_until([&] { return first.size() == static_cast<size_t>(n); }))
+        << slurp(dir / "stderr1");
+    c.signal(SIGTERM);
+    // The bound is far above shutdown_timeout (1 s) and far below ack_timeout (300 s).
+    EXPECT_EQ(c.wait_for(std::chrono::seconds(30)), 0) << slurp(dir / "stderr1");
+  }
+  TestHttpServer healthy;
+  healthy.set_handler(hec_answer(true, again));
+  config(healthy.url());
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                  dir / "stderr2");
+  ASSERT_TRUE(wait_until([&] { return again.size() == static_cast<size_t>(n); }))
+      << "unacknowledged events were not sent again; " << slurp(dir / "stderr2");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
 }

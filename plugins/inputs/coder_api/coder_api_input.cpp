@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/common/backoff.h"
 #include "agent/config/units.h"
 #include "agent/event/format.h"
 #include "agent/metrics/metrics.h"
@@ -199,7 +200,7 @@ class CoderApiInput final : public Input {
       keeper_->set_gauge(s, counters_[s].watermark);
     }
     std::map<std::string, Clock::time_point> next_poll;
-    std::map<std::string, milliseconds> backoff;
+    std::map<std::string, Backoff> backoff;  // per stream, from its first failure on
     while (!stopping()) {
       for (const auto& s : opts_.streams) {
         if (stopping()) break;
@@ -216,9 +217,8 @@ class CoderApiInput final : public Input {
           wait = opts_.auth_retry;
         } else if (st == FetchStatus::Retry) {
           counters_[s].up->store(0);
-          milliseconds& b = backoff[s];
-          b = b.count() == 0 ? milliseconds(1000) : std::min(b * 2, opts_.max_backoff);
-          wait = std::max(b, retry_after_);
+          auto it = backoff.try_emplace(s, milliseconds(1000), opts_.max_backoff).first;
+          wait = it->second.next(retry_after_);
           retry_after_ = {};
         }
         next_poll[s] = Clock::now() + wait;

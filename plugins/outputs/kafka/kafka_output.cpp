@@ -1,8 +1,9 @@
 // Output `kafka`: produces each event as one message (value = the audit/v1 JSON) with librdkafka.
 // Topic and key come from templates over event fields; headers carry the schema and kind. A
-// batch is acknowledged only by delivery reports: retriable failures are produced again,
-// permanent ones (too large, not authorized, invalid topic) go to the dead-letter file. A full
-// local queue is backpressure: the producer waits for room, it never drops.
+// batch is acknowledged only by delivery reports: messages that failed after librdkafka's own
+// retries go back to the driver, which sends them again with backoff; permanent failures (too
+// large, not authorized, invalid topic) go to the dead-letter file. A full local queue is
+// backpressure: the producer waits for room, it never drops.
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -188,70 +189,73 @@ class KafkaOutput final : public Output {
     const size_t n = batch.events.size();
     Scratch scratch;
     std::vector<TopicCounters*> topic_of(n, nullptr);
-    std::vector<size_t> todo(n);
-    for (size_t i = 0; i < n; ++i) todo[i] = i;
-    std::vector<size_t> rejected;
-    std::vector<std::string> reasons;
-    rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    for (int attempt = 0; !todo.empty(); ++attempt) {
-      if (attempt >= 3)
-        return SendResult::retry("Kafka delivery failed: " +
-                                 std::string(rd_kafka_err2str(last_err)));
-      auto round = std::make_unique<Round>(todo.size());
-      for (size_t k = 0; k < todo.size(); ++k) {
-        if (!produce(batch.events[todo[k]], round->slots[k], batch, scratch, topic_of[todo[k]]))
-          return give_up(std::move(round));
-      }
-      // Wait for this round's delivery reports, serving whichever sender's arrive. One waiting
-      // sender at a time flushes: rd_kafka_flush sends at once, without waiting out linger.ms
-      // (the batches are complete), but it wakes every broker thread on each call, and several
-      // senders doing so in turn made message sets smaller and cost more CPU than they saved.
-      // The short timeouts return soon after this round's last report, even while other
-      // senders keep the producer's queue non-empty.
-      auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
-      while (round->outstanding.load(std::memory_order_acquire) > 0 && Clock::now() < deadline &&
-             !batch.abandoned()) {
-        std::unique_lock flusher(flusher_mutex_, std::try_to_lock);
-        if (flusher.owns_lock())
-          rd_kafka_flush(rk_, 5);
-        else
-          rd_kafka_poll(rk_, 5);
-      }
-      if (round->outstanding.load(std::memory_order_acquire) > 0) return give_up(std::move(round));
-      char fatal[512];
-      if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        lock.unlock();
-        spdlog::error("output {}: Kafka producer fatal error ({}); recreating it", name_, fatal);
-        std::unique_lock destroy(producer_mutex_);
-        destroy_producer();
-        return SendResult::retry(std::string("fatal producer error: ") + fatal);
-      }
-      std::vector<size_t> again;
-      for (size_t k = 0; k < todo.size(); ++k) {
-        size_t idx = todo[k];
-        rd_kafka_resp_err_t err = round->slots[k].err;
-        TopicCounters& tc = *topic_of[idx];
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          bump(tc.delivered);
-          continue;
-        }
-        bump(tc.failed);
-        last_err = err;
-        if (permanent(err)) {
-          rejected.push_back(idx);
-          reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " +
-                            rd_kafka_err2str(err));
-        } else {
-          again.push_back(idx);
-        }
-      }
-      todo = std::move(again);
+    auto round = std::make_unique<Round>(n);
+    for (size_t i = 0; i < n; ++i)
+      if (!produce(batch.events[i], round->slots[i], batch, scratch, topic_of[i]))
+        return give_up(std::move(round));
+    // Wait for this batch's delivery reports, serving whichever sender's arrive. One waiting
+    // sender at a time flushes: rd_kafka_flush sends at once, without waiting out linger.ms
+    // (the batches are complete), but it wakes every broker thread on each call, and several
+    // senders doing so in turn made message sets smaller and cost more CPU than they saved.
+    // The short timeouts return soon after this batch's last report, even while other senders
+    // keep the producer's queue non-empty.
+    auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
+    while (round->outstanding.load(std::memory_order_acquire) > 0 && Clock::now() < deadline &&
+           !batch.abandoned()) {
+      std::unique_lock flusher(flusher_mutex_, std::try_to_lock);
+      if (flusher.owns_lock())
+        rd_kafka_flush(rk_, 5);
+      else
+        rd_kafka_poll(rk_, 5);
     }
-    if (!rejected.empty())
-      return SendResult::rejected_events(std::move(rejected), std::move(reasons));
-    return SendResult::delivered();
+    if (round->outstanding.load(std::memory_order_acquire) > 0) return give_up(std::move(round));
+    char fatal[512];
+    if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      lock.unlock();
+      spdlog::error("output {}: Kafka producer fatal error ({}); recreating it", name_, fatal);
+      std::unique_lock destroy(producer_mutex_);
+      destroy_producer();
+      return SendResult::retry(std::string("fatal producer error: ") + fatal);
+    }
+    return classify(*round, topic_of);
   }
 
+ private:
+  struct Round;
+  struct TopicCounters;
+  // The delivery reports of one batch: delivered, permanently refused (dead-lettered) or
+  // failed after librdkafka's own retries (the driver sends those again, with backoff).
+  static SendResult classify(const Round& round, const std::vector<TopicCounters*>& topic_of) {
+    std::vector<size_t> rejected, again;
+    std::vector<std::string> reasons;
+    rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0; i < round.slots.size(); ++i) {
+      rd_kafka_resp_err_t err = round.slots[i].err;
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        bump(topic_of[i]->delivered);
+        continue;
+      }
+      bump(topic_of[i]->failed);
+      if (permanent(err)) {
+        rejected.push_back(i);
+        reasons.push_back(std::string("Kafka: ") + rd_kafka_err2name(err) + ": " +
+                          rd_kafka_err2str(err));
+      } else {
+        again.push_back(i);
+        last = err;
+      }
+    }
+    if (again.empty())
+      return rejected.empty() ? SendResult::delivered()
+                              : SendResult::rejected_events(std::move(rejected), std::move(reasons));
+    SendResult r = SendResult::retry_events(
+        std::move(again), std::string("Kafka delivery failed: ") + rd_kafka_err2str(last));
+    r.rejected = std::move(rejected);
+    r.reasons = std::move(reasons);
+    return r;
+  }
+
+ public:
   // Every batch the driver acknowledged was confirmed by delivery reports, so nothing needs
   // flushing here; what an abandoned send left queued is purged and read again at the next start.
   void stop() override {
@@ -264,7 +268,6 @@ class KafkaOutput final : public Output {
   struct TopicCounters {
     Metrics::Counter *produced = nullptr, *delivered = nullptr, *failed = nullptr;
   };
-  struct Round;
   // One message of a round; its address is the message's opaque, so a delivery report finds
   // its slot without a lookup.
   struct Slot {

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <memory>
 #include <random>
-#include <thread>
 #include <string>
 
 #include "agent/common/json_writer.h"
@@ -48,6 +47,8 @@ class SplunkHecOutput final : public Output {
         ack_(o.boolean("indexer_ack", false)),
         ack_poll_(o.duration("ack_poll_interval", std::chrono::milliseconds(500))),
         ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))),
+        ack_max_pending_(static_cast<size_t>(o.integer("ack_max_pending", 1000))),
+        ack_client_(http_client_options(o)),
         health_board_(ctx.health) {
     if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
     ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
@@ -83,22 +84,71 @@ class SplunkHecOutput final : public Output {
     acks_.clear();
     SendResult r = raw_ ? send_raw(batch) : send_events(batch);
     if (r.status == SendResult::Status::Retry || acks_.empty()) return r;
-    // Indexer acknowledgement: the batch counts only once Splunk says it is indexed.
-    if (!wait_for_acks()) return SendResult::retry("indexer acknowledgement timed out after " +
-                                                   std::to_string(ack_timeout_.count() / 1000) + " s; resending");
-    return r;
+    // Indexer acknowledgement: the driver polls the ids and counts the batch only once Splunk
+    // says it is indexed; meanwhile it sends the next batches.
+    SendResult pending = SendResult::ack_pending(std::move(acks_));
+    pending.rejected = std::move(r.rejected);
+    pending.reasons = std::move(r.reasons);
+    pending.reason = std::move(r.reason);
+    return pending;
   }
+
+  AckSettings ack_settings() const override {
+    return AckSettings{ack_, ack_poll_, ack_timeout_, ack_max_pending_};
+  }
+
+  // One request for every id this instance's channel is owed (the ack endpoint takes a list).
+  std::vector<uint64_t> poll_acks(const std::vector<uint64_t>& ids) override {
+    std::string body = "{\"acks\":[";
+    for (size_t i = 0; i < ids.size(); ++i) body += (i ? "," : "") + std::to_string(ids[i]);
+    body += "]}";
+    HttpResponse r = ack_client_.post(ack_url_, body, {auth_, channel_, "Content-Type: application/json"});
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::dom::object acks;
+    std::vector<uint64_t> done;
+    if (r.status != 200 || parser.parse(r.body).get(root) || root["acks"].get_object().get(acks)) {
+      spdlog::warn("output {}: polling indexer acknowledgements failed ({}); asking again", name_,
+                   r.status ? "HTTP " + std::to_string(r.status) : r.error);
+      return done;
+    }
+    for (uint64_t id : ids) {
+      bool yes = false;
+      if (!acks[std::to_string(id)].get_bool().get(yes) && yes) done.push_back(id);
+    }
+    return done;
+  }
+
+  // The envelope around each event, so that the driver's batches fit max_request_bytes.
+  size_t framing_bytes(const OutEvent& e) const override {
+    const EventMeta& m = *e.meta;
+    const EncodedBatch& b = *e.batch;
+    int k = static_cast<int>(m.kind);
+    if (raw_) return 1;
+    size_t host = host_.empty() && b.source ? b.source->host.size() : host_.size();
+    size_t source = source_.size();
+    if (source == 0 && b.source) source = (b.source->input.empty() ? b.source->path : b.source->input).size();
+    // {"time":<30>,"host":"","source":"","sourcetype":"","index":"","event":,"fields":{"kind":"",
+    // "action":"","resource_type":"","severity":"","alert":""}}
+    return 150 + host + source + sourcetype_[k].size() + kind_index_[k].size() + m.action.size +
+           m.resource_type.size + m.alert_rule.size;
+  }
+  size_t max_request_bytes() const override { return max_bytes_; }
 
  private:
   // Raw endpoint: the event JSON as the raw line, one request per kind (sourcetype and index
   // travel as query parameters).
   SendResult send_raw(const OutBatch& batch) {
+    std::vector<size_t> rejected, posted;
+    std::string why;
     for (int k = 0; k < 3; ++k) {
       std::string body;
-      for (const auto& e : batch.events) {
-        if (static_cast<int>(e.meta->kind) != k) continue;
-        body.append(e.json);
+      std::vector<size_t> of_kind;
+      for (size_t i = 0; i < batch.events.size(); ++i) {
+        if (static_cast<int>(batch.events[i].meta->kind) != k) continue;
+        body.append(batch.events[i].json);
         body.push_back('\n');
+        of_kind.push_back(i);
       }
       if (body.empty()) continue;
       std::string url = endpoint_ + "?sourcetype=" + sourcetype_[k];
@@ -106,39 +156,40 @@ class SplunkHecOutput final : public Output {
       if (!source_.empty()) url += "&source=" + source_;
       if (!host_.empty()) url += "&host=" + host_;
       HecAnswer a = post(body, url);
-      if (a.kind == HecAnswer::Kind::Retry || a.kind == HecAnswer::Kind::Pause) return SendResult::retry(a.why, a.retry_after);
-      if (a.kind != HecAnswer::Kind::Ok) {
-        std::vector<size_t> all;
-        for (size_t i = 0; i < batch.events.size(); ++i)
-          if (static_cast<int>(batch.events[i].meta->kind) == k) all.push_back(i);
-        return SendResult::rejected_events(std::move(all), a.why);
+      if (a.kind == HecAnswer::Kind::Retry || a.kind == HecAnswer::Kind::Pause)
+      {
+        std::vector<std::string> reasons(rejected.size(), why);
+        return retry_unposted(batch, posted, std::move(rejected), std::move(reasons), std::move(a));
+      }
+      if (a.kind == HecAnswer::Kind::Ok) {
+        posted.insert(posted.end(), of_kind.begin(), of_kind.end());
+      } else {
+        rejected.insert(rejected.end(), of_kind.begin(), of_kind.end());
+        why = a.why;
       }
     }
+    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), why);
     return SendResult::delivered();
   }
 
-  bool wait_for_acks() {
-    auto deadline = std::chrono::steady_clock::now() + ack_timeout_;
-    while (!acks_.empty()) {
-      std::this_thread::sleep_for(ack_poll_);
-      std::string body = "{\"acks\":[";
-      for (size_t i = 0; i < acks_.size(); ++i) body += (i ? "," : "") + std::to_string(acks_[i]);
-      body += "]}";
-      HttpResponse r = client_.post(ack_url_, body, {auth_, channel_, "Content-Type: application/json"});
-      simdjson::dom::parser parser;
-      simdjson::dom::element root;
-      simdjson::dom::object acks;
-      if (r.status == 200 && !parser.parse(r.body).get(root) && !root["acks"].get_object().get(acks)) {
-        std::vector<int64_t> left;
-        for (int64_t id : acks_) {
-          bool done = false;
-          if (acks[std::to_string(id)].get_bool().get(done) || !done) left.push_back(id);
-        }
-        acks_ = std::move(left);
-      }
-      if (!acks_.empty() && std::chrono::steady_clock::now() >= deadline) return false;
-    }
-    return true;
+  // A retriable answer after some requests of the batch went through. Rejected events stay
+  // rejected. Without indexer ack the accepted ones are delivered and only the rest is sent
+  // again; with it, they are sent again too (their ids are not kept), which may index some
+  // events twice: at least once.
+  SendResult retry_unposted(const OutBatch& batch, const std::vector<size_t>& posted,
+                            std::vector<size_t> rejected, std::vector<std::string> reasons, HecAnswer a) {
+    std::vector<char> done(batch.events.size(), 0);
+    if (!ack_)
+      for (size_t i : posted) done[i] = 1;
+    for (size_t i : rejected) done[i] = 1;
+    std::vector<size_t> again;
+    for (size_t i = 0; i < done.size(); ++i)
+      if (!done[i]) again.push_back(i);
+    // (`again` is never empty: the part that got the retriable answer is in it.)
+    SendResult r = SendResult::retry_events(std::move(again), a.why, a.retry_after);
+    r.rejected = std::move(rejected);
+    r.reasons = std::move(reasons);
+    return r;
   }
 
   SendResult send_events(const OutBatch& batch) {
@@ -149,21 +200,18 @@ class SplunkHecOutput final : public Output {
     // Isolate bad events: post, and on a bad-event answer drop the one HEC names (or bisect) and
     // post the rest again. Events HEC may already have indexed can be sent twice: at least once.
     std::vector<std::vector<size_t>> work{pending};
+    std::vector<size_t> posted;  // accepted (rejected ones are not retried either)
     while (!work.empty()) {
       std::vector<size_t> part = std::move(work.back());
       work.pop_back();
       if (part.empty()) continue;
-      // Respect the request size cap by splitting oversized parts first.
-      std::string body = encode(batch, part);
-      if (body.size() > max_bytes_ && part.size() > 1) {
-        split(part, work);
-        continue;
-      }
-      HecAnswer a = post(body);
+      // The driver sizes batches to max_request_bytes; bisection below only isolates bad events.
+      HecAnswer a = post(encode(batch, part));
       switch (a.kind) {
-        case HecAnswer::Kind::Ok: break;
+        case HecAnswer::Kind::Ok: posted.insert(posted.end(), part.begin(), part.end()); break;
         case HecAnswer::Kind::Retry:
-        case HecAnswer::Kind::Pause: return SendResult::retry(a.why, a.retry_after);
+        case HecAnswer::Kind::Pause:
+          return retry_unposted(batch, posted, std::move(rejected), std::move(reasons), std::move(a));
         case HecAnswer::Kind::Rejected:
           rejected.insert(rejected.end(), part.begin(), part.end());
           reasons.insert(reasons.end(), part.size(), a.why);
@@ -269,7 +317,8 @@ class SplunkHecOutput final : public Output {
       int64_t c, inv, ack_id;
       std::string_view t;
       if (!root["code"].get_int64().get(c)) code = c;
-      if (ack_ && r.status == 200 && !root["ackId"].get_int64().get(ack_id)) acks_.push_back(ack_id);
+      if (ack_ && r.status == 200 && !root["ackId"].get_int64().get(ack_id) && ack_id >= 0)
+        acks_.push_back(static_cast<uint64_t>(ack_id));
       if (!root["text"].get_string().get(t)) text = std::string(t);
       if (!root["invalid-event-number"].get_int64().get(inv)) a.invalid_event = inv;
     }
@@ -314,10 +363,12 @@ class SplunkHecOutput final : public Output {
   std::atomic<bool> paused_{false};
   bool raw_, ack_;
   std::chrono::milliseconds ack_poll_, ack_timeout_;
+  size_t ack_max_pending_;
+  HttpClient ack_client_;  // the acknowledgement thread's own connection
   HealthBoard* health_board_;
   bool problem_reported_ = false;
   std::string ack_url_, channel_;
-  std::vector<int64_t> acks_;
+  std::vector<uint64_t> acks_;  // ids the current send() was given
 };
 
 std::vector<OptionSpec> specs() {
@@ -330,7 +381,8 @@ std::vector<OptionSpec> specs() {
       {"source", OptType::String, "", false, "source field (default: the input's name)"},
       {"host", OptType::String, "", false, "host field (default: source.host)"},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
-      {"max_request_bytes", OptType::Size, "1MiB", false, "larger batches are split into several requests"},
+      {"max_request_bytes", OptType::Size, "1MiB", false,
+       "largest request body: the driver closes a batch before its envelopes would pass it (together with batch.max_bytes)"},
       {"endpoint", OptType::Enum, "event", false,
        "event: HEC envelopes on /services/collector/event; raw: the event JSON as raw lines on /services/collector/raw",
        {"event", "raw"}},
@@ -338,6 +390,8 @@ std::vector<OptionSpec> specs() {
        "acknowledge a batch only when Splunk reports it indexed (/services/collector/ack, needs useACK on the token)"},
       {"ack_poll_interval", OptType::Duration, "500ms", false, "how often pending acknowledgements are polled"},
       {"ack_timeout", OptType::Duration, "300s", false, "a batch not acknowledged by then is sent again"},
+      {"ack_max_pending", OptType::Int, "1000", false,
+       "batches awaiting acknowledgement at once; sending waits when this many are (their memory counts in pipeline.max_in_flight)"},
       {"pause_on_auth_error", OptType::Duration, "30s", false,
        "how long to wait before trying again after a token (1-4) or index (7) error"},
   };

@@ -1,0 +1,30 @@
+#include "agent/pipeline/batch_assembler.h"
+
+namespace auditrelay {
+
+void BatchAssembler::add(const std::shared_ptr<EncodedBatch>& batch, const Emit& emit) {
+  // The caller's share is held until every part has taken its own, so no part that finishes
+  // early can complete the batch while later parts are still being cut.
+  for (const EncodedEvent& e : batch->events) {
+    if (!(e.routes & bit_)) continue;
+    if (!current_) current_ = std::make_unique<InFlight>();
+    InFlight& f = *current_;
+    if (f.batch.events.empty()) started_ = clock_.now();
+    if (f.owners.empty() || f.owners.back() != batch) {
+      batch->ack->expect(1);
+      f.owners.push_back(batch);
+    }
+    f.batch.events.push_back(OutEvent{batch->event_json(e), &e.meta, batch.get()});
+    f.batch.bytes += e.json.size + framing_.framing_bytes(f.batch.events.back());
+    if (f.batch.events.size() >= limits_.max_events || f.batch.bytes >= limits_.max_bytes)
+      emit(std::move(current_));
+  }
+  batch->ack->done();
+}
+
+std::unique_ptr<InFlight> BatchAssembler::take() {
+  if (empty()) return nullptr;
+  return std::move(current_);
+}
+
+}  // namespace auditrelay
