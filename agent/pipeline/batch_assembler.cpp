@@ -9,10 +9,14 @@ void BatchAssembler::add(const std::shared_ptr<EncodedBatch>& batch, const Emit&
     if (!(e.routes & bit_)) continue;
     if (!current_) current_ = std::make_unique<InFlight>();
     InFlight& f = *current_;
-    if (f.batch.events.empty()) started_ = clock_.now();
-    if (f.owners.empty() || f.owners.back() != batch) {
+    if (f.batch.events.empty()) {
+      started_ = clock_.now();
+      f.observed = batch->observed;
+    }
+    if (f.holds.empty() || f.holds.back() != batch) {
       batch->ack->expect(1);
-      f.owners.push_back(batch);
+      f.shares.push_back(batch->ack);
+      f.holds.push_back(batch);
     }
     f.batch.events.push_back(OutEvent{batch->event_json(e), &e.meta, batch.get()});
     f.batch.bytes += e.json.size + framing_.framing_bytes(f.batch.events.back());

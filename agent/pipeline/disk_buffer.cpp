@@ -1,11 +1,12 @@
 #include "agent/pipeline/disk_buffer.h"
 
+#include "agent/pipeline/record_codec.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -17,41 +18,8 @@ namespace auditrelay {
 namespace {
 
 void put32(std::string& s, uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
-void put64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
-void put_str(std::string& s, std::string_view v) {
-  put32(s, static_cast<uint32_t>(v.size()));
-  s.append(v);
-}
-
-struct Reader {
-  std::string_view d;
-  size_t p = 0;
-  bool ok = true;
-  uint32_t u32() {
-    if (p + 4 > d.size()) return ok = false, 0;
-    uint32_t v;
-    std::memcpy(&v, d.data() + p, 4);
-    p += 4;
-    return v;
-  }
-  uint64_t u64() {
-    if (p + 8 > d.size()) return ok = false, 0;
-    uint64_t v;
-    std::memcpy(&v, d.data() + p, 8);
-    p += 8;
-    return v;
-  }
-  std::string_view str() {
-    uint32_t n = u32();
-    if (!ok || p + n > d.size()) return ok = false, std::string_view{};
-    std::string_view v = d.substr(p, n);
-    p += n;
-    return v;
-  }
-};
-
 uint32_t crc(std::string_view s) {
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+  return crc32_of(s);
 }
 
 bool write_all_fd(int fd, std::string_view s) {
@@ -215,31 +183,11 @@ uint64_t DiskBuffer::pending_records() const {
 }
 
 bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<bool>& stop) {
-  std::string payload;
-  uint32_t count = 0;
-  payload.reserve(b.json.size() + b.events.size() * 64 + 64);
-  put32(payload, 0);  // count, patched below
-  const SourceInfo* src = b.source.get();
-  put_str(payload, src ? src->input : "");
-  put_str(payload, src ? src->path : "");
-  put_str(payload, src ? src->host : "");
-  for (const auto& e : b.events) {
-    if (!(e.routes & bit)) continue;
-    ++count;
-    put64(payload, static_cast<uint64_t>(e.meta.time.seconds));
-    put32(payload, e.meta.time.nanos);
-    payload.push_back(static_cast<char>(e.meta.time.digits));
-    payload.push_back(static_cast<char>(e.meta.kind));
-    payload.push_back(static_cast<char>(e.meta.severity));
-    put_str(payload, b.attr(e.meta.event_id));
-    put_str(payload, b.attr(e.meta.action));
-    put_str(payload, b.attr(e.meta.resource_type));
-    put_str(payload, b.attr(e.meta.alert_rule));
-    put_str(payload, b.attr(e.meta.workspace_id));
-    put_str(payload, b.event_json(e));
-  }
-  if (count == 0) return true;
-  std::memcpy(payload.data(), &count, 4);
+  PayloadWriter writer(b.source.get(), b.json.size() + b.events.size() * 64);
+  for (const auto& e : b.events)
+    if (e.routes & bit) writer.add(e.meta, b, b.event_json(e));
+  if (writer.count() == 0) return true;
+  std::string payload = writer.finish();
   std::string record;
   put32(record, kMagic);
   put32(record, static_cast<uint32_t>(payload.size()));
@@ -339,45 +287,8 @@ std::shared_ptr<EncodedBatch> DiskBuffer::next() {
     ::close(fd);
     Position end{read_.segment, read_.offset + 12 + len};
     read_ = end;
-    // Rebuild the batch.
-    auto b = std::make_shared<EncodedBatch>();
-    Reader r{payload};
-    uint32_t count = r.u32();
-    auto src = std::make_shared<SourceInfo>();
-    src->input = std::string(r.str());
-    src->path = std::string(r.str());
-    src->host = std::string(r.str());
-    b->source = src;
-    b->json.reserve(payload.size());
-    auto attr = [&](std::string_view s) {
-      Slice sl{static_cast<uint32_t>(b->attrs.size()), static_cast<uint32_t>(s.size())};
-      b->attrs.append(s);
-      return sl;
-    };
-    for (uint32_t i = 0; i < count && r.ok; ++i) {
-      EncodedEvent e;
-      e.meta.time.seconds = static_cast<int64_t>(r.u64());
-      e.meta.time.nanos = r.u32();
-      if (r.p + 3 > payload.size()) {
-        r.ok = false;
-        break;
-      }
-      e.meta.time.digits = static_cast<int8_t>(payload[r.p]);
-      e.meta.kind = static_cast<Kind>(payload[r.p + 1]);
-      e.meta.severity = static_cast<Severity>(payload[r.p + 2]);
-      r.p += 3;
-      e.meta.event_id = attr(r.str());
-      e.meta.action = attr(r.str());
-      e.meta.resource_type = attr(r.str());
-      e.meta.alert_rule = attr(r.str());
-      e.meta.workspace_id = attr(r.str());
-      std::string_view json = r.str();
-      e.json = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())};
-      b->json.append(json);
-      e.routes = ~uint64_t{0};
-      b->events.push_back(e);
-    }
-    if (!r.ok) {
+    auto b = decode_payload(payload);
+    if (!b) {
       ++corrupt_;
       continue;
     }

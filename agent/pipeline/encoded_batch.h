@@ -10,6 +10,7 @@
 #include "agent/event/record.h"
 #include "agent/event/severity.h"
 #include "agent/pipeline/ack.h"
+#include "agent/pipeline/memory_budget.h"
 
 namespace auditrelay {
 
@@ -40,6 +41,7 @@ struct EncodedBatch {
   std::shared_ptr<AckToken> ack;
   uint64_t sequence = 0;
   Timestamp observed;  // when the input read it (for the delivery latency histogram)
+  BudgetShare budget;  // its memory, counted in pipeline.max_in_flight until it is freed
 
   std::string_view event_json(const EncodedEvent& e) const {
     return {json.data() + e.json.offset, e.json.size};

@@ -9,6 +9,7 @@
 
 #include "agent/common/backoff.h"
 #include "agent/common/time_source.h"
+#include "agent/pipeline/ack_spill.h"
 #include "agent/pipeline/encoded_batch.h"
 #include "agent/plugin/output.h"
 
@@ -16,17 +17,32 @@ namespace auditrelay {
 
 struct InFlight {
   OutBatch batch;
-  std::vector<std::shared_ptr<EncodedBatch>> owners;  // one completion share each
-  std::optional<Backoff> backoff;                     // from the first failure on
-  // Awaiting acknowledgement: the ids the destination owes, and which instance can poll them.
+  // One completion share of each pipeline batch (or disk-buffer record) it took events from.
+  std::vector<std::shared_ptr<AckToken>> shares;
+  // What batch.events point into: those pipeline batches, or the events read back from the
+  // acknowledgement spill. Dropped while the events wait on disk.
+  std::vector<std::shared_ptr<const EncodedBatch>> holds;
+  Timestamp observed;              // when its oldest part was read (delivery latency)
+  std::optional<Backoff> backoff;  // from the first failure on
+  // Awaiting acknowledgement: the ids the destination owes, which instance can poll them, and
+  // where the events wait meanwhile (see AckSpill).
   std::vector<uint64_t> ack_ids;
   Output* sent_via = nullptr;
   TimeSource::time_point ack_deadline{};
+  std::optional<SpillRef> spilled;
+  size_t spilled_events = 0;
 
+  size_t events() const { return spilled ? spilled_events : batch.events.size(); }
   // Gives every share back: the part is done for good (delivered, dead-lettered, buffered).
   void complete() {
-    for (auto& b : owners) b->ack->done();
-    owners.clear();
+    for (auto& s : shares) s->done();
+    release();
+  }
+  // Drops the events and the shares without answering them: the source keeps them
+  // unacknowledged and reads them again after a restart.
+  void release() {
+    shares.clear();
+    holds.clear();
     batch.events.clear();
   }
 };

@@ -53,4 +53,33 @@ class MemoryBudget {
   bool waiting_ = false;
 };
 
+// Bytes held from a budget for as long as this lives: the memory they stand for is freed with
+// it (an encoded batch gives its bytes back when the last stage drops it, acknowledged or not).
+class BudgetShare {
+ public:
+  BudgetShare() = default;
+  BudgetShare(MemoryBudget& budget, size_t bytes) : budget_(&budget), bytes_(bytes) {}
+  BudgetShare(BudgetShare&& o) noexcept : budget_(o.budget_), bytes_(o.bytes_) { o.budget_ = nullptr; }
+  BudgetShare& operator=(BudgetShare&& o) noexcept {
+    if (this != &o) {
+      reset();
+      budget_ = o.budget_;
+      bytes_ = o.bytes_;
+      o.budget_ = nullptr;
+    }
+    return *this;
+  }
+  BudgetShare(const BudgetShare&) = delete;
+  BudgetShare& operator=(const BudgetShare&) = delete;
+  ~BudgetShare() { reset(); }
+
+ private:
+  void reset() {
+    if (budget_) budget_->release(bytes_);
+    budget_ = nullptr;
+  }
+  MemoryBudget* budget_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 }  // namespace auditrelay

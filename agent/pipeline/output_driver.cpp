@@ -55,7 +55,17 @@ bool OutputDriver::start(std::string& error) {
       uint64_t{1} << opts_.index,
       *outputs_.front(), clock_);
   acks_ = outputs_.front()->ack_settings();
-  if (acks_.enabled) pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
+  if (acks_.enabled) {
+    pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
+    spill_ = std::make_unique<AckSpill>(opts_.data_dir + "/ack_spill/" + opts_.name, metrics_,
+                                        opts_.name);
+    std::string why;
+    if (!spill_->open(why)) {
+      spdlog::warn("output {}: {}; batches awaiting acknowledgement stay in memory", opts_.name,
+                   why);
+      spill_.reset();
+    }
+  }
   if (opts_.disk_buffer) {
     buffer_ = std::make_unique<DiskBuffer>(
         opts_.data_dir + "/buffer/" + opts_.name, opts_.buffer_max_size,
@@ -264,16 +274,8 @@ void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
     size_t delivered = apply(*f, r);
     sent_ += delivered;
     if (f->batch.events.empty()) return complete(*f);
-    if (r.status == SendResult::Status::AckPending && pending_ && !r.ack_ids.empty()) {
-      failing_since_ns_.store(0);
-      f->ack_ids = std::move(r.ack_ids);
-      f->sent_via = &output;
-      f->ack_deadline = clock_.now() + acks_.timeout;
-      f = pending_->add(std::move(f), [this] { return stopping_hard(); });
-      acks_pending_gauge_.store(static_cast<int64_t>(pending_->size()));
-      if (f) abandon(*f, "shutdown timeout reached waiting for room among pending acknowledgements");
-      return;
-    }
+    if (r.status == SendResult::Status::AckPending && pending_ && !r.ack_ids.empty())
+      return await_ack(std::move(f), output, std::move(r.ack_ids));
     ++failed_;
     int64_t expected = 0;
     failing_since_ns_.compare_exchange_strong(expected, clock_.now().time_since_epoch().count());
@@ -340,9 +342,9 @@ void OutputDriver::complete(InFlight& f) {
   failing_since_ns_.store(0);
   ++batches_;
   // From the read of the batch's oldest part to the destination's acknowledgement.
-  if (!f.owners.empty() && f.owners.front()->observed.seconds > 0) {
+  if (f.observed.seconds > 0) {
     Timestamp now = now_timestamp();
-    const Timestamp& t = f.owners.front()->observed;
+    const Timestamp& t = f.observed;
     latency_.observe(static_cast<double>(now.seconds - t.seconds) +
                      (static_cast<double>(now.nanos) - static_cast<double>(t.nanos)) / 1e9);
   }
@@ -351,11 +353,43 @@ void OutputDriver::complete(InFlight& f) {
 
 // Not acknowledged: the source (or the disk buffer) delivers it again after a restart.
 void OutputDriver::abandon(InFlight& f, const std::string& why) {
-  if (!f.batch.events.empty())
-    spdlog::warn("output {}: {}; {} event(s) stay unacknowledged", opts_.name, why,
-                 f.batch.events.size());
-  f.owners.clear();
-  f.batch.events.clear();
+  if (f.events() > 0)
+    spdlog::warn("output {}: {}; {} event(s) stay unacknowledged", opts_.name, why, f.events());
+  if (f.spilled) spill_->drop(*f.spilled);
+  f.spilled.reset();
+  f.release();
+}
+
+// Accepted, acknowledgement pending: the batch waits among the pending ones, its events in the
+// spill (so it holds no memory), while this sender goes on with the next batch.
+void OutputDriver::await_ack(std::unique_ptr<InFlight> f, Output& output,
+                             std::vector<uint64_t> ids) {
+  failing_since_ns_.store(0);
+  f->ack_ids = std::move(ids);
+  f->sent_via = &output;
+  f->ack_deadline = clock_.now() + acks_.timeout;
+  if (spill_) {
+    if (auto ref = spill_->put(f->batch)) {
+      f->spilled = *ref;
+      f->spilled_events = f->batch.events.size();
+      std::vector<OutEvent>().swap(f->batch.events);
+      f->holds.clear();
+    }
+  }
+  f = pending_->add(std::move(f), [this] { return stopping_hard(); });
+  acks_pending_gauge_.store(static_cast<int64_t>(pending_->size()));
+  if (f) abandon(*f, "shutdown timeout reached waiting for room among pending acknowledgements");
+}
+
+// Brings a spilled batch's events back to send them again.
+bool OutputDriver::unspill(InFlight& f) {
+  if (!f.spilled) return true;
+  bool ok = spill_->get(*f.spilled, f.holds, f.batch.events);
+  spill_->drop(*f.spilled);
+  f.spilled.reset();
+  f.batch.bytes = 0;
+  for (const auto& e : f.batch.events) f.batch.bytes += e.json.size() + 1;
+  return ok;
 }
 
 // ---- acknowledgements (one thread, when the output has them) ----
@@ -371,15 +405,24 @@ void OutputDriver::ack_run() {
     in_flight_.fetch_add(1);
     PendingAcks::Sweep sweep = pending_->poll(clock_.now());
     for (auto& f : sweep.acknowledged) {
-      sent_ += f->batch.events.size();
+      sent_ += f->events();
+      if (f->spilled) spill_->drop(*f->spilled);
+      f->spilled.reset();
       complete(*f);
     }
     for (auto& f : sweep.expired) {
       ++ack_timeouts_;
       spdlog::warn("output {}: {} event(s) not acknowledged within {} s; sending them again",
-                   opts_.name, f->batch.events.size(), acks_.timeout.count() / 1000);
+                   opts_.name, f->events(), acks_.timeout.count() / 1000);
       f->ack_ids.clear();
       f->sent_via = nullptr;
+      if (!unspill(*f)) {
+        // Their completion shares are still held: the source reads them again after a restart.
+        spdlog::error("output {}: cannot read back events awaiting acknowledgement from {}",
+                      opts_.name, opts_.data_dir + "/ack_spill");
+        abandon(*f, "acknowledgement spill unreadable");
+        continue;
+      }
       in_flight_.fetch_add(1);
       ready_.enqueue(std::move(f));
     }

@@ -29,6 +29,7 @@
 
 #include "agent/common/time_source.h"
 #include "agent/metrics/metrics.h"
+#include "agent/pipeline/ack_spill.h"
 #include "agent/pipeline/batch_assembler.h"
 #include "agent/pipeline/dead_letter.h"
 #include "agent/pipeline/disk_buffer.h"
@@ -102,6 +103,8 @@ class OutputDriver {
   void complete(InFlight& f);
   void abandon(InFlight& f, const std::string& why);
   void ack_run();
+  void await_ack(std::unique_ptr<InFlight> f, Output& output, std::vector<uint64_t> ids);
+  bool unspill(InFlight& f);
   bool wait(std::chrono::milliseconds d);
   bool stopping_hard() const;
   bool idle() const;
@@ -125,6 +128,7 @@ class OutputDriver {
   std::vector<std::thread> senders_;
 
   AckSettings acks_;
+  std::unique_ptr<AckSpill> spill_;  // before pending_: pending batches refer to it
   std::unique_ptr<PendingAcks> pending_;
   std::thread ack_thread_;
   std::atomic<bool> ack_stop_{false};

@@ -217,8 +217,8 @@ void Pipeline::worker_loop() {
     size_t encoded_bytes = encoded->json.capacity() + encoded->attrs.capacity() +
                            encoded->events.capacity() * sizeof(EncodedEvent);
     budget_.force(encoded_bytes);
+    encoded->budget = BudgetShare(budget_, encoded_bytes);
     budget_.release(batch->budget);
-    encoded->ack->also_on_complete([this, encoded_bytes] { budget_.release(encoded_bytes); });
     encoded->ack->expect(static_cast<int>(outputs_.size()));
     for (auto& o : outputs_) o->enqueue(encoded);
     encoded->ack->done();  // the input's own share

@@ -98,7 +98,7 @@ struct AckSettings {
   bool enabled = false;
   std::chrono::milliseconds poll_interval{500};
   std::chrono::milliseconds timeout{300000};  // a batch not acknowledged by then is sent again
-  size_t max_pending = 1000;                  // batches awaiting acknowledgement at once
+  size_t max_pending = 10000;                 // batches awaiting acknowledgement at once
 };
 
 class Output {

@@ -6,6 +6,9 @@
 // possible per byte (one count over what read() returned), so on a 2-core machine the agent under
 // test gets nearly a whole core of its own; cpp-httplib's sink copied every body and spent most of
 // the other core. Requests must carry Content-Length (auditrelay's client always sends it).
+// With an acknowledgement delay it also plays Splunk's indexer acknowledgement: each HEC event
+// request gets an ackId, which /services/collector/ack reports true once the delay has passed;
+// acknowledged() counts the events of the ids reported true.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstring>
 #include <functional>
@@ -31,8 +35,9 @@ class CountingHttpSink {
  public:
   // on_body, when set, sees each complete request body (the latency probe reads its events);
   // without it bodies are counted as they stream in and never buffered.
-  explicit CountingHttpSink(std::function<void(std::string_view)> on_body = {})
-      : on_body_(std::move(on_body)) {
+  explicit CountingHttpSink(std::function<void(std::string_view)> on_body = {},
+                            std::chrono::milliseconds ack_delay = std::chrono::milliseconds(-1))
+      : on_body_(std::move(on_body)), ack_delay_(ack_delay) {
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -66,7 +71,11 @@ class CountingHttpSink {
   int port() const { return port_; }
   size_t events() const { return events_.load(std::memory_order_relaxed); }
   size_t requests() const { return requests_.load(std::memory_order_relaxed); }
-  void reset() { events_ = 0; }
+  size_t acknowledged() const { return acked_events_.load(std::memory_order_relaxed); }
+  void reset() {
+    events_ = 0;
+    acked_events_ = 0;
+  }
 
  private:
   struct Conn {
@@ -75,6 +84,7 @@ class CountingHttpSink {
     bool in_body = false;
     bool is_post = false;
     bool hec_events = false;  // a HEC event endpoint body: envelopes, not lines
+    bool hec_ack = false;     // a HEC acknowledgement poll
     std::string body;         // only when on_body_ is set or for HEC envelopes
   };
 
@@ -129,13 +139,14 @@ class CountingHttpSink {
         c.head.resize(end + 2);
         c.is_post = c.head.compare(0, 5, "POST ") == 0;
         c.hec_events = c.is_post && c.head.find("/services/collector/event") < c.head.find("\r\n");
+        c.hec_ack = c.is_post && c.head.find("/services/collector/ack") < c.head.find("\r\n");
         c.body_left = content_length(c.head);
         c.in_body = true;
         c.body.clear();
       }
       size_t take = std::min(c.body_left, data.size());
       std::string_view part = data.substr(0, take);
-      if (on_body_ || c.hec_events)
+      if (on_body_ || c.hec_events || c.hec_ack)
         c.body.append(part);
       else
         events_.fetch_add(static_cast<size_t>(std::count(part.begin(), part.end(), '\n')),
@@ -147,6 +158,9 @@ class CountingHttpSink {
   }
 
   void respond(int fd, Conn& c) {
+    // HEC answers in JSON; the health check is a GET. Plain collectors ignore the body.
+    std::string body =
+        c.is_post ? R"({"text":"Success","code":0})" : R"({"text":"HEC is healthy","code":17})";
     if (c.hec_events) {
       size_t n = 0;
       for (size_t p = c.body.find(R"({"time":)"); p != std::string::npos;
@@ -154,15 +168,19 @@ class CountingHttpSink {
         ++n;
       if (on_body_) on_body_(c.body);
       events_.fetch_add(n, std::memory_order_relaxed);
+      if (ack_delay_.count() >= 0) {
+        uint64_t id = next_ack_id_++;
+        unacked_[id] = {std::chrono::steady_clock::now(), n};
+        body = R"({"text":"Success","code":0,"ackId":)" + std::to_string(id) + "}";
+      }
+    } else if (c.hec_ack) {
+      body = answer_ack_poll(c.body);
     } else if (on_body_ && c.is_post) {
       on_body_(c.body);
       events_.fetch_add(static_cast<size_t>(std::count(c.body.begin(), c.body.end(), '\n')),
                         std::memory_order_relaxed);
     }
     requests_.fetch_add(1, std::memory_order_relaxed);
-    // HEC answers in JSON; the health check is a GET. Plain collectors ignore the body.
-    std::string_view body =
-        c.is_post ? R"({"text":"Success","code":0})" : R"({"text":"HEC is healthy","code":17})";
     std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n";
     resp.append(body);
@@ -173,6 +191,29 @@ class CountingHttpSink {
     }
     c.head.clear();
     c.in_body = false;
+  }
+
+  // {"acks":[1,2,3]} -> {"acks":{"1":true,"2":false,...}}: true once ack_delay_ has passed since
+  // the request (or for an id already reported).
+  std::string answer_ack_poll(const std::string& request) {
+    auto now = std::chrono::steady_clock::now();
+    std::string out = R"({"acks":{)";
+    bool first = true;
+    for (size_t p = request.find('['); p != std::string::npos && p < request.size();) {
+      p = request.find_first_of("0123456789", p);
+      if (p == std::string::npos) break;
+      uint64_t id = std::strtoull(request.c_str() + p, nullptr, 10);
+      p = request.find_first_not_of("0123456789", p);
+      auto it = unacked_.find(id);
+      bool done = it == unacked_.end() || now - it->second.first >= ack_delay_;
+      if (done && it != unacked_.end()) {
+        acked_events_.fetch_add(it->second.second, std::memory_order_relaxed);
+        unacked_.erase(it);
+      }
+      out += (first ? "\"" : ",\"") + std::to_string(id) + (done ? "\":true" : "\":false");
+      first = false;
+    }
+    return out + "}}";
   }
 
   static size_t content_length(const std::string& head) {
@@ -188,6 +229,10 @@ class CountingHttpSink {
   }
 
   std::function<void(std::string_view)> on_body_;
+  std::chrono::milliseconds ack_delay_;  // negative: no indexer acknowledgement
+  uint64_t next_ack_id_ = 0;            // loop thread only, like unacked_
+  std::map<uint64_t, std::pair<std::chrono::steady_clock::time_point, size_t>> unacked_;
+  std::atomic<size_t> acked_events_{0};
   int listen_fd_ = -1, epoll_fd_ = -1, stop_fd_ = -1, port_ = 0;
   std::map<int, Conn> conns_;  // only the loop thread touches it
   std::atomic<size_t> events_{0}, requests_{0};

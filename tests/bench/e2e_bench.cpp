@@ -317,6 +317,17 @@ int main(int argc, char** argv) {
        "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
       {"human -> http", true, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
   };
+  // Splunk with indexer acknowledgement that comes 2 s after each request (Splunk's typical
+  // latency), against the same receiver without indexer_ack (issue 18's target: at least half).
+  CountingHttpSink ack_sink({}, std::chrono::milliseconds(2000));
+  std::string ack_url = "http://127.0.0.1:" + std::to_string(ack_sink.port());
+  paths.push_back({"file -> hec 2s-ack receiver, no indexer_ack", false,
+                   "  - type: splunk_hec\n    url: \"" + ack_url + "\"\n    token: bench\n",
+                   [&] { return ack_sink.events(); }});
+  paths.push_back({"file -> hec indexer_ack (2s)", false,
+                   "  - type: splunk_hec\n    url: \"" + ack_url +
+                       "\"\n    token: bench\n    indexer_ack: true\n",
+                   [&] { return ack_sink.acknowledged(); }});
   if (kafka)
     paths.push_back({"file -> kafka", false,
                      "  - type: kafka\n    brokers: [\"" + kafka->bootstraps() + "\"]\n", [&] {
@@ -327,7 +338,7 @@ int main(int argc, char** argv) {
   std::string json = "{\"events\":" + std::to_string(events) + ",\"mix\":\"" +
                      auditrelay::bench::mix_name(mix) +
                      "\",\"input_bytes\":" + std::to_string(json_bytes) + ",\"paths\":{";
-  std::printf("%-20s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
+  std::printf("%-44s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
               "peak RSS");
   for (auto& path : paths) {
     if (!selected(path.name)) continue;
@@ -336,13 +347,14 @@ int main(int argc, char** argv) {
     std::vector<Result> rs;
     for (int r = 0; r < runs; ++r) {
       sink.reset();
+      ack_sink.reset();
       out_lines = NewlineCounter{dir + "/out.ndjson"};
       if (kafka) kafka_base = kafka->messages();
       rs.push_back(run_once(binary, dir, input, path.yaml, events,
                             path.human ? human_bytes : json_bytes, path.delivered));
     }
     Result m = median(rs);
-    std::printf("%-20s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", path.name, m.events_per_s,
+    std::printf("%-44s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", path.name, m.events_per_s,
                 m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
     char buf[256];
     snprintf(buf, sizeof buf,

@@ -445,3 +445,42 @@ TEST(OutputDriver, DiskBufferCursorWaitsForEveryPart) {
   std::lock_guard lock(s2.mu);
   for (int q = 30; q < 60; ++q) EXPECT_TRUE(s2.delivered.count(q)) << q;
 }
+
+// A batch awaiting acknowledgement waits in the spill: its memory goes back to the pipeline's
+// budget at once, while its completion share still holds the checkpoint.
+TEST(OutputDriver, BatchesAwaitingAcknowledgementHoldNoMemoryBudget) {
+  Script s;
+  s.acks.enabled = true;
+  s.answer = [](const std::vector<int>&, int) { return SendResult::ack_pending({}); };
+  Harness h(opts(10, 1), s);
+  MemoryBudget budget(1 << 20);
+  std::atomic<bool> never{false};
+  for (int b = 0; b < 3; ++b) {
+    auto batch = std::make_shared<EncodedBatch>();
+    batch->sequence = h.next_sequence++;
+    for (int i = 0; i < 10; ++i) {
+      std::string json = "{\"seq\":" + std::to_string(b * 10 + i) + "}";
+      EncodedEvent e;
+      e.json = Slice{static_cast<uint32_t>(batch->json.size()), static_cast<uint32_t>(json.size())};
+      e.routes = 1;
+      batch->json += json;
+      batch->events.push_back(e);
+    }
+    ASSERT_TRUE(budget.acquire(1000, never));
+    batch->budget = BudgetShare(budget, 1000);
+    uint64_t ticket = h.tracker.add(static_cast<uint64_t>(b * 10 + 10));
+    batch->ack = std::make_shared<AckToken>([&h, ticket] { h.tracker.ack(ticket); });
+    h.driver->enqueue(std::move(batch));
+  }
+  ASSERT_TRUE(wait_until([&] { return h.driver->pending_acks() == 3u; }));
+  ASSERT_TRUE(wait_until([&] { return budget.used() == 0u; }));
+  EXPECT_EQ(h.committed(), 0u);
+  EXPECT_GT(h.metrics.value("auditrelay_output_ack_spill_bytes", "output=\"t\""), 0u);
+  {
+    std::lock_guard lock(s.mu);
+    s.acked = {1, 2, 3};
+  }
+  ASSERT_TRUE(wait_until([&] { return h.committed() == 30u; }));
+  ASSERT_TRUE(wait_until(
+      [&] { return h.metrics.value("auditrelay_output_ack_spill_bytes", "output=\"t\"") == 0u; }));
+}

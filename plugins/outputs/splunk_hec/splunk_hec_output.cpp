@@ -47,7 +47,7 @@ class SplunkHecOutput final : public Output {
         ack_(o.boolean("indexer_ack", false)),
         ack_poll_(o.duration("ack_poll_interval", std::chrono::milliseconds(500))),
         ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))),
-        ack_max_pending_(static_cast<size_t>(o.integer("ack_max_pending", 1000))),
+        ack_max_pending_(static_cast<size_t>(o.integer("ack_max_pending", 10000))),
         ack_client_(http_client_options(o)),
         health_board_(ctx.health) {
     if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
@@ -390,8 +390,8 @@ std::vector<OptionSpec> specs() {
        "acknowledge a batch only when Splunk reports it indexed (/services/collector/ack, needs useACK on the token)"},
       {"ack_poll_interval", OptType::Duration, "500ms", false, "how often pending acknowledgements are polled"},
       {"ack_timeout", OptType::Duration, "300s", false, "a batch not acknowledged by then is sent again"},
-      {"ack_max_pending", OptType::Int, "1000", false,
-       "batches awaiting acknowledgement at once; sending waits when this many are (their memory counts in pipeline.max_in_flight)"},
+      {"ack_max_pending", OptType::Int, "10000", false,
+       "batches awaiting acknowledgement at once; sending waits when this many are. Their events wait on disk under data_dir/ack_spill, not in memory"},
       {"pause_on_auth_error", OptType::Duration, "30s", false,
        "how long to wait before trying again after a token (1-4) or index (7) error"},
   };
