@@ -2,7 +2,9 @@
 # Installs what is needed, builds and runs every test three ways:
 #   1. a normal build (-Wall -Wextra), all tests;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
-#   3. ThreadSanitizer, the pipeline's concurrency tests (and the API input's acknowledgements).
+#   3. ThreadSanitizer, the concurrent parts: the pipeline, the output driver with several
+#      senders and its acknowledgement thread, the HTTP, HEC and Kafka outputs (the shared
+#      producer), the disk buffer, the kill -9 delivery tests, the API input's acknowledgements.
 # Set AUDITRELAY_TEST_QUICK=1 to run only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +37,9 @@ build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
   # Only the test programs the filter below selects (and the agent binary they start).
-  BUILD_TARGETS="auditrelay pipeline_tests delivery_tests coder_api_tests reload_tests" \
-    build_and_test build-tsan "thread" -R "^(Pipeline|Delivery\\.CheckpointWaits|CoderApi\\.(Backfill|Disconnect)|Reload)"
+  BUILD_TARGETS="auditrelay pipeline_tests driver_tests delivery_tests http_output_tests kafka_output_tests disk_buffer_tests coder_api_tests reload_tests" \
+    build_and_test build-tsan "thread" \
+    -R "^(Pipeline|OutputDriver|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|StuckPart|NeverAcknowledged)|HttpOutput|SplunkHec|Kafka|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload)"
   # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
   echo "=== fuzz"
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

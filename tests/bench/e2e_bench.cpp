@@ -6,6 +6,9 @@
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
 //   E2E_ONLY=<path substring>   one path;  E2E_ONLY=latency  the write-to-delivery latency probe
 //   E2E_MIX=heavy               the audit-heavy line mix (~580 B) instead of the reference mix
+//   E2E_COMPARE=/path/to/auditrelay   also run that binary (an older build), interleaved run by
+//                               run with this one on the same data, and print both: only ratios
+//                               from one invocation mean something on a shared machine
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -340,29 +343,36 @@ int main(int argc, char** argv) {
                      "\",\"input_bytes\":" + std::to_string(json_bytes) + ",\"paths\":{";
   std::printf("%-44s %12s %9s %10s %14s %10s\n", "path", "events/s", "MB/s", "CPU s", "CPU s/1M ev",
               "peak RSS");
+  const char* compare = std::getenv("E2E_COMPARE");
+  std::vector<std::pair<std::string, std::string>> binaries = {{"", binary}};
+  if (compare) binaries.push_back({" [E2E_COMPARE]", compare});
   for (auto& path : paths) {
     if (!selected(path.name)) continue;
     Input input{dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
                 path.human ? "slog_human" : "slog_json"};
-    std::vector<Result> rs;
-    for (int r = 0; r < runs; ++r) {
-      sink.reset();
-      ack_sink.reset();
-      out_lines = NewlineCounter{dir + "/out.ndjson"};
-      if (kafka) kafka_base = kafka->messages();
-      rs.push_back(run_once(binary, dir, input, path.yaml, events,
-                            path.human ? human_bytes : json_bytes, path.delivered));
+    std::vector<std::vector<Result>> rs(binaries.size());
+    for (int r = 0; r < runs; ++r)
+      for (size_t b = 0; b < binaries.size(); ++b) {
+        sink.reset();
+        ack_sink.reset();
+        out_lines = NewlineCounter{dir + "/out.ndjson"};
+        if (kafka) kafka_base = kafka->messages();
+        rs[b].push_back(run_once(binaries[b].second, dir, input, path.yaml, events,
+                                 path.human ? human_bytes : json_bytes, path.delivered));
+      }
+    for (size_t b = 0; b < binaries.size(); ++b) {
+      Result m = median(rs[b]);
+      std::string name = path.name + binaries[b].first;
+      std::printf("%-44s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", name.c_str(), m.events_per_s,
+                  m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
+      char buf[320];
+      snprintf(buf, sizeof buf,
+               "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_"
+               "rss_mib\":%.1f}",
+               json.back() == '{' ? "" : ",", name.c_str(), m.events_per_s, m.mb_per_s,
+               m.cpu_per_1m, m.rss_mib);
+      json += buf;
     }
-    Result m = median(rs);
-    std::printf("%-44s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", path.name, m.events_per_s,
-                m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
-    char buf[256];
-    snprintf(buf, sizeof buf,
-             "%s\"%s\":{\"events_per_s\":%.0f,\"mb_per_s\":%.1f,\"cpu_s_per_1m\":%.2f,\"peak_rss_"
-             "mib\":%.1f}",
-             json.back() == '{' ? "" : ",", path.name, m.events_per_s, m.mb_per_s, m.cpu_per_1m,
-             m.rss_mib);
-    json += buf;
   }
   json += "}}\n";
   std::ofstream(result_path) << json;
