@@ -3,8 +3,12 @@
 #   1. a normal build (-Wall -Wextra), all tests;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
 #   3. ThreadSanitizer, the concurrent parts: the pipeline, the output driver with several
-#      senders and its acknowledgement thread, the HTTP, HEC and Kafka outputs (the shared
-#      producer), the disk buffer, the kill -9 delivery tests, the API input's acknowledgements.
+#      senders and its acknowledgement thread, the HTTP and HEC outputs, the disk buffer, the
+#      kill -9 delivery tests, the API input's acknowledgements. Not Kafka: librdkafka (2.0.2)
+#      starts its threads with C11 thrd_create, which glibc 2.36 implements without the
+#      pthread_create ThreadSanitizer intercepts, so TSan has no state for those threads and
+#      crashes (SEGV at 0xc38) at their first intercepted call, in the tests' mock cluster and in
+#      a TSan-built agent alike. The Kafka output's concurrency runs under ASan and normally.
 # Set AUDITRELAY_TEST_QUICK=1 to run only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,15 +35,15 @@ build_and_test() {  # dir, sanitizer, ctest args... (BUILD_TARGETS: only these, 
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
 build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   build_and_test build-asan "address,undefined"
   # Only the test programs the filter below selects (and the agent binary they start).
-  BUILD_TARGETS="auditrelay pipeline_tests driver_tests delivery_tests http_output_tests kafka_output_tests disk_buffer_tests coder_api_tests reload_tests" \
+  BUILD_TARGETS="auditrelay pipeline_tests driver_tests delivery_tests http_output_tests disk_buffer_tests coder_api_tests reload_tests" \
     build_and_test build-tsan "thread" \
-    -R "^(Pipeline|OutputDriver|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|StuckPart|NeverAcknowledged)|HttpOutput|SplunkHec|Kafka|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload)"
+    -R "^(Pipeline|OutputDriver|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|StuckPart|NeverAcknowledged)|HttpOutput|SplunkHec|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload)"
   # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
   echo "=== fuzz"
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
