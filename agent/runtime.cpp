@@ -1,5 +1,7 @@
 #include "agent/runtime.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -77,6 +79,10 @@ std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int i
   dopt.buffer_max_size = buffer.size("max_size", 1ull << 30);
   dopt.buffer_drop_oldest = buffer.str("when_full", "block") == "drop_oldest";
   dopt.data_dir = cfg_.data_dir;
+  // Its own directory: after a reload, the driver being replaced may still wait for
+  // acknowledgements of batches it spilled under the same output name.
+  dopt.ack_spill_dir =
+      cfg_.data_dir + "/ack_spill/" + oc.name + "." + std::to_string(++drivers_made_);
   return std::make_unique<OutputDriver>(dopt, std::move(factory), metrics_);
 }
 
@@ -93,6 +99,9 @@ std::unique_ptr<Input> Runtime::make_input(const PluginConfig& ic, int index, st
 
 bool Runtime::start(std::string& error) {
   if (!lock_.lock(cfg_.data_dir, error)) return false;
+  // What a previous run spilled while awaiting acknowledgements is read again from the sources.
+  std::error_code ec;
+  std::filesystem::remove_all(cfg_.data_dir + "/ack_spill", ec);
   checkpoints_ = std::make_unique<CheckpointStore>(cfg_.data_dir);
   checkpoints_->load();
   PipelineOptions po;

@@ -44,6 +44,7 @@ class Runtime {
  private:
   bool apply(AgentConfig next, std::string& report);  // with reload_mu_ held
   std::unique_ptr<OutputDriver> make_driver(const PluginConfig& oc, int index);
+  uint64_t drivers_made_ = 0;  // numbers each driver's acknowledgement spill directory
   std::unique_ptr<Input> make_input(const PluginConfig& ic, int index, std::string& error);
 
   AgentConfig cfg_;

@@ -52,7 +52,8 @@ AckSpill::~AckSpill() {
   if (write_fd_ >= 0) ::close(write_fd_);
   std::error_code ec;
   for (const auto& [n, live] : segments_) std::filesystem::remove(segment_path(n), ec);
-  bytes_gauge_.store(0);
+  std::filesystem::remove(dir_, ec);  // only if empty
+  bytes_gauge_.fetch_sub(bytes_);
 }
 
 std::string AckSpill::segment_path(uint64_t n) const {
@@ -62,6 +63,7 @@ std::string AckSpill::segment_path(uint64_t n) const {
 bool AckSpill::open(std::string& error) {
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);  // a previous run's: its events are read again anyway
+  ec.clear();
   std::filesystem::create_directories(dir_, ec);
   if (ec) {
     error = "cannot create " + dir_ + ": " + ec.message();
@@ -113,6 +115,7 @@ std::optional<SpillRef> AckSpill::put(const OutBatch& batch) {
   auto& [live, bytes] = segments_[write_segment_];
   ++live;
   bytes += rec.size();
+  bytes_ += static_cast<int64_t>(rec.size());
   bytes_gauge_.fetch_add(static_cast<int64_t>(rec.size()));
   return ref;
 }
@@ -146,7 +149,7 @@ bool AckSpill::get(const SpillRef& ref, std::vector<std::shared_ptr<const Encode
     for (const auto& e : b->events) events.push_back(OutEvent{b->event_json(e), &e.meta, b.get()});
     holds.push_back(std::move(b));
   }
-  return true;
+  return p == rec.size();  // exactly one record: anything else is not what was written
 }
 
 void AckSpill::drop(const SpillRef& ref) {
@@ -155,6 +158,7 @@ void AckSpill::drop(const SpillRef& ref) {
   if (it == segments_.end()) return;
   auto& [live, bytes] = it->second;
   if (live > 0) --live;
+  bytes_ -= static_cast<int64_t>(ref.length);
   bytes_gauge_.fetch_sub(static_cast<int64_t>(ref.length));
   if (live > 0) return;
   if (ref.segment != write_segment_) {

@@ -53,6 +53,7 @@ class AckSpill {
   int write_fd_ = -1;
   uint64_t write_segment_ = 0, write_offset_ = 0;
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> segments_;  // n → (live records, bytes)
+  int64_t bytes_ = 0;  // this spill's share of the gauge (a reload may run two of one name)
   std::atomic<int64_t>& bytes_gauge_;
 };
 

@@ -7,6 +7,13 @@ void BatchAssembler::add(const std::shared_ptr<EncodedBatch>& batch, const Emit&
   // early can complete the batch while later parts are still being cut.
   for (const EncodedEvent& e : batch->events) {
     if (!(e.routes & bit_)) continue;
+    OutEvent event{batch->event_json(e), &e.meta, batch.get()};
+    size_t bytes = e.json.size + framing_.framing_bytes(event);
+    // A batch closes before the event that would take it past max_bytes (one request must fit
+    // the destination's limit); an event larger than the limit goes alone.
+    if (current_ && !current_->batch.events.empty() &&
+        current_->batch.bytes + bytes > limits_.max_bytes)
+      emit(std::move(current_));
     if (!current_) current_ = std::make_unique<InFlight>();
     InFlight& f = *current_;
     if (f.batch.events.empty()) {
@@ -18,8 +25,8 @@ void BatchAssembler::add(const std::shared_ptr<EncodedBatch>& batch, const Emit&
       f.shares.push_back(batch->ack);
       f.holds.push_back(batch);
     }
-    f.batch.events.push_back(OutEvent{batch->event_json(e), &e.meta, batch.get()});
-    f.batch.bytes += e.json.size + framing_.framing_bytes(f.batch.events.back());
+    f.batch.events.push_back(event);
+    f.batch.bytes += bytes;
     if (f.batch.events.size() >= limits_.max_events || f.batch.bytes >= limits_.max_bytes)
       emit(std::move(current_));
   }

@@ -57,8 +57,9 @@ bool OutputDriver::start(std::string& error) {
   acks_ = outputs_.front()->ack_settings();
   if (acks_.enabled) {
     pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
-    spill_ = std::make_unique<AckSpill>(opts_.data_dir + "/ack_spill/" + opts_.name, metrics_,
-                                        opts_.name);
+    std::string dir = opts_.ack_spill_dir.empty() ? opts_.data_dir + "/ack_spill/" + opts_.name
+                                                  : opts_.ack_spill_dir;
+    spill_ = std::make_unique<AckSpill>(dir, metrics_, opts_.name);
     std::string why;
     if (!spill_->open(why)) {
       spdlog::warn("output {}: {}; batches awaiting acknowledgement stay in memory", opts_.name,
@@ -126,7 +127,7 @@ bool OutputDriver::wait(std::chrono::milliseconds d) {
 }
 
 bool OutputDriver::idle() const {
-  return assembler_->empty() && in_flight_.load() == 0 && (!pending_ || pending_->size() == 0);
+  return assembler_->empty() && outstanding_.load() == 0;
 }
 
 // ---- batching (the driver thread) ----
@@ -147,8 +148,7 @@ void OutputDriver::run() {
       if ((source_idle && idle()) || stopping_hard()) break;
     }
   }
-  if (!reorder_.empty() || !assembler_->empty() || in_flight_.load() > 0 ||
-      (pending_ && pending_->size() > 0))
+  if (!reorder_.empty() || !assembler_->empty() || outstanding_.load() > 0)
     spdlog::warn(
         "output {}: stopping with undelivered events; they will be read again at the next start",
         opts_.name);
@@ -195,12 +195,12 @@ bool OutputDriver::take_ordered(std::shared_ptr<EncodedBatch> batch,
 // With a disk buffer: pipeline batches go to the log, and are acknowledged once durable there.
 void OutputDriver::buffer_writer_run() {
   const uint64_t bit = uint64_t{1} << opts_.index;
-  std::vector<std::shared_ptr<EncodedBatch>> ready;
   while (true) {
     std::shared_ptr<EncodedBatch> batch;
     if (queue_.wait_dequeue_timed(batch, std::chrono::milliseconds(250))) {
       if (!batch) continue;  // stop()'s wake-up
-      ready.clear();
+      // Local: a written batch must be freed at once (its memory budget goes back then).
+      std::vector<std::shared_ptr<EncodedBatch>> ready;
       take_ordered(std::move(batch), ready);
       for (auto& b : ready) {
         // Block mode waits for room; past the shutdown deadline the batch stays unacknowledged.
@@ -219,6 +219,7 @@ void OutputDriver::buffer_writer_run() {
 // Hands a batch to the senders; waits while `concurrency` batches are being sent.
 void OutputDriver::dispatch(std::unique_ptr<InFlight> f) {
   if (!f) return;
+  outstanding_.fetch_add(1);
   f->batch.id = next_batch_id_++;
   f->batch.abandoned = [this] { return stopping_hard(); };
   {
@@ -271,10 +272,13 @@ void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
   while (true) {
     if (stopping_hard()) return abandon(*f, "shutdown timeout reached");
     SendResult r = call_send(output, f->batch);
-    size_t delivered = apply(*f, r);
-    sent_ += delivered;
+    Applied a = apply(*f, r);
+    sent_ += a.delivered;
     if (f->batch.events.empty()) return complete(*f);
-    if (r.status == SendResult::Status::AckPending && pending_ && !r.ack_ids.empty())
+    // Awaiting acknowledgement covers only accepted events: when a refused one could not be
+    // dead-lettered it stays in the batch, so the whole batch is sent again instead.
+    if (r.status == SendResult::Status::AckPending && pending_ && !r.ack_ids.empty() &&
+        a.not_dead_lettered == 0)
       return await_ack(std::move(f), output, std::move(r.ack_ids));
     ++failed_;
     int64_t expected = 0;
@@ -288,7 +292,7 @@ void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
   }
 }
 
-size_t OutputDriver::apply(InFlight& f, const SendResult& r) {
+OutputDriver::Applied OutputDriver::apply(InFlight& f, const SendResult& r) {
   const size_t n = f.batch.events.size();
   std::vector<char> done(n, 0);  // 1: leaves this batch (delivered or dead-lettered)
   dead_letter(f, r, done);
@@ -319,7 +323,9 @@ size_t OutputDriver::apply(InFlight& f, const SendResult& r) {
     f.batch.events[kept++] = f.batch.events[i];
   }
   f.batch.events.resize(kept);
-  return delivered;
+  size_t refused_kept = 0;
+  for (size_t i = 0; i < n; ++i) refused_kept += refused[i] && !done[i];
+  return Applied{delivered, refused_kept};
 }
 
 // Each rejected event once, with its own reason, in batch order. Marks the ones written.
@@ -339,6 +345,7 @@ void OutputDriver::dead_letter(InFlight& f, const SendResult& r, std::vector<cha
 }
 
 void OutputDriver::complete(InFlight& f) {
+  outstanding_.fetch_sub(1);
   failing_since_ns_.store(0);
   ++batches_;
   // From the read of the batch's oldest part to the destination's acknowledgement.
@@ -353,6 +360,7 @@ void OutputDriver::complete(InFlight& f) {
 
 // Not acknowledged: the source (or the disk buffer) delivers it again after a restart.
 void OutputDriver::abandon(InFlight& f, const std::string& why) {
+  outstanding_.fetch_sub(1);
   if (f.events() > 0)
     spdlog::warn("output {}: {}; {} event(s) stay unacknowledged", opts_.name, why, f.events());
   if (f.spilled) spill_->drop(*f.spilled);
@@ -400,9 +408,6 @@ void OutputDriver::ack_run() {
     while (!ack_stop_.load() && clock_.now() < until)
       clock_.sleep_for(std::min<TimeSource::duration>(kStep, until - clock_.now()));
     if (ack_stop_.load() || pending_->size() == 0) continue;
-    // Counted as in flight while it is between the pending set and the senders, so the driver
-    // never looks idle with a batch in transit.
-    in_flight_.fetch_add(1);
     PendingAcks::Sweep sweep = pending_->poll(clock_.now());
     for (auto& f : sweep.acknowledged) {
       sent_ += f->events();
@@ -426,7 +431,6 @@ void OutputDriver::ack_run() {
       in_flight_.fetch_add(1);
       ready_.enqueue(std::move(f));
     }
-    in_flight_.fetch_sub(1);
     acks_pending_gauge_.store(static_cast<int64_t>(pending_->size()));
   }
 }

@@ -55,6 +55,9 @@ struct OutputDriverOptions {
   bool disk_buffer = false;
   uint64_t buffer_max_size = 1ull << 30;
   bool buffer_drop_oldest = false;
+  // Where batches awaiting acknowledgement wait; one directory per driver instance (a reload
+  // may run two drivers of one name at once). Default: data_dir/ack_spill/<name>.
+  std::string ack_spill_dir;
 };
 
 using OutputFactoryFn = std::function<std::unique_ptr<Output>()>;
@@ -97,8 +100,11 @@ class OutputDriver {
   void settle(std::unique_ptr<InFlight> f, Output& output);
   SendResult call_send(Output& output, const OutBatch& batch);
   // Applies an answer: dead-letters rejected events, drops what is done from the batch.
-  // Returns the number of events the destination took.
-  size_t apply(InFlight& f, const SendResult& r);
+  struct Applied {
+    size_t delivered = 0;          // taken by the destination
+    size_t not_dead_lettered = 0;  // refused, but the dead-letter write failed: kept
+  };
+  Applied apply(InFlight& f, const SendResult& r);
   void dead_letter(InFlight& f, const SendResult& r, std::vector<char>& done);
   void complete(InFlight& f);
   void abandon(InFlight& f, const std::string& why);
@@ -123,6 +129,9 @@ class OutputDriver {
   // Batches handed to the senders and not yet settled; dispatch waits while `concurrency` are.
   moodycamel::BlockingConcurrentQueue<std::unique_ptr<InFlight>> ready_;
   std::atomic<int> in_flight_{0};
+  // Batches dispatched and not yet completed or abandoned, wherever they are (ready queue,
+  // sender, pending acknowledgement, on their way back for a resend): idle means none.
+  std::atomic<int> outstanding_{0};
   std::mutex slots_mu_;
   std::condition_variable slot_free_;
   std::vector<std::thread> senders_;

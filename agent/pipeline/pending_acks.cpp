@@ -28,8 +28,12 @@ PendingAcks::Sweep PendingAcks::poll(TimeSource::time_point now) {
   // Batches are only ever removed by this thread, so the instances asked stay valid.
   std::map<Output*, std::unordered_set<uint64_t>> acknowledged;
   for (auto& [output, ids] : asked) {
-    auto yes = output->poll_acks(ids);
-    acknowledged[output].insert(yes.begin(), yes.end());
+    try {
+      auto yes = output->poll_acks(ids);
+      acknowledged[output].insert(yes.begin(), yes.end());
+    } catch (const std::exception&) {
+      // As a failed poll: nothing acknowledged this round; the deadlines still run.
+    }
   }
   Sweep sweep;
   std::lock_guard lock(mu_);

@@ -117,7 +117,8 @@ class Output {
   // Asynchronous acknowledgements: when enabled, send() may answer AckPending, and the driver
   // asks, from its own thread (concurrently with send() on this instance), which of `ids` are
   // now acknowledged. An id missing from the answer stays pending; on a transport error, return
-  // an empty list.
+  // an empty list. Ids must be unique among one instance's pending ids (the driver matches them
+  // per instance), even when the destination numbers them anew.
   virtual AckSettings ack_settings() const { return {}; }
   virtual std::vector<uint64_t> poll_acks(const std::vector<uint64_t>& /*ids*/) { return {}; }
   // Makes written data durable (file outputs); called on flush intervals and at shutdown.

@@ -452,8 +452,8 @@ TEST(OutputDriver, BatchesAwaitingAcknowledgementHoldNoMemoryBudget) {
   Script s;
   s.acks.enabled = true;
   s.answer = [](const std::vector<int>&, int) { return SendResult::ack_pending({}); };
+  MemoryBudget budget(1 << 20);  // outlives the driver, as the pipeline's does
   Harness h(opts(10, 1), s);
-  MemoryBudget budget(1 << 20);
   std::atomic<bool> never{false};
   for (int b = 0; b < 3; ++b) {
     auto batch = std::make_shared<EncodedBatch>();
@@ -483,4 +483,26 @@ TEST(OutputDriver, BatchesAwaitingAcknowledgementHoldNoMemoryBudget) {
   ASSERT_TRUE(wait_until([&] { return h.committed() == 30u; }));
   ASSERT_TRUE(wait_until(
       [&] { return h.metrics.value("auditrelay_output_ack_spill_bytes", "output=\"t\"") == 0u; }));
+}
+
+// A refused event whose dead-letter write fails must not ride on the acknowledgement of the
+// events accepted with it: the batch is sent again instead.
+TEST(OutputDriver, RefusedEventThatCannotBeDeadLetteredIsNotAcknowledged) {
+  Script s;
+  s.acks.enabled = true;
+  s.answer = [&](const std::vector<int>&, int n) {
+    if (n > 0) return SendResult::delivered();
+    SendResult r = SendResult::ack_pending({});
+    r.rejected = {0};
+    r.reason = "bad event";
+    s.acked.insert(s.next_ack_id);  // the accepted events are acknowledged at once
+    return r;
+  };
+  Harness h(opts(5, 1), s);
+  std::filesystem::create_directories(h.dir / "dlq/t.ndjson");  // a directory: writes fail
+  h.submit(0, 5);
+  ASSERT_TRUE(wait_until([&] { return h.committed() == 5u; }));
+  std::lock_guard lock(s.mu);
+  EXPECT_TRUE(s.delivered.count(0)) << "acknowledged without delivering or dead-lettering event 0";
+  EXPECT_GE(s.sends.size(), 2u);
 }

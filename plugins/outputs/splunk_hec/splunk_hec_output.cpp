@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -48,7 +49,7 @@ class SplunkHecOutput final : public Output {
         ack_poll_(o.duration("ack_poll_interval", std::chrono::milliseconds(500))),
         ack_timeout_(o.duration("ack_timeout", std::chrono::milliseconds(300000))),
         ack_max_pending_(static_cast<size_t>(o.integer("ack_max_pending", 10000))),
-        ack_client_(http_client_options(o)),
+        ack_client_(ack_client_options(o)),
         health_board_(ctx.health) {
     if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
     ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
@@ -98,7 +99,15 @@ class SplunkHecOutput final : public Output {
   }
 
   // One request for every id this instance's channel is owed (the ack endpoint takes a list).
-  std::vector<uint64_t> poll_acks(const std::vector<uint64_t>& ids) override {
+  // Ids of an earlier generation of the channel are not asked for: Splunk forgot them when it
+  // restarted, so they time out and their batches are sent again.
+  std::vector<uint64_t> poll_acks(const std::vector<uint64_t>& tagged) override {
+    const uint64_t generation = generation_.load();
+    std::vector<uint64_t> ids;
+    for (uint64_t t : tagged)
+      if (t >> kGenerationShift == generation) ids.push_back(t & kIdMask);
+    std::vector<uint64_t> done;
+    if (ids.empty()) return done;
     std::string body = "{\"acks\":[";
     for (size_t i = 0; i < ids.size(); ++i) body += (i ? "," : "") + std::to_string(ids[i]);
     body += "]}";
@@ -106,7 +115,6 @@ class SplunkHecOutput final : public Output {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     simdjson::dom::object acks;
-    std::vector<uint64_t> done;
     if (r.status != 200 || parser.parse(r.body).get(root) || root["acks"].get_object().get(acks)) {
       spdlog::warn("output {}: polling indexer acknowledgements failed ({}); asking again", name_,
                    r.status ? "HTTP " + std::to_string(r.status) : r.error);
@@ -114,10 +122,26 @@ class SplunkHecOutput final : public Output {
     }
     for (uint64_t id : ids) {
       bool yes = false;
-      if (!acks[std::to_string(id)].get_bool().get(yes) && yes) done.push_back(id);
+      if (!acks[std::to_string(id)].get_bool().get(yes) && yes)
+        done.push_back(generation << kGenerationShift | id);
     }
     return done;
   }
+
+  // Splunk numbers a channel's ackIds upwards from 0 and forgets them when it restarts. An id
+  // that does not go up starts a new generation, so that it cannot be mistaken for a pending id
+  // of the same number from before the restart (the driver matches ids per instance).
+  uint64_t tag_ack_id(uint64_t id) {
+    if (last_ack_id_ && id <= *last_ack_id_) {
+      generation_.fetch_add(1);
+      spdlog::warn("output {}: Splunk's acknowledgement ids started over ({} after {}); batches "
+                   "awaiting earlier ids are sent again after ack_timeout", name_, id, *last_ack_id_);
+    }
+    last_ack_id_ = id;
+    return generation_.load() << kGenerationShift | (id & kIdMask);
+  }
+  static constexpr int kGenerationShift = 40;
+  static constexpr uint64_t kIdMask = (uint64_t{1} << kGenerationShift) - 1;
 
   // The envelope around each event, so that the driver's batches fit max_request_bytes.
   size_t framing_bytes(const OutEvent& e) const override {
@@ -130,7 +154,8 @@ class SplunkHecOutput final : public Output {
     if (source == 0 && b.source) source = (b.source->input.empty() ? b.source->path : b.source->input).size();
     // {"time":<30>,"host":"","source":"","sourcetype":"","index":"","event":,"fields":{"kind":"",
     // "action":"","resource_type":"","severity":"","alert":""}}
-    return 150 + host + source + sourcetype_[k].size() + kind_index_[k].size() + m.action.size +
+    // The fixed parts come to about 175 bytes; 200 leaves room for JSON escaping.
+    return 200 + host + source + sourcetype_[k].size() + kind_index_[k].size() + m.action.size +
            m.resource_type.size + m.alert_rule.size;
   }
   size_t max_request_bytes() const override { return max_bytes_; }
@@ -246,6 +271,14 @@ class SplunkHecOutput final : public Output {
     problem_reported_ = false;
   }
 
+  // The acknowledgement poll must not hold up a shutdown for the output's full request timeout.
+  static HttpClientOptions ack_client_options(const Options& o) {
+    HttpClientOptions opts = http_client_options(o);
+    opts.timeout = std::min(opts.timeout, std::chrono::milliseconds(5000));
+    opts.connect_timeout = std::min(opts.connect_timeout, std::chrono::milliseconds(5000));
+    return opts;
+  }
+
   static std::string trim_slash(std::string s) {
     while (!s.empty() && s.back() == '/') s.pop_back();
     return s;
@@ -318,7 +351,7 @@ class SplunkHecOutput final : public Output {
       std::string_view t;
       if (!root["code"].get_int64().get(c)) code = c;
       if (ack_ && r.status == 200 && !root["ackId"].get_int64().get(ack_id) && ack_id >= 0)
-        acks_.push_back(static_cast<uint64_t>(ack_id));
+        acks_.push_back(tag_ack_id(static_cast<uint64_t>(ack_id)));
       if (!root["text"].get_string().get(t)) text = std::string(t);
       if (!root["invalid-event-number"].get_int64().get(inv)) a.invalid_event = inv;
     }
@@ -339,7 +372,9 @@ class SplunkHecOutput final : public Output {
       a.retry_after = pause_;
       return a;
     }
-    if (code == 6 || code == 12 || code == 13 || code == 15) {
+    // 413: the request is larger than Splunk takes (max_content_length): split it like a bad
+    // batch; a single event that is still too large is dead-lettered.
+    if (code == 6 || code == 12 || code == 13 || code == 15 || r.status == 413) {
       a.kind = HecAnswer::Kind::BadEvent;
       return a;
     }
@@ -369,6 +404,8 @@ class SplunkHecOutput final : public Output {
   bool problem_reported_ = false;
   std::string ack_url_, channel_;
   std::vector<uint64_t> acks_;  // ids the current send() was given
+  std::optional<uint64_t> last_ack_id_;  // sender thread only
+  std::atomic<uint64_t> generation_{0};  // read by the acknowledgement thread
 };
 
 std::vector<OptionSpec> specs() {
