@@ -162,8 +162,22 @@ outputs:
   ASSERT_TRUE(rt.start(err)) << err;
   // The fast output gets events while the slow one is stuck...
   ASSERT_TRUE(wait_until([&] { return count_lines(dir / "fast.ndjson") > 0; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // ...but only up to the memory budget, and the checkpoint does not move.
+  // ...until the input waits for memory that only the slow output can give back (the budget
+  // has no room for another 64 KiB read, and every line read is delivered to the fast one). An
+  // input that is not held back reads the whole file instead.
+  const Metrics& m = rt.metrics();
+  const MemoryBudget& budget = rt.pipeline()->budget();
+  auto lines_read = [&] { return m.value("auditrelay_lines_read_total", "input=\"file\""); };
+  ASSERT_TRUE(wait_until([&] {
+    uint64_t read = lines_read();
+    if (read >= 20000u) return true;
+    return m.value("auditrelay_input_waiting_for_memory", "input=\"file\"") == 1 &&
+           budget.used() + 64 * 1024 > budget.limit() &&
+           m.value("auditrelay_output_events_sent_total", "output=\"fast\"") == read &&
+           lines_read() == read;
+  }));
+  // ...so it got only what the memory budget holds, and the checkpoint did not move.
+  EXPECT_LT(lines_read(), 20000u) << "the input was not held back by the memory budget";
   EXPECT_LT(count_lines(dir / "fast.ndjson"), 20000u);
   std::string cp = slurp(dir / "data/checkpoints.json");
   EXPECT_EQ(cp.find("\"offset\":" + std::to_string(text.size())), std::string::npos);
@@ -295,7 +309,8 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
       }
       if (r.path == "/services/collector/ack") {
         json answer = {{"acks", json::object()}};
-        for (const auto& id : json::parse(r.body)["acks"]) answer["acks"][std::to_string(id.get<int>())] = ack;
+        json asked = json::parse(r.body);
+        for (const auto& id : asked["acks"]) answer["acks"][std::to_string(id.get<int>())] = ack;
         return {200, answer.dump(), ""};
       }
       return {200, R"({"text":"HEC is healthy","code":17})", ""};

@@ -151,23 +151,39 @@ TEST(DiskBuffer, FullBufferDropsOldestOrBlocks) {
     EXPECT_EQ(seqs.back(), 799);  // the newest data is kept
     EXPECT_GT(seqs.front(), 0);   // the oldest was dropped
   }
-  DiskBuffer buf(dir / "block", 3 << 20, DiskBuffer::WhenFull::Block, m, "b");
+  const uint64_t max_size = 3 << 20;
+  // The largest record the writer makes (its last batches have the longest numbers).
+  uint64_t largest = 0;
+  {
+    DiskBuffer probe(dir / "probe", 1 << 30, DiskBuffer::WhenFull::Block, m, "p");
+    std::string err;
+    ASSERT_TRUE(probe.open(err)) << err;
+    ASSERT_TRUE(probe.append(*make_batch(790, 10, 10000), 1, kNoStop));
+    largest = probe.size_on_disk();
+  }
+  DiskBuffer buf(dir / "block", max_size, DiskBuffer::WhenFull::Block, m, "b");
   std::string err;
   ASSERT_TRUE(buf.open(err)) << err;
-  std::atomic<bool> stop{false};
-  int appended = 0;
+  std::atomic<bool> stop{false}, refused_before_stop{false};
+  std::atomic<int> appended{0};
   std::thread writer([&] {
     for (int i = 0; i < 80; ++i) {
-      if (!buf.append(*make_batch(i * 10, 10, 10000), 1, stop)) break;
+      if (!buf.append(*make_batch(i * 10, 10, 10000), 1, stop)) {
+        refused_before_stop = !stop.load();
+        break;
+      }
       ++appended;
     }
   });
-  ASSERT_TRUE(wait_until([&] { return buf.size_on_disk() > (uint64_t{2} << 20); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_LT(appended, 80) << "block mode kept writing past max_size";
-  EXPECT_EQ(m.value("auditrelay_buffer_dropped_bytes_total", "output=\"b\""), 0u);
+  // Full: none of the writer's batches fits any more, so in block mode it waits in append...
+  ASSERT_TRUE(wait_until([&] { return buf.size_on_disk() + largest > max_size; }));
+  // ...until the stop lets it give up. A writer that does not wait writes all 80 (or drops).
   stop = true;
   writer.join();
+  EXPECT_LT(appended.load(), 80) << "block mode kept writing past max_size";
+  EXPECT_FALSE(refused_before_stop.load()) << "block mode gave up on a full buffer without waiting";
+  EXPECT_LE(buf.size_on_disk(), max_size);
+  EXPECT_EQ(m.value("auditrelay_buffer_dropped_bytes_total", "output=\"b\""), 0u);
 }
 
 TEST(DiskBuffer, OutageSourceDeletedRestartNothingLost) {

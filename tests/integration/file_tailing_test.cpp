@@ -19,6 +19,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/checkpoints.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -87,6 +88,42 @@ struct Tail {
   }
   bool has_all(int n, const std::string& tag = "a") const {
     return delivered(tag).size() >= static_cast<size_t>(n);
+  }
+  uint64_t metric(const std::string& name, const std::string& labels = "input=\"tail\"") const {
+    return rt->metrics().value(name, labels);
+  }
+  // The agent has done all it can with what is on disk: every file it tracks read to its end
+  // (read lag 0), at least `lines` lines read and every line read acknowledged by the output,
+  // and the positions of `files` saved at their sizes. What it would still do wrong (read a
+  // file again) has then happened or would need a new reason.
+  bool caught_up(const std::vector<std::string>& files, uint64_t lines) const {
+    if (metric("auditrelay_read_lag_bytes") != 0) return false;
+    // Read before and after: equal to sent only if no line was read in between.
+    uint64_t read = metric("auditrelay_lines_read_total");
+    uint64_t sent = metric("auditrelay_output_events_sent_total", "output=\"file\"");
+    return read >= lines && sent == read && metric("auditrelay_lines_read_total") == read &&
+           saved_at_end(dir / "data", files);
+  }
+  // What caught_up looks at, for failure messages.
+  std::string state(const std::vector<std::string>& files) const {
+    std::string out =
+        "read lag " + std::to_string(metric("auditrelay_read_lag_bytes")) + ", lines read " +
+        std::to_string(metric("auditrelay_lines_read_total")) + ", sent " +
+        std::to_string(metric("auditrelay_output_events_sent_total", "output=\"file\"")) +
+        ", files watched " + std::to_string(metric("auditrelay_files_watched"));
+    SavedPositions saved(dir / "data");
+    for (const auto& f : files) {
+      std::error_code ec;
+      out += "; " + f.substr(f.rfind('/') + 1) + " size " +
+             std::to_string(std::filesystem::file_size(f, ec)) + " saved";
+      for (uint64_t o : saved.of(f)) out += " " + std::to_string(o);
+    }
+    return out;
+  }
+  // ...and rotated files are read to their ends and closed: only `live` files are tracked.
+  bool caught_up_and_closed(const std::vector<std::string>& files, uint64_t lines,
+                            uint64_t live) const {
+    return metric("auditrelay_files_watched") == live && caught_up(files, lines);
   }
 };
 
@@ -163,7 +200,12 @@ TEST(FileTailing, RenameAndCreateUnderLoadDeliversEveryLineOnce) {
   }
   w.join();
   ASSERT_TRUE(wait_until([&] { return t.has_all(n); })) << t.delivered().size();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // would expose a re-read
+  // Every generation read to its end and acknowledged, the renamed ones closed (where a
+  // re-read would start): a re-read would be in the output by now.
+  std::vector<std::string> generations{t.in("a.log"), t.in("a.log.1"), t.in("a.log.2"),
+                                       t.in("a.log.3")};
+  ASSERT_TRUE(wait_until([&] { return t.caught_up_and_closed(generations, n, 1); }))
+      << t.state(generations);
   expect_exactly_once(t.delivered(), n);
   expect_no_stray_events(t);
   EXPECT_GE(t.rt->metrics().value("auditrelay_file_rotations_total", "input=\"tail\""), 3u);
@@ -186,7 +228,14 @@ TEST(FileTailing, CopyTruncateUnderLoadReadsTheCopyFromWhereTheOriginalWas) {
   }
   w.join();
   ASSERT_TRUE(wait_until([&] { return t.has_all(n); })) << t.delivered().size();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The copies read and closed, the live file read and acknowledged to its end. (A copy read
+  // only from where the original was may have nothing to save a position for; an empty one, of
+  // a file the writer had finished with, is never told apart and stays watched.)
+  uint64_t live = 1;
+  for (int r = 1; r <= 3; ++r)
+    live += std::filesystem::file_size(t.in("a.log." + std::to_string(r))) == 0;
+  ASSERT_TRUE(wait_until([&] { return t.caught_up_and_closed({t.in("a.log")}, n, live); }))
+      << t.state({t.in("a.log"), t.in("a.log.1"), t.in("a.log.2"), t.in("a.log.3")});
   expect_exactly_once(t.delivered(), n);
   expect_no_stray_events(t);
 }
@@ -200,7 +249,7 @@ TEST(FileTailing, TruncationStartsOverEvenWhenTheFileRegrowsPastTheOldOffset) {
   // only the fingerprint tells.
   write_text(t.in("a.log"), lines(1000, 4000));
   ASSERT_TRUE(wait_until([&] { return t.has_all(4000); })) << t.delivered().size();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_until([&] { return t.caught_up({t.in("a.log")}, 4000); }));
   expect_exactly_once(t.delivered(), 4000);
 }
 
@@ -230,7 +279,9 @@ TEST(FileTailing, IdenticalHeadersAreTwoFiles) {
   write_text(t.in("b.log"), header + lines(0, 700, "b"));
   t.start();
   ASSERT_TRUE(wait_until([&] { return t.has_all(500, "a") && t.has_all(700, "b"); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_until([&] {
+    return t.caught_up({t.in("a.log"), t.in("b.log")}, 12 * 2 + 1200);
+  }));
   expect_exactly_once(t.delivered("a"), 500);
   expect_exactly_once(t.delivered("b"), 700);
   std::map<int, int> headers = t.delivered("header");
@@ -275,7 +326,11 @@ TEST(FileTailing, ARotationWhileStoppedIsFinishedBeforeItsSuccessor) {
   write_text(t.in("a.log"), lines(1500, 2000));
   t.start();
   ASSERT_TRUE(wait_until([&] { return t.has_all(2000); })) << t.delivered().size();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // This run: the rest of the old file and the new one, both acknowledged to their ends, the old
+  // one closed.
+  ASSERT_TRUE(wait_until([&] {
+    return t.caught_up_and_closed({t.in("a.log.1"), t.in("a.log")}, 1000, 1);
+  })) << t.state({t.in("a.log.1"), t.in("a.log")});
   expect_exactly_once(t.delivered(), 2000);
   std::vector<int> order;
   for (const auto& e : t.events()) order.push_back(e["fields"]["seq"].get<int>());
@@ -289,7 +344,8 @@ TEST(FileTailing, GzipRotationsAreSkippedByDefault) {
   write_text(t.in("a.log"), lines(0, 10));
   t.start();
   ASSERT_TRUE(wait_until([&] { return t.has_all(10); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Both files were there at the first scan: a .gz read would be done and delivered by now.
+  ASSERT_TRUE(wait_until([&] { return t.caught_up({t.in("a.log")}, 10); }));
   EXPECT_TRUE(t.delivered("gz").empty());
 }
 
@@ -320,7 +376,9 @@ TEST(FileTailing, AThousandFilesWithBoundedDescriptors) {
   for (int i = 0; i < files; ++i)
     write_text(t.in("f" + std::to_string(i) + ".log"), lines(3, 4, std::to_string(i)), true);
   ASSERT_TRUE(wait_until([&] { return total() >= static_cast<size_t>(files * 4); })) << total();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<std::string> all;
+  for (int i = 0; i < files; ++i) all.push_back(t.in("f" + std::to_string(i) + ".log"));
+  ASSERT_TRUE(wait_until([&] { return t.caught_up(all, files * 4); }));
   EXPECT_EQ(total(), static_cast<size_t>(files * 4));
   EXPECT_LE(open_descriptors(), baseline + max_open + 20);
 }
@@ -340,7 +398,10 @@ TEST(FileTailing, ContainerLogsCarryKubernetesMetadataAndAreFilteredByNamespace)
              cri(line(3, "dns")));
   t.start();
   ASSERT_TRUE(wait_until([&] { return t.has_all(1, "coder"); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The three files were there at the first scan: a filtered one read would be delivered by now.
+  ASSERT_TRUE(wait_until([&] {
+    return t.caught_up({t.dir / "containers/coder-7d9f_coder_coder-0123456789abcdef.log"}, 1);
+  }));
   auto events = t.events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["source"]["kubernetes"]["namespace"], "coder");
@@ -386,7 +447,12 @@ TEST(FileTailing, AFinalLineWithoutNewlineWaitsForItsEnd) {
   write_text(t.in("a.log"), line(0) + l.substr(0, 40));
   t.start();
   ASSERT_TRUE(wait_until([&] { return t.has_all(1); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // The half line has been read (every byte of the file, no lag) and whatever was made of it
+  // acknowledged; the position saved stays at the end of the whole line.
+  ASSERT_TRUE(wait_until([&] {
+    return t.metric("auditrelay_bytes_read_total") == line(0).size() + 40 && t.caught_up({}, 1) &&
+           SavedPositions(t.dir / "data").has(t.in("a.log"), line(0).size());
+  }));
   EXPECT_EQ(t.events().size(), 1u) << "a half line was emitted";
   write_text(t.in("a.log"), l.substr(40), true);
   ASSERT_TRUE(wait_until([&] { return t.has_all(2); }));

@@ -10,6 +10,7 @@
 #include "agent/config/agent_config.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
+#include "support/checkpoints.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -46,6 +47,18 @@ struct Agent {
   }
   ~Agent() { rt->stop(); }
   std::vector<std::string> dlq(const std::string& output) { return read_lines(dir / ("data/dlq/" + output + ".ndjson")); }
+  // The agent has done all it can: the file read to its end (read lag 0), at least `lines` lines
+  // read, every line read acknowledged by `output`, and the file's position saved at its end.
+  bool caught_up(const std::string& output, uint64_t lines) {
+    const Metrics& m = rt->metrics();
+    if (m.value("auditrelay_read_lag_bytes", "input=\"file\"") != 0) return false;
+    // Read before and after: equal to sent only if no line was read in between.
+    uint64_t read = m.value("auditrelay_lines_read_total", "input=\"file\"");
+    uint64_t sent = m.value("auditrelay_output_events_sent_total", "output=\"" + output + "\"");
+    return read >= lines && sent == read &&
+           m.value("auditrelay_lines_read_total", "input=\"file\"") == read &&
+           saved_at_end(dir / "data", {dir / "in/a.log"});
+  }
 };
 
 std::vector<json> ndjson_events(const std::vector<Recorded>& reqs) {
@@ -116,7 +129,8 @@ TEST(HttpOutput, DeliversNdjsonExactlyOnceInOrder) {
   TestHttpServer server;
   Agent agent(lines(10000), "  - {type: http, url: \"" + server.url() + "/ingest\", batch: {max_events: 500, max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return ndjson_events(server.requests()).size() >= 10000; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Every batch acknowledged: a resend would be among the requests by now.
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up("http", 10000); }));
   auto reqs = server.requests();
   auto evs = ndjson_events(reqs);
   ASSERT_EQ(evs.size(), 10000u);
@@ -304,7 +318,7 @@ TEST(SplunkHec, HundredThousandEventsExactlyOnce) {
   hec.set_default_body(R"({"text":"Success","code":0})");
   Agent agent(lines(100000), "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_events: 1000, max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "t").size() >= 100000; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up("splunk_hec", 100000); }));
   auto envs = hec_events(hec.requests(), "t");
   ASSERT_EQ(envs.size(), 100000u);
   for (int i = 0; i < 100000; ++i) ASSERT_EQ(envs[static_cast<size_t>(i)]["event"]["fields"]["seq"], i);

@@ -2,12 +2,14 @@
 // loopback): delivery and consumption, routing, keys and headers, a broker down and up, injected
 // retriable and permanent produce errors, oversized events.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -96,6 +98,46 @@ std::vector<Consumed> consume(const std::string& bootstraps, const std::vector<s
   return consume_until(bootstraps, topics, [want](const std::vector<Consumed>& got) { return got.size() >= want; });
 }
 
+// A partition's high watermark (messages written to it), asked of its leader; -1 while the
+// leader does not answer.
+class Watermarks {
+ public:
+  explicit Watermarks(const std::string& bootstraps) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  }
+  ~Watermarks() { rd_kafka_destroy(rk_); }
+  int64_t high(const std::string& topic, int32_t partition) {
+    int64_t low = -1, high = -1;
+    if (rd_kafka_query_watermark_offsets(rk_, topic.c_str(), partition, &low, &high, 1000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+      return -1;
+    return high;
+  }
+
+ private:
+  rd_kafka_t* rk_;
+};
+
+// A sample from the /metrics of an agent run with `server: {listen: "127.0.0.1:0"}` (its port
+// read from its log); -1 until the agent serves it.
+double scrape(const std::string& log_path, const std::string& series) {
+  static const std::regex kServing(R"(POST /reload on [0-9.]+:([0-9]+))");
+  std::string log = slurp(log_path);
+  std::smatch m;
+  if (!std::regex_search(log, m, kServing)) return -1;
+  httplib::Client client("127.0.0.1", std::stoi(m[1]));
+  auto r = client.Get("/metrics");
+  if (!r || r->status != 200) return -1;
+  std::istringstream in(r->body);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
 std::string audit_line(int i) {
   return R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"audit_log","fields":{"ID":"00000000-0000-4000-8000-)" +
          std::string(12 - std::to_string(i).size(), '0') + std::to_string(i) +
@@ -170,15 +212,22 @@ TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
 TEST(Kafka, BrokerDownAndUpLosesNothing) {
   MockCluster cluster;
   cluster.topic("coder.log", 3);
+  // Broker b leads partition b - 1, so each broker down holds back one partition for sure.
+  for (int32_t p = 0; p < 3; ++p)
+    rd_kafka_mock_partition_set_leader(cluster.get(), "coder.log", p, p + 1);
   std::string text;
   for (int i = 0; i < 20000; ++i) text += log_line(i);
   rd_kafka_mock_broker_set_down(cluster.get(), 1);
   Agent agent(text, "  - {name: k, type: kafka, brokers: [\"" + cluster.bootstraps() +
                         "\"], librdkafka: {message.timeout.ms: \"120000\"}, batch: {max_events: 1000, max_delay: 20ms}}\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Watermarks marks(cluster.bootstraps());
+  // Delivering while broker 1 is down: the other two partitions get messages, partition 0's wait.
+  ASSERT_TRUE(
+      wait_until([&] { return marks.high("coder.log", 1) > 0 && marks.high("coder.log", 2) > 0; }));
   rd_kafka_mock_broker_set_up(cluster.get(), 1);
   rd_kafka_mock_broker_set_down(cluster.get(), 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // Broker 1 is back and has taken what waited for it, while broker 2 is down.
+  ASSERT_TRUE(wait_until([&] { return marks.high("coder.log", 0) > 0; }));
   rd_kafka_mock_broker_set_up(cluster.get(), 2);
   ASSERT_TRUE(wait_until([&] { return agent.sent("k") >= 20000u; }));
   auto msgs = consume(cluster.bootstraps(), {"coder.log"}, 20000);
@@ -282,6 +331,7 @@ TEST(Kafka, UnreachableBrokerDoesNotHoldUpShutdownAndLosesNothing) {
   auto config = [&](const std::string& brokers) {
     write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
                                      "\npipeline: {checkpoint_interval: 50ms, shutdown_timeout: 1s}\n"
+                                     "server: {listen: \"127.0.0.1:0\"}\n"
                                      "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
                                      "/*.log\"], format: slog_json, poll_interval: 10ms}\n"
                                      "outputs:\n  - {name: k, type: kafka, brokers: [\"" + brokers +
@@ -291,7 +341,11 @@ TEST(Kafka, UnreachableBrokerDoesNotHoldUpShutdownAndLosesNothing) {
   config("127.0.0.1:1");
   {
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr1");
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // SIGTERM once events are in the producer, waiting for the broker that is not there.
+    const std::string produced =
+        R"(auditrelay_kafka_messages_produced_total{output="k",topic="coder.log"})";
+    ASSERT_TRUE(wait_until([&] { return scrape(dir / "stderr1", produced) > 0; }))
+        << slurp(dir / "stderr1");
     c.signal(SIGTERM);
     EXPECT_EQ(c.wait_for(std::chrono::seconds(60)), 0) << "SIGTERM must end the agent after shutdown_timeout\n"
                                                        << slurp(dir / "stderr1");

@@ -15,6 +15,7 @@
 #include "agent/config/agent_config.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
+#include "support/checkpoints.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -200,7 +201,17 @@ TEST(Pipeline, FileToFileDeliversEveryLineOnceAndInOrder) {
     std::string err;
     ASSERT_TRUE(rt.start(err)) << err;
     ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= static_cast<size_t>(n + 610); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // would expose re-delivery
+    // Both files read to their ends, all this run read acknowledged and both positions saved at
+    // the ends: a re-delivery (a saved position not honoured) would be in the output by now.
+    ASSERT_TRUE(wait_until([&] {
+      const Metrics& m = rt.metrics();
+      if (m.value("auditrelay_read_lag_bytes", "input=\"coderd\"") != 0) return false;
+      uint64_t read = m.value("auditrelay_lines_read_total", "input=\"coderd\"");
+      return read >= 100 &&
+             m.value("auditrelay_output_events_sent_total", "output=\"out\"") == read &&
+             m.value("auditrelay_lines_read_total", "input=\"coderd\"") == read &&
+             saved_at_end(dir / "data", {dir / "in/a.log", dir / "in/b.log"});
+    }));
     rt.stop();
   }
   EXPECT_EQ(count_lines(dir / "out.ndjson"), static_cast<size_t>(n + 610));

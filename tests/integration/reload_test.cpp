@@ -14,6 +14,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/checkpoints.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -100,6 +101,19 @@ struct Agent {
     write_text(config, yaml);
     return rt->reload(report);
   }
+  // The agent has done all it can: the log read to its end (read lag 0), at least `lines` lines
+  // read, every line read acknowledged by output a (which takes them all), and the log's
+  // position saved at its end (which takes every output's acknowledgement).
+  bool caught_up(uint64_t lines) const {
+    const Metrics& m = rt->metrics();
+    if (m.value("auditrelay_read_lag_bytes", "input=\"tail\"") != 0) return false;
+    // Read before and after: equal to sent only if no line was read in between.
+    uint64_t read = m.value("auditrelay_lines_read_total", "input=\"tail\"");
+    uint64_t sent = m.value("auditrelay_output_events_sent_total", "output=\"a\"");
+    return read >= lines && sent == read &&
+           m.value("auditrelay_lines_read_total", "input=\"tail\"") == read &&
+           saved_at_end(dir / "data", {dir / "in/coderd.log"});
+  }
 };
 
 TEST(Reload, AnAddedOutputGetsEverythingFromTheSwapWhileTheOthersRunOn) {
@@ -123,7 +137,8 @@ TEST(Reload, AnAddedOutputGetsEverythingFromTheSwapWhileTheOthersRunOn) {
       wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
   ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(n - 1) == 1; }))
       << "b has " << delivered(a.dir / "b.ndjson").size() << " lines";
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Both outputs acknowledged everything: a duplicate would be in their files by now.
+  ASSERT_TRUE(wait_until([&] { return a.caught_up(n); }));
   // The unchanged output and input never stopped: every line exactly once.
   auto da = delivered(a.dir / "a.ndjson");
   EXPECT_EQ(da.size(), static_cast<size_t>(n));
@@ -153,7 +168,7 @@ TEST(Reload, AChangedInputResumesWhereItWasAcknowledged) {
   Writer(a.dir / "in/coderd.log", n, tail).thread.join();  // read by the new input for sure
   ASSERT_TRUE(
       wait_until([&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_until([&] { return a.caught_up(n); }));
   auto da = delivered(a.dir / "a.ndjson");
   EXPECT_EQ(da.size(), static_cast<size_t>(n)) << "lines lost";
   // The old input's batches were acknowledged before the new one started from their positions.
@@ -179,7 +194,8 @@ TEST(Reload, AChangedOutputAndTransformsApplyFromTheSwap) {
   Writer(a.dir / "in/coderd.log", n + 100, n).thread.join();  // after the swap for sure: a only
   ASSERT_TRUE(wait_until(
       [&] { return delivered(a.dir / "a.ndjson").size() == static_cast<size_t>(n + 100); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Every batch acknowledged by every output it went to: nothing more is on its way to b.
+  ASSERT_TRUE(wait_until([&] { return a.caught_up(n + 100); }));
   auto da = delivered(a.dir / "a.ndjson");
   EXPECT_EQ(duplicates(da), 0);
   // b stopped at the swap: what it had, plus what it delivered of the batches before it.

@@ -136,6 +136,7 @@ class FileInput final : public Input {
     files_watched_ = &host.metrics().gauge("auditrelay_files_watched", label);
     files_open_ = &host.metrics().gauge("auditrelay_files_open", label);
     read_lag_ = &host.metrics().gauge("auditrelay_read_lag_bytes", label);
+    waiting_for_memory_ = &host.metrics().gauge("auditrelay_input_waiting_for_memory", label);
     start_watcher();
     load_saved_positions();
 
@@ -667,7 +668,7 @@ class FileInput final : public Input {
     }
     if (!f.fp && !identify(f)) return false;
     f.start_at_end = false;
-    if (!host_->acquire(opts_.read_size)) return false;
+    if (!acquire(opts_.read_size)) return false;
     auto batch = std::make_unique<RecordBatch>();
     batch->reserve(opts_.read_size + 4096);
     batch->source = f.source;
@@ -694,6 +695,14 @@ class FileInput final : public Input {
     f.truncated_seen = f.reader->lines_truncated();
     submit(f, std::move(batch));
     return progressed;
+  }
+
+  // Memory budget for a batch (pipeline.max_in_flight); waits while the outputs hold it all.
+  bool acquire(size_t bytes) {
+    waiting_for_memory_->store(1);
+    bool ok = host_->acquire(bytes);
+    waiting_for_memory_->store(0);
+    return ok;
   }
 
   void submit(TrackedFile& f, std::unique_ptr<RecordBatch> batch) {
@@ -746,7 +755,7 @@ class FileInput final : public Input {
   }
 
   void finish_file(TrackedFile& f) {
-    if (f.fp && host_->acquire(64 * 1024)) {
+    if (f.fp && acquire(64 * 1024)) {
       auto batch = std::make_unique<RecordBatch>();
       batch->source = f.source;
       batch->observed = now_timestamp();
@@ -816,6 +825,7 @@ class FileInput final : public Input {
   std::atomic<int64_t>* files_watched_ = nullptr;
   std::atomic<int64_t>* files_open_ = nullptr;
   std::atomic<int64_t>* read_lag_ = nullptr;
+  std::atomic<int64_t>* waiting_for_memory_ = nullptr;
 };
 
 std::vector<std::string> format_names() {
