@@ -255,9 +255,11 @@ TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
     accepted.add(r.body);
     return {200, "", ""};
   });
+  // The stuck part keeps the read chunks it holds events of in memory (two, if it straddles a
+  // boundary: about 2.5 MiB each once encoded); 16 MiB lets the rest of the file flow past them.
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
-                 "\npipeline: {checkpoint_interval: 20ms}\n"
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 16MiB}\n"
                  "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
                  "/*.log\"], format: slog_json, read_buffer: 1MiB, poll_interval: 10ms}\n"
                  "outputs:\n  - {name: h, type: http, url: \"" + collector.url() +
