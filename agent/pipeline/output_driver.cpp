@@ -216,7 +216,8 @@ void OutputDriver::buffer_writer_run() {
   writer_done_.store(true);
 }
 
-// Hands a batch to the senders; waits while `concurrency` batches are being sent.
+// Hands a batch to the senders; waits while `concurrency` batches are being sent and one more
+// is ready for the first sender to finish (so a sender never waits for this thread to wake).
 void OutputDriver::dispatch(std::unique_ptr<InFlight> f) {
   if (!f) return;
   outstanding_.fetch_add(1);
@@ -224,7 +225,7 @@ void OutputDriver::dispatch(std::unique_ptr<InFlight> f) {
   f->batch.abandoned = [this] { return stopping_hard(); };
   {
     std::unique_lock lock(slots_mu_);
-    while (in_flight_.load() >= static_cast<int>(senders_.size()) && !stopping_hard())
+    while (in_flight_.load() > static_cast<int>(senders_.size()) && !stopping_hard())
       slot_free_.wait_for(lock, kStep);
     in_flight_.fetch_add(1);
   }
