@@ -390,3 +390,76 @@ TEST(SplunkHec, RawEndpointCarriesMetadataInTheQuery) {
     EXPECT_EQ(json::parse(r.body.substr(0, r.body.find('\n')))["schema"], "audit/v1");
   }
 }
+
+// Splunk restarted while batches awaited acknowledgement: its ackIds start over at 0, and the
+// ids it gave before are forgotten. The new ids must not complete the old batches (whose events
+// were never indexed): those are sent again after ack_timeout, and every event arrives after
+// the restart.
+TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
+  TestHttpServer hec;
+  std::mutex mu;
+  bool restarted = false;
+  int posts_before = 0, next_id_after = 0;
+  std::set<int> seqs_after;
+  hec.set_handler([&](const Recorded& r) -> Scripted {
+    std::lock_guard lock(mu);
+    if (r.path == "/services/collector/event") {
+      int id = restarted ? next_id_after++ : posts_before++;
+      if (restarted)
+        for (const auto& e : split_envelopes(r.body)) seqs_after.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
+      return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string(id) + "}", ""};
+    }
+    if (r.path == "/services/collector/ack") {
+      json asked = json::parse(r.body);
+      json answer = {{"acks", json::object()}};
+      // Only ids given since the restart are known, and they are indexed at once.
+      for (const auto& id : asked["acks"])
+        answer["acks"][std::to_string(id.get<int>())] = restarted && id.get<int>() < next_id_after;
+      return {200, answer.dump(), ""};
+    }
+    return {200, "{}", ""};
+  });
+  Agent agent(lines(30), "  - {type: splunk_hec, url: \"" + hec.url() +
+                             "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, ack_timeout: 3s,"
+                             " batch: {max_events: 10, max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return posts_before >= 3;
+  }));
+  {
+    std::lock_guard lock(mu);
+    restarted = true;
+  }
+  std::string more;
+  for (int i = 30; i < 60; ++i) more += line(i);
+  write_text(agent.dir / "in/a.log", more, true);
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return seqs_after.size() == 60u;
+  })) << "events from before the restart were taken as indexed";
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 60;
+  }));
+}
+
+// HTTP 413 (the request is larger than Splunk's max_content_length): the batch is split until
+// the parts fit; nothing is dead-lettered.
+TEST(SplunkHec, RequestTooLargeIsSplit) {
+  TestHttpServer hec;
+  hec.set_handler([&](const Recorded& r) -> Scripted {
+    if (r.path != "/services/collector/event") return {200, "{}", ""};
+    if (split_envelopes(r.body).size() > 3) return {413, R"({"text":"Content too large"})", ""};
+    return {200, R"({"text":"Success","code":0})", ""};
+  });
+  Agent agent(lines(20), "  - {type: splunk_hec, url: \"" + hec.url() +
+                             "\", token: t, batch: {max_events: 20, max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 20;
+  }));
+  EXPECT_TRUE(agent.dlq("splunk_hec").empty());
+  std::set<int> seqs;
+  for (const auto& r : hec.requests())
+    if (r.path == "/services/collector/event" && split_envelopes(r.body).size() <= 3)
+      for (const auto& e : split_envelopes(r.body)) seqs.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
+  EXPECT_EQ(seqs.size(), 20u);
+}
