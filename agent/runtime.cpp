@@ -1,10 +1,9 @@
 #include "agent/runtime.h"
 
-#include <filesystem>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "agent/registry/registry.h"

@@ -13,7 +13,10 @@ class Backoff {
  public:
   using ms = std::chrono::milliseconds;
   Backoff(ms initial, ms max, uint64_t seed = std::random_device{}())
-      : initial_(std::max(initial, ms(1))), max_(std::max(max, initial_)), next_(initial_), rng_(seed) {}
+      : initial_(std::max(initial, ms(1))),
+        max_(std::max(max, initial_)),
+        next_(initial_),
+        rng_(seed) {}
 
   // The wait before the next attempt. With a server's hint (Retry-After): the hint plus up to a
   // tenth more, never less than the server asked. Otherwise the current step with equal jitter

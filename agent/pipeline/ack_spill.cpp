@@ -46,7 +46,8 @@ std::string encode(const OutBatch& batch) {
 
 AckSpill::AckSpill(std::string dir, Metrics& metrics, const std::string& output)
     : dir_(std::move(dir)),
-      bytes_gauge_(metrics.gauge("auditrelay_output_ack_spill_bytes", "output=\"" + output + "\"")) {}
+      bytes_gauge_(
+          metrics.gauge("auditrelay_output_ack_spill_bytes", "output=\"" + output + "\"")) {}
 
 AckSpill::~AckSpill() {
   if (write_fd_ >= 0) ::close(write_fd_);
@@ -104,8 +105,8 @@ std::optional<SpillRef> AckSpill::put(const OutBatch& batch) {
                          static_cast<off_t>(write_offset_ + done));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
-      spdlog::warn("acknowledgement spill {}: write failed ({}); keeping the batch in memory",
-                   dir_, std::strerror(errno));
+      spdlog::warn("acknowledgement spill {}: write failed ({}); keeping the batch in memory", dir_,
+                   std::strerror(errno));
       return std::nullopt;
     }
     done += static_cast<size_t>(w);
@@ -127,8 +128,8 @@ bool AckSpill::get(const SpillRef& ref, std::vector<std::shared_ptr<const Encode
   if (fd < 0) return false;
   size_t done = 0;
   while (done < rec.size()) {
-    ssize_t r = ::pread(fd, rec.data() + done, rec.size() - done,
-                        static_cast<off_t>(ref.offset + done));
+    ssize_t r =
+        ::pread(fd, rec.data() + done, rec.size() - done, static_cast<off_t>(ref.offset + done));
     if (r <= 0) break;
     done += static_cast<size_t>(r);
   }

@@ -1,7 +1,5 @@
 #include "agent/pipeline/disk_buffer.h"
 
-#include "agent/pipeline/record_codec.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -14,10 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "agent/pipeline/record_codec.h"
+
 namespace auditrelay {
 namespace {
 
-void put32(std::string& s, uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
+void put32(std::string& s, uint32_t v) {
+  s.append(reinterpret_cast<const char*>(&v), 4);
+}
 uint32_t crc(std::string_view s) {
   return crc32_of(s);
 }
@@ -54,8 +56,10 @@ DiskBuffer::DiskBuffer(std::string dir, uint64_t max_size, WhenFull when_full, M
       max_size_(max_size),
       when_full_(when_full),
       segment_limit_(std::max<uint64_t>(1 << 20, std::min<uint64_t>(max_size / 8, 64ull << 20))),
-      corrupt_(metrics.counter("auditrelay_buffer_corrupt_records_total", "output=\"" + output + "\"")),
-      dropped_bytes_(metrics.counter("auditrelay_buffer_dropped_bytes_total", "output=\"" + output + "\"")),
+      corrupt_(
+          metrics.counter("auditrelay_buffer_corrupt_records_total", "output=\"" + output + "\"")),
+      dropped_bytes_(
+          metrics.counter("auditrelay_buffer_dropped_bytes_total", "output=\"" + output + "\"")),
       size_gauge_(metrics.gauge("auditrelay_buffer_bytes", "output=\"" + output + "\"")) {}
 
 DiskBuffer::~DiskBuffer() {
@@ -117,7 +121,8 @@ void DiskBuffer::recover_tail(uint64_t n) {
       std::memcpy(&magic, hdr.data(), 4);
       std::memcpy(&len, hdr.data() + 4, 4);
       std::memcpy(&sum, hdr.data() + 8, 4);
-      good = magic == kMagic && off + 12 + len <= size && read_at(fd, off + 12, len, payload) && crc(payload) == sum;
+      good = magic == kMagic && off + 12 + len <= size && read_at(fd, off + 12, len, payload) &&
+             crc(payload) == sum;
     }
     if (good) {
       off += 12 + len;
@@ -137,7 +142,8 @@ void DiskBuffer::recover_tail(uint64_t n) {
       }
     }
     if (!later) {
-      spdlog::warn("disk buffer {}: truncating a torn record at the end of {} (offset {})", dir_, path, off);
+      spdlog::warn("disk buffer {}: truncating a torn record at the end of {} (offset {})", dir_,
+                   path, off);
       if (::ftruncate(fd, static_cast<off_t>(off)) == 0) segment_sizes_[n] = off;
     }
     break;
@@ -174,7 +180,8 @@ uint64_t DiskBuffer::size_on_disk() const {
 
 bool DiskBuffer::next_empty_hint() const {
   std::lock_guard lock(mu_);
-  return read_.segment > write_segment_ || (read_.segment == write_segment_ && read_.offset >= write_offset_);
+  return read_.segment > write_segment_ ||
+         (read_.segment == write_segment_ && read_.offset >= write_offset_);
 }
 
 uint64_t DiskBuffer::pending_records() const {
@@ -202,7 +209,8 @@ bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<b
     if (when_full_ == WhenFull::DropOldest) {
       auto oldest = segment_sizes_.begin();
       if (oldest->first == write_segment_) break;
-      spdlog::warn("disk buffer {} full: dropping its oldest segment ({} bytes)", dir_, oldest->second);
+      spdlog::warn("disk buffer {} full: dropping its oldest segment ({} bytes)", dir_,
+                   oldest->second);
       dropped_bytes_ += oldest->second;
       std::remove(segment_path(oldest->first).c_str());
       if (read_.segment <= oldest->first) read_ = Position{oldest->first + 1, 0};
@@ -261,13 +269,14 @@ std::shared_ptr<EncodedBatch> DiskBuffer::next() {
       std::memcpy(&magic, hdr.data(), 4);
       std::memcpy(&len, hdr.data() + 4, 4);
       std::memcpy(&sum, hdr.data() + 8, 4);
-      good = magic == kMagic && read_.offset + 12 + len <= size && read_at(fd, read_.offset + 12, len, payload) &&
-             crc(payload) == sum;
+      good = magic == kMagic && read_.offset + 12 + len <= size &&
+             read_at(fd, read_.offset + 12, len, payload) && crc(payload) == sum;
     }
     if (!good) {
       // Skip to the next magic in this segment.
       ++corrupt_;
-      spdlog::warn("disk buffer {}: corrupt record at {}:{}; skipping it", dir_, read_.segment, read_.offset);
+      spdlog::warn("disk buffer {}: corrupt record at {}:{}; skipping it", dir_, read_.segment,
+                   read_.offset);
       std::string rest;
       uint64_t next = size;
       if (read_at(fd, read_.offset + 1, size - read_.offset - 1, rest)) {
@@ -333,7 +342,8 @@ void DiskBuffer::delete_consumed_segments() {
   while (!segment_sizes_.empty()) {
     auto oldest = segment_sizes_.begin();
     bool consumed = oldest->first < cursor_.segment ||
-                    (oldest->first == cursor_.segment && cursor_.offset >= oldest->second && oldest->first != write_segment_);
+                    (oldest->first == cursor_.segment && cursor_.offset >= oldest->second &&
+                     oldest->first != write_segment_);
     if (!consumed) break;
     size_gauge_.fetch_sub(static_cast<int64_t>(oldest->second));
     std::remove(segment_path(oldest->first).c_str());

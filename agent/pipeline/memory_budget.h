@@ -59,7 +59,9 @@ class BudgetShare {
  public:
   BudgetShare() = default;
   BudgetShare(MemoryBudget& budget, size_t bytes) : budget_(&budget), bytes_(bytes) {}
-  BudgetShare(BudgetShare&& o) noexcept : budget_(o.budget_), bytes_(o.bytes_) { o.budget_ = nullptr; }
+  BudgetShare(BudgetShare&& o) noexcept : budget_(o.budget_), bytes_(o.bytes_) {
+    o.budget_ = nullptr;
+  }
   BudgetShare& operator=(BudgetShare&& o) noexcept {
     if (this != &o) {
       reset();

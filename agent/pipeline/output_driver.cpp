@@ -52,8 +52,7 @@ bool OutputDriver::start(std::string& error) {
   assembler_ = std::make_unique<BatchAssembler>(
       BatchAssembler::Limits{opts_.max_events,
                              std::min(opts_.max_bytes, outputs_.front()->max_request_bytes())},
-      uint64_t{1} << opts_.index,
-      *outputs_.front(), clock_);
+      uint64_t{1} << opts_.index, *outputs_.front(), clock_);
   acks_ = outputs_.front()->ack_settings();
   if (acks_.enabled) {
     pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
@@ -98,7 +97,8 @@ void OutputDriver::stop(TimeSource::time_point deadline) {
     if (t.joinable()) t.join();
   senders_.clear();
   if (pending_)
-    for (auto& f : pending_->drain()) abandon(*f, "shutdown timeout reached awaiting acknowledgement");
+    for (auto& f : pending_->drain())
+      abandon(*f, "shutdown timeout reached awaiting acknowledgement");
   // A shared instance is stopped once, after every sender is done with it.
   if (had_senders && opts_.shared_output && !outputs_.empty()) {
     outputs_.front()->flush();
@@ -113,8 +113,7 @@ int64_t OutputDriver::failing_for_seconds() const {
 }
 
 bool OutputDriver::stopping_hard() const {
-  return stop_requested_.load() &&
-         clock_.now().time_since_epoch().count() >= deadline_ns_.load();
+  return stop_requested_.load() && clock_.now().time_since_epoch().count() >= deadline_ns_.load();
 }
 
 bool OutputDriver::wait(std::chrono::milliseconds d) {
@@ -158,8 +157,8 @@ void OutputDriver::take_from_pipeline() {
   std::shared_ptr<EncodedBatch> batch;
   // While a batch is filling, wake often enough to send it on time (max_delay); with nothing
   // pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
-  auto wait = assembler_->empty() && !stop_requested_.load() ? std::chrono::milliseconds(250)
-                                                             : kStep;
+  auto wait =
+      assembler_->empty() && !stop_requested_.load() ? std::chrono::milliseconds(250) : kStep;
   if (!queue_.wait_dequeue_timed(batch, wait)) return;
   std::vector<std::shared_ptr<EncodedBatch>> ready;
   if (batch) take_ordered(std::move(batch), ready);
@@ -286,8 +285,8 @@ void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
     failing_since_ns_.compare_exchange_strong(expected, clock_.now().time_since_epoch().count());
     if (!f->backoff) f->backoff.emplace(opts_.retry_initial, opts_.retry_max, backoff_seed());
     auto wait_ms = f->backoff->next(r.retry_after);
-    spdlog::warn("output {}: send failed ({}); retrying {} event(s) in {} ms", opts_.name,
-                 r.reason, f->batch.events.size(), wait_ms.count());
+    spdlog::warn("output {}: send failed ({}); retrying {} event(s) in {} ms", opts_.name, r.reason,
+                 f->batch.events.size(), wait_ms.count());
     ++retried_;
     wait(wait_ms);  // false at the deadline: the next pass abandons
   }

@@ -7,8 +7,12 @@
 namespace auditrelay {
 namespace {
 
-void put32(std::string& s, uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
-void put64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+void put32(std::string& s, uint32_t v) {
+  s.append(reinterpret_cast<const char*>(&v), 4);
+}
+void put64(std::string& s, uint64_t v) {
+  s.append(reinterpret_cast<const char*>(&v), 8);
+}
 void put_str(std::string& s, std::string_view v) {
   put32(s, static_cast<uint32_t>(v.size()));
   s.append(v);

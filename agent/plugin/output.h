@@ -3,8 +3,8 @@
 // dead-lettering, ordering, acknowledgement polling and completion belong to the shared output
 // driver (agent/pipeline/output_driver.h); no plugin loops on its own.
 #include <chrono>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>

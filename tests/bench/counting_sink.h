@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -230,7 +230,7 @@ class CountingHttpSink {
 
   std::function<void(std::string_view)> on_body_;
   std::chrono::milliseconds ack_delay_;  // negative: no indexer acknowledgement
-  uint64_t next_ack_id_ = 0;            // loop thread only, like unacked_
+  uint64_t next_ack_id_ = 0;             // loop thread only, like unacked_
   std::map<uint64_t, std::pair<std::chrono::steady_clock::time_point, size_t>> unacked_;
   std::atomic<size_t> acked_events_{0};
   int listen_fd_ = -1, epoll_fd_ = -1, stop_fd_ = -1, port_ = 0;

@@ -200,7 +200,8 @@ namespace {
 std::vector<int> seqs_of(const std::string& body) {
   static const std::regex kSeq(R"re("seq":(\d+))re");
   std::vector<int> out;
-  for (auto it = std::sregex_iterator(body.begin(), body.end(), kSeq); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), kSeq); it != std::sregex_iterator();
+       ++it)
     out.push_back(std::stoi((*it)[1]));
   return out;
 }
@@ -260,18 +261,19 @@ TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
                  "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 16MiB}\n"
-                 "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
                  "/*.log\"], format: slog_json, read_buffer: 1MiB, poll_interval: 10ms}\n"
-                 "outputs:\n  - {name: h, type: http, url: \"" + collector.url() +
+                 "outputs:\n  - {name: h, type: http, url: \"" +
+                 collector.url() +
                  "/ingest\", concurrency: 4, batch: {max_events: 100, max_delay: 20ms},"
                  " retry: {initial: 50ms, max: 100ms}}\n");
   {
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
                     dir / "stderr1");
     // Everything but the stuck request's events has arrived, and it was refused a few times.
-    ASSERT_TRUE(wait_until([&] {
-      return stuck_tries.load() >= 3 && accepted.size() >= n - 100u;
-    })) << slurp(dir / "stderr1");
+    ASSERT_TRUE(wait_until([&] { return stuck_tries.load() >= 3 && accepted.size() >= n - 100u; }))
+        << slurp(dir / "stderr1");
     ASSERT_FALSE(accepted.has(1500));
     c.signal(SIGKILL);
     EXPECT_EQ(c.wait(), 128 + SIGKILL);
@@ -296,18 +298,22 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
     write_text(dir / "cfg.yaml",
                "data_dir: " + dir / "data" +
                    "\npipeline: {checkpoint_interval: 20ms, shutdown_timeout: 1s}\n"
-                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                   "inputs:\n  - {type: file, paths: [\"" +
+                   dir / "in" +
                    "/*.log\"], format: slog_json, poll_interval: 10ms}\n"
-                   "outputs:\n  - {name: s, type: splunk_hec, url: \"" + url +
+                   "outputs:\n  - {name: s, type: splunk_hec, url: \"" +
+                   url +
                    "\", token: t, indexer_ack: true, ack_poll_interval: 50ms,"
                    " batch: {max_delay: 20ms}}\n");
   };
   Accepted first, again;  // events each receiver got
   auto hec_answer = [](bool ack, Accepted& received) {
-    return [ack, &received, next = std::make_shared<std::atomic<int>>(0)](const Recorded& r) -> Scripted {
+    return [ack, &received,
+            next = std::make_shared<std::atomic<int>>(0)](const Recorded& r) -> Scripted {
       if (r.path == "/services/collector/event") {
         received.add(r.body);
-        return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next)++) + "}", ""};
+        return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next)++) + "}",
+                ""};
       }
       if (r.path == "/services/collector/ack") {
         json answer = {{"acks", json::object()}};

@@ -1,8 +1,8 @@
 // HTTP and Splunk HEC outputs against real servers on loopback.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
@@ -17,11 +17,10 @@
 
 using namespace auditrelay;
 using namespace auditrelay::test;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 namespace {
-
 
 std::string line(int seq, const std::string& msg = "line", const std::string& level = "INFO") {
   return R"({"ts":"2025-09-16T12:00:00.123456Z","level":")" + level + R"(","msg":")" + msg +
@@ -38,15 +37,19 @@ struct Agent {
     write_text(dir / "in/a.log", text);
     cfg = std::make_unique<AgentConfig>();
     Diagnostics d("t");
-    std::string yaml = "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\ninputs:\n  - {type: file, paths: [\"" +
-                       dir / "in" + "/*.log\"], format: slog_json, poll_interval: 10ms}\noutputs:\n" + output_yaml;
+    std::string yaml =
+        "data_dir: " + dir / "data" +
+        "\npipeline: {checkpoint_interval: 20ms}\ninputs:\n  - {type: file, paths: [\"" +
+        dir / "in" + "/*.log\"], format: slog_json, poll_interval: 10ms}\noutputs:\n" + output_yaml;
     EXPECT_TRUE(load_config_text(yaml, "t", process_env(), *cfg, d)) << d.to_string();
     rt = std::make_unique<Runtime>(*cfg);
     std::string err;
     EXPECT_TRUE(rt->start(err)) << err;
   }
   ~Agent() { rt->stop(); }
-  std::vector<std::string> dlq(const std::string& output) { return read_lines(dir / ("data/dlq/" + output + ".ndjson")); }
+  std::vector<std::string> dlq(const std::string& output) {
+    return read_lines(dir / ("data/dlq/" + output + ".ndjson"));
+  }
   // The agent has done all it can: the file read to its end (read lag 0), at least `lines` lines
   // read, every line read acknowledged by `output`, and the file's position saved at its end.
   bool caught_up(const std::string& output, uint64_t lines) {
@@ -81,13 +84,18 @@ std::vector<std::string> split_envelopes(const std::string& body) {
   for (size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_str = false;
       continue;
     }
-    if (c == '"') in_str = true;
-    else if (c == '{' && depth++ == 0) start = i;
-    else if (c == '}' && --depth == 0) out.push_back(body.substr(start, i - start + 1));
+    if (c == '"')
+      in_str = true;
+    else if (c == '{' && depth++ == 0)
+      start = i;
+    else if (c == '}' && --depth == 0)
+      out.push_back(body.substr(start, i - start + 1));
   }
   EXPECT_EQ(depth, 0) << "unbalanced HEC body";
   return out;
@@ -102,13 +110,15 @@ std::vector<json> hec_events(const std::vector<Recorded>& reqs, const std::strin
     EXPECT_EQ(r.header("Authorization"), "Splunk " + token);
     for (const auto& raw : split_envelopes(r.body)) {
       std::smatch m;
-      EXPECT_TRUE(std::regex_search(raw, m, kFixedPoint)) << "time not fixed-point: " << raw.substr(0, 80);
+      EXPECT_TRUE(std::regex_search(raw, m, kFixedPoint))
+          << "time not fixed-point: " << raw.substr(0, 80);
       json env = json::parse(raw);
       EXPECT_TRUE(env["time"].is_number());
       EXPECT_TRUE(env["host"].is_string());
       EXPECT_TRUE(env["source"].is_string());
       EXPECT_EQ(env["sourcetype"], "coder:" + env["event"]["kind"].get<std::string>());
-      for (const auto& [k, v] : env["fields"].items()) EXPECT_TRUE(v.is_string()) << "field " << k << " not flat";
+      for (const auto& [k, v] : env["fields"].items())
+        EXPECT_TRUE(v.is_string()) << "field " << k << " not flat";
       EXPECT_EQ(env["fields"]["kind"], env["event"]["kind"]);
       EXPECT_EQ(env["event"]["schema"], "audit/v1");
       out.push_back(env);
@@ -127,7 +137,8 @@ std::string lines(int n) {
 
 TEST(HttpOutput, DeliversNdjsonExactlyOnceInOrder) {
   TestHttpServer server;
-  Agent agent(lines(10000), "  - {type: http, url: \"" + server.url() + "/ingest\", batch: {max_events: 500, max_delay: 20ms}}\n");
+  Agent agent(lines(10000), "  - {type: http, url: \"" + server.url() +
+                                "/ingest\", batch: {max_events: 500, max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return ndjson_events(server.requests()).size() >= 10000; }));
   // Every batch acknowledged: a resend would be among the requests by now.
   ASSERT_TRUE(wait_until([&] { return agent.caught_up("http", 10000); }));
@@ -146,8 +157,10 @@ TEST(HttpOutput, DeliversNdjsonExactlyOnceInOrder) {
 
 TEST(HttpOutput, JsonArrayGzipHeadersAndAuth) {
   TestHttpServer server;
-  Agent agent(lines(100), "  - type: http\n    url: \"" + server.url() + "/in\"\n    format: json_array\n    compression: gzip\n"
-                          "    headers: {X-Team: platform}\n    auth: {bearer_token: t0k3n}\n    batch: {max_delay: 20ms}\n");
+  Agent agent(lines(100), "  - type: http\n    url: \"" + server.url() +
+                              "/in\"\n    format: json_array\n    compression: gzip\n"
+                              "    headers: {X-Team: platform}\n    auth: {bearer_token: t0k3n}\n  "
+                              "  batch: {max_delay: 20ms}\n");
   ASSERT_TRUE(wait_until([&] {
     size_t n = 0;
     for (const auto& r : server.requests()) n += json::parse(r.body).size();
@@ -166,7 +179,8 @@ TEST(HttpOutput, RetriesHonourRetryAfterAndKeepTheIdempotencyKey) {
   TestHttpServer server;
   server.script({503, "busy", "1"});
   server.script({429, "slow down", ""});
-  Agent agent(lines(5), "  - {type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  Agent agent(lines(5), "  - {type: http, url: \"" + server.url() +
+                            "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] { return server.requests().size() >= 3; }));
   auto reqs = server.requests();
   EXPECT_EQ(ndjson_events({reqs[2]}).size(), 5u);
@@ -177,7 +191,8 @@ TEST(HttpOutput, RetriesHonourRetryAfterAndKeepTheIdempotencyKey) {
 TEST(HttpOutput, RetryAfterDelaysTheNextAttempt) {
   TestHttpServer server;
   server.script({503, "busy", "1"});
-  Agent agent(lines(1), "  - {type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  Agent agent(lines(1), "  - {type: http, url: \"" + server.url() +
+                            "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(wait_until([&] { return server.requests().size() >= 1; }));
   t0 = std::chrono::steady_clock::now();
@@ -190,10 +205,12 @@ TEST(HttpOutput, RetryAfterDelaysTheNextAttempt) {
 TEST(HttpOutput, PermanentRejectionGoesToDeadLetters) {
   TestHttpServer server;
   server.script({400, R"({"error":"schema mismatch"})", ""});
-  Agent agent(lines(3), "  - {name: coll, type: http, url: \"" + server.url() + "/i\", batch: {max_delay: 10ms}}\n");
+  Agent agent(lines(3), "  - {name: coll, type: http, url: \"" + server.url() +
+                            "/i\", batch: {max_delay: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.dlq("coll").size() == 3; }));
   json d = json::parse(agent.dlq("coll")[0]);
-  EXPECT_THAT(d["reason"].get<std::string>(), HasSubstr("HTTP 400: {\"error\":\"schema mismatch\"}"));
+  EXPECT_THAT(d["reason"].get<std::string>(),
+              HasSubstr("HTTP 400: {\"error\":\"schema mismatch\"}"));
   EXPECT_EQ(d["event"]["fields"]["seq"], 0);
 }
 
@@ -204,9 +221,12 @@ TEST(HttpOutput, ServerDownThenUpLosesNothing) {
     port = probe.port();
   }
   TempDir tmp;
-  Agent agent(lines(200), "  - {type: http, url: \"http://127.0.0.1:" + std::to_string(port) +
-                              "/i\", batch: {max_delay: 10ms}, retry: {initial: 20ms, max: 100ms}}\n");
-  ASSERT_TRUE(wait_until([&] { return agent.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 2; }));
+  Agent agent(lines(200),
+              "  - {type: http, url: \"http://127.0.0.1:" + std::to_string(port) +
+                  "/i\", batch: {max_delay: 10ms}, retry: {initial: 20ms, max: 100ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 2;
+  }));
   // Bring a server up on that port.
   httplib::Server srv;
   std::mutex mu;
@@ -229,33 +249,49 @@ TEST(HttpOutput, ServerDownThenUpLosesNothing) {
 TEST(HttpOutput, TlsWithPrivateCaAndClientCertificate) {
   TempDir pki;
   std::string p = pki.path();
-  std::string cmd =
-      "cd " + p + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca 2>/dev/null"
-      " && openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null"
-      " && printf 'subjectAltName=IP:127.0.0.1' > san.ext"
-      " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile san.ext 2>/dev/null"
-      " && openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj /CN=auditrelay 2>/dev/null"
-      " && openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 2 2>/dev/null";
+  std::string cmd = "cd " + p +
+                    " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt "
+                    "-days 2 -subj /CN=test-ca 2>/dev/null"
+                    " && openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "
+                    "/CN=127.0.0.1 2>/dev/null"
+                    " && printf 'subjectAltName=IP:127.0.0.1' > san.ext"
+                    " && openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+                    "-out srv.crt -days 2 -extfile san.ext 2>/dev/null"
+                    " && openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj "
+                    "/CN=auditrelay 2>/dev/null"
+                    " && openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+                    "-out cli.crt -days 2 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   TestHttpServer server(p + "/srv.crt", p + "/srv.key", p + "/ca.crt");
-  Agent agent(lines(10), "  - type: http\n    url: \"" + server.url(true) + "/i\"\n    batch: {max_delay: 10ms}\n"
-                         "    tls: {ca_file: " + p + "/ca.crt, cert_file: " + p + "/cli.crt, key_file: " + p + "/cli.key}\n");
+  Agent agent(lines(10), "  - type: http\n    url: \"" + server.url(true) +
+                             "/i\"\n    batch: {max_delay: 10ms}\n"
+                             "    tls: {ca_file: " +
+                             p + "/ca.crt, cert_file: " + p + "/cli.crt, key_file: " + p +
+                             "/cli.key}\n");
   ASSERT_TRUE(wait_until([&] { return ndjson_events(server.requests()).size() >= 10; }));
 
   // Without the CA the server is not trusted: nothing is delivered, it is retried.
   TestHttpServer server2(p + "/srv.crt", p + "/srv.key");
-  Agent untrusted(lines(1), "  - {type: http, url: \"" + server2.url(true) + "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
-  ASSERT_TRUE(wait_until([&] { return untrusted.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 1; }));
+  Agent untrusted(lines(1), "  - {type: http, url: \"" + server2.url(true) +
+                                "/i\", batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    return untrusted.rt->metrics().value("auditrelay_output_retries_total", "output=\"http\"") >= 1;
+  }));
   EXPECT_TRUE(server2.requests().empty());
 }
 
 TEST(SplunkHec, EnvelopesAreStrictAndComplete) {
   TestHttpServer hec;
   hec.set_default_body(R"({"text":"Success","code":0})");
-  std::string text = lines(1000) +
-                     R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","Time":"2025-07-03T06:56:16.144719Z","Action":"write","ResourceType":"workspace"}})" "\n" +
-                     R"({"ts":"2025-09-16T12:00:00.5Z","level":"ERROR","msg":"failed to transition workspace","logger_names":["autobuild"]})" "\n";
-  Agent agent(text, "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: abc-123, index: coder, compression: gzip, batch: {max_delay: 20ms}}\n");
+  std::string text =
+      lines(1000) +
+      R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","Time":"2025-07-03T06:56:16.144719Z","Action":"write","ResourceType":"workspace"}})"
+      "\n" +
+      R"({"ts":"2025-09-16T12:00:00.5Z","level":"ERROR","msg":"failed to transition workspace","logger_names":["autobuild"]})"
+      "\n";
+  Agent agent(
+      text, "  - {type: splunk_hec, url: \"" + hec.url() +
+                "\", token: abc-123, index: coder, compression: gzip, batch: {max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "abc-123").size() >= 1002; }));
   auto envs = hec_events(hec.requests(), "abc-123");
   ASSERT_EQ(envs.size(), 1002u);
@@ -276,8 +312,10 @@ TEST(SplunkHec, BadEventIsIsolatedAndTheRestDelivered) {
   hec.set_default_body(R"({"text":"Success","code":0})");
   hec.script({200, R"({"text":"Success","code":0})", ""});  // health
   hec.script({400, R"({"text":"Invalid data format","code":6,"invalid-event-number":2})", ""});
-  Agent agent(lines(5), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_delay: 20ms}}\n");
-  ASSERT_TRUE(wait_until([&] { return agent.dlq("splunk").size() == 1 && hec.requests().size() >= 3; }));
+  Agent agent(lines(5), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() +
+                            "\", token: t, batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(
+      wait_until([&] { return agent.dlq("splunk").size() == 1 && hec.requests().size() >= 3; }));
   json d = json::parse(agent.dlq("splunk")[0]);
   EXPECT_EQ(d["event"]["fields"]["seq"], 2);
   EXPECT_THAT(d["reason"].get<std::string>(), HasSubstr("code 6"));
@@ -289,13 +327,14 @@ TEST(SplunkHec, BadEventIsIsolatedAndTheRestDelivered) {
 TEST(SplunkHec, BadEventWithoutIndexIsFoundByBisection) {
   TestHttpServer hec;
   hec.set_default_body(R"({"text":"Success","code":0})");
-  hec.script({200, "", ""});                                          // health
+  hec.script({200, "", ""});                                            // health
   hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // all 4
-  hec.script({200, R"({"text":"Success","code":0})", ""});             // first half ok
+  hec.script({200, R"({"text":"Success","code":0})", ""});              // first half ok
   hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // second half bad
-  hec.script({200, R"({"text":"Success","code":0})", ""});             // event 2 ok
+  hec.script({200, R"({"text":"Success","code":0})", ""});              // event 2 ok
   hec.script({400, R"({"text":"Invalid data format","code":6})", ""});  // event 3 bad
-  Agent agent(lines(4), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_delay: 20ms}}\n");
+  Agent agent(lines(4), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() +
+                            "\", token: t, batch: {max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.dlq("splunk").size() == 1; }));
   EXPECT_EQ(json::parse(agent.dlq("splunk")[0])["event"]["fields"]["seq"], 3);
 }
@@ -307,7 +346,8 @@ TEST(SplunkHec, RetryableCodesAndTokenErrorsKeepEventsQueued) {
   hec.script({503, R"({"text":"Server is busy","code":9})", ""});
   hec.script({403, R"({"text":"Invalid token","code":4})", ""});
   Agent agent(lines(3), "  - {name: splunk, type: splunk_hec, url: \"" + hec.url() +
-                            "\", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 20ms}, retry: {initial: 10ms}}\n");
+                            "\", token: t, pause_on_auth_error: 100ms, batch: {max_delay: 20ms}, "
+                            "retry: {initial: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] { return hec.requests().size() >= 4; }));
   EXPECT_EQ(hec_events({hec.requests()[3]}, "t").size(), 3u);
   EXPECT_TRUE(agent.dlq("splunk").empty());
@@ -316,12 +356,14 @@ TEST(SplunkHec, RetryableCodesAndTokenErrorsKeepEventsQueued) {
 TEST(SplunkHec, HundredThousandEventsExactlyOnce) {
   TestHttpServer hec;
   hec.set_default_body(R"({"text":"Success","code":0})");
-  Agent agent(lines(100000), "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: t, batch: {max_events: 1000, max_delay: 20ms}}\n");
+  Agent agent(lines(100000), "  - {type: splunk_hec, url: \"" + hec.url() +
+                                 "\", token: t, batch: {max_events: 1000, max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "t").size() >= 100000; }));
   ASSERT_TRUE(wait_until([&] { return agent.caught_up("splunk_hec", 100000); }));
   auto envs = hec_events(hec.requests(), "t");
   ASSERT_EQ(envs.size(), 100000u);
-  for (int i = 0; i < 100000; ++i) ASSERT_EQ(envs[static_cast<size_t>(i)]["event"]["fields"]["seq"], i);
+  for (int i = 0; i < 100000; ++i)
+    ASSERT_EQ(envs[static_cast<size_t>(i)]["event"]["fields"]["seq"], i);
 }
 
 TEST(SplunkHec, IndexerAcknowledgementGatesDelivery) {
@@ -342,11 +384,14 @@ TEST(SplunkHec, IndexerAcknowledgementGatesDelivery) {
     }
     return {200, "{}", ""};
   });
-  Agent agent(lines(50), "  - {type: splunk_hec, url: \"" + hec.url() +
-                             "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, batch: {max_delay: 20ms}}\n");
+  Agent agent(
+      lines(50),
+      "  - {type: splunk_hec, url: \"" + hec.url() +
+          "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, batch: {max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return ack_polls.load() >= 2; }));
   ASSERT_TRUE(wait_until([&] {
-    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 50;
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total",
+                                     "output=\"splunk_hec\"") >= 50;
   }));
   channels.erase("");  // the health probe carries none
   EXPECT_EQ(channels.size(), 1u) << "one channel per agent";
@@ -361,13 +406,17 @@ TEST(SplunkHec, UnacknowledgedBatchIsResentAfterTheTimeout) {
       ++posts;
       return {200, R"({"text":"Success","code":0,"ackId":1})", ""};
     }
-    if (r.path == "/services/collector/ack") return {200, posts.load() >= 2 ? R"({"acks":{"1":true}})" : R"({"acks":{"1":false}})", ""};
+    if (r.path == "/services/collector/ack")
+      return {200, posts.load() >= 2 ? R"({"acks":{"1":true}})" : R"({"acks":{"1":false}})", ""};
     return {200, "{}", ""};
   });
-  Agent agent(lines(5), "  - {type: splunk_hec, url: \"" + hec.url() +
-                            "\", token: t, indexer_ack: true, ack_poll_interval: 10ms, ack_timeout: 100ms, batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
+  Agent agent(lines(5),
+              "  - {type: splunk_hec, url: \"" + hec.url() +
+                  "\", token: t, indexer_ack: true, ack_poll_interval: 10ms, ack_timeout: 100ms, "
+                  "batch: {max_delay: 10ms}, retry: {initial: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] {
-    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 5;
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total",
+                                     "output=\"splunk_hec\"") >= 5;
   }));
   EXPECT_GE(posts.load(), 2) << "the unacknowledged batch was sent again";
 }
@@ -375,7 +424,9 @@ TEST(SplunkHec, UnacknowledgedBatchIsResentAfterTheTimeout) {
 TEST(SplunkHec, RawEndpointCarriesMetadataInTheQuery) {
   TestHttpServer hec;
   hec.set_default_body(R"({"text":"Success","code":0})");
-  Agent agent(lines(3), "  - {type: splunk_hec, url: \"" + hec.url() + "\", token: t, endpoint: raw, index: coder, batch: {max_delay: 10ms}}\n");
+  Agent agent(lines(3),
+              "  - {type: splunk_hec, url: \"" + hec.url() +
+                  "\", token: t, endpoint: raw, index: coder, batch: {max_delay: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] {
     for (const auto& r : hec.requests())
       if (r.path == "/services/collector/raw") return true;
@@ -406,7 +457,8 @@ TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
     if (r.path == "/services/collector/event") {
       int id = restarted ? next_id_after++ : posts_before++;
       if (restarted)
-        for (const auto& e : split_envelopes(r.body)) seqs_after.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
+        for (const auto& e : split_envelopes(r.body))
+          seqs_after.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
       return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string(id) + "}", ""};
     }
     if (r.path == "/services/collector/ack") {
@@ -419,9 +471,10 @@ TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
     }
     return {200, "{}", ""};
   });
-  Agent agent(lines(30), "  - {type: splunk_hec, url: \"" + hec.url() +
-                             "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, ack_timeout: 3s,"
-                             " batch: {max_events: 10, max_delay: 10ms}}\n");
+  Agent agent(lines(30),
+              "  - {type: splunk_hec, url: \"" + hec.url() +
+                  "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, ack_timeout: 3s,"
+                  " batch: {max_events: 10, max_delay: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] {
     std::lock_guard lock(mu);
     return posts_before >= 3;
@@ -438,7 +491,8 @@ TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
     return seqs_after.size() == 60u;
   })) << "events from before the restart were taken as indexed";
   ASSERT_TRUE(wait_until([&] {
-    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 60;
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total",
+                                     "output=\"splunk_hec\"") >= 60;
   }));
 }
 
@@ -454,12 +508,14 @@ TEST(SplunkHec, RequestTooLargeIsSplit) {
   Agent agent(lines(20), "  - {type: splunk_hec, url: \"" + hec.url() +
                              "\", token: t, batch: {max_events: 20, max_delay: 10ms}}\n");
   ASSERT_TRUE(wait_until([&] {
-    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"splunk_hec\"") >= 20;
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total",
+                                     "output=\"splunk_hec\"") >= 20;
   }));
   EXPECT_TRUE(agent.dlq("splunk_hec").empty());
   std::set<int> seqs;
   for (const auto& r : hec.requests())
     if (r.path == "/services/collector/event" && split_envelopes(r.body).size() <= 3)
-      for (const auto& e : split_envelopes(r.body)) seqs.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
+      for (const auto& e : split_envelopes(r.body))
+        seqs.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
   EXPECT_EQ(seqs.size(), 20u);
 }

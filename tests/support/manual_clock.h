@@ -20,7 +20,8 @@ class ManualClock final : public TimeSource {
 
  private:
   // Starts well after the epoch so that "now minus a delay" never goes below zero.
-  std::atomic<duration::rep> ticks_{std::chrono::duration_cast<duration>(std::chrono::hours(1)).count()};
+  std::atomic<duration::rep> ticks_{
+      std::chrono::duration_cast<duration>(std::chrono::hours(1)).count()};
 };
 
 }  // namespace auditrelay::test

@@ -3,6 +3,8 @@
 // never, exceptions, sends held until the test releases them) and a manual clock, so backoffs,
 // Retry-After and acknowledgement timeouts pass without real waiting. The assertions are on
 // the position a checkpoint store would save (an OffsetTracker fed by the batches' acks).
+#include "agent/pipeline/output_driver.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 #include <string>
 
 #include "agent/pipeline/offset_tracker.h"
-#include "agent/pipeline/output_driver.h"
 #include "support/manual_clock.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -38,15 +39,15 @@ struct Script {
   std::function<SendResult(const std::vector<int>&, int)> answer;
   // Sends wait while `hold` says so (under `mu`); release by changing state and notify.
   std::function<bool(const std::vector<int>&)> hold;
-  std::vector<std::vector<int>> sends;   // every send, in order
-  std::multiset<int> delivered;          // events answered delivered or acknowledged
-  int holding = 0;                       // sends waiting in `hold` now
+  std::vector<std::vector<int>> sends;  // every send, in order
+  std::multiset<int> delivered;         // events answered delivered or acknowledged
+  int holding = 0;                      // sends waiting in `hold` now
   // Acknowledgements: id → the events it covers; ids the destination has acknowledged.
   uint64_t next_ack_id = 1;
   std::map<uint64_t, std::vector<int>> ack_events;
   std::set<uint64_t> acked;
   AckSettings acks;
-  std::function<size_t()> pending_now;    // the driver's pending count, sampled at each send
+  std::function<size_t()> pending_now;  // the driver's pending count, sampled at each send
   size_t max_pending_seen = 0;
   bool throw_next = false;
 
@@ -203,8 +204,9 @@ TEST_P(SplitBatch, AcknowledgedOnlyWhenEveryPartIsDelivered) {
       s.cv.notify_all();
     }
     ++done;
-    ASSERT_TRUE(wait_until([&] { return h.metric("auditrelay_output_batches_sent_total") ==
-                                        static_cast<uint64_t>(done); }));
+    ASSERT_TRUE(wait_until([&] {
+      return h.metric("auditrelay_output_batches_sent_total") == static_cast<uint64_t>(done);
+    }));
     if (done < 10) {
       EXPECT_EQ(h.committed(), 0u) << "acknowledged after " << done << " of 10 parts";
     }

@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <unordered_set>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "agent/common/backoff.h"
 #include "agent/config/units.h"
@@ -90,7 +90,9 @@ constexpr int64_t kWindowRows = 2000;
 class CursorKeeper {
  public:
   explicit CursorKeeper(std::string path) : file_(std::move(path)) {}
-  std::map<std::string, StreamCursor>& cursors() { return cursors_; }  // input thread, no poll pending
+  std::map<std::string, StreamCursor>& cursors() {
+    return cursors_;
+  }  // input thread, no poll pending
   void load() { file_.load(cursors_); }
   void set_gauge(const std::string& stream, std::atomic<int64_t>* g) { gauges_[stream] = g; }
 
@@ -103,7 +105,9 @@ class CursorKeeper {
     tracker_ = std::make_shared<OffsetTracker>(0);
     return tracker_;
   }
-  const std::vector<Emission>& pending() const { return pending_; }  // unchanged until the next begin
+  const std::vector<Emission>& pending() const {
+    return pending_;
+  }  // unchanged until the next begin
   bool all_applied() {
     std::lock_guard lock(mu_);
     return applied_ >= pending_.size();
@@ -125,7 +129,8 @@ class CursorKeeper {
       }
       if (c.watermark.before(e.time)) c.watermark = e.time;
     }
-    if (auto it = gauges_.find(stream_); it != gauges_.end() && it->second) it->second->store(c.watermark.seconds);
+    if (auto it = gauges_.find(stream_); it != gauges_.end() && it->second)
+      it->second->store(c.watermark.seconds);
     file_.save(cursors_);
   }
 
@@ -153,7 +158,9 @@ struct InputOptions {
 class CoderApiInput final : public Input {
  public:
   CoderApiInput(const PluginContext& ctx, const Options& o)
-      : name_(ctx.name), health_(ctx.health), keeper_(std::make_shared<CursorKeeper>(ctx.data_dir + "/coder_api/" + ctx.name + ".json")) {
+      : name_(ctx.name),
+        health_(ctx.health),
+        keeper_(std::make_shared<CursorKeeper>(ctx.data_dir + "/coder_api/" + ctx.name + ".json")) {
     opts_.url = o.str("url");
     while (!opts_.url.empty() && opts_.url.back() == '/') opts_.url.pop_back();
     opts_.token = o.str("token");
@@ -166,7 +173,8 @@ class CoderApiInput final : public Input {
     opts_.session_max_age = o.duration("session_max_age", opts_.session_max_age);
     opts_.limit = std::clamp<int64_t>(o.integer("limit", 100), 1, 1000);
     opts_.backfill_from = o.str("backfill_from");
-    opts_.dedup_window = static_cast<size_t>(std::max<int64_t>(o.integer("dedup_window", 20000), 100));
+    opts_.dedup_window =
+        static_cast<size_t>(std::max<int64_t>(o.integer("dedup_window", 20000), 100));
     HttpClientOptions h = http_client_options(o);
     h.max_body = 256u << 20;  // whole pages
     client_ = std::make_unique<HttpClient>(std::move(h));
@@ -263,16 +271,18 @@ class CoderApiInput final : public Input {
 
   // Fetches pages (newest first) until a short page or one that reaches below `floor`.
   // With `refuse_large`, a first page whose count says more than kWindowRows gives TooLarge.
-  FetchStatus fetch(const std::string& stream, const std::string& q, const Timestamp& floor, std::vector<Row>& rows,
-                    bool refuse_large = false) {
+  FetchStatus fetch(const std::string& stream, const std::string& q, const Timestamp& floor,
+                    std::vector<Row>& rows, bool refuse_large = false) {
     const char* array_key = stream == "audit" ? "audit_logs" : "connection_logs";
     const char* time_key = stream == "audit" ? "time" : "connect_time";
     simdjson::dom::parser parser;
     for (int64_t offset = 0, pages = 0; pages < 100000; offset += opts_.limit, ++pages) {
       if (stopping()) return FetchStatus::Stopped;
       std::string url = opts_.url + endpoint(stream) + "?q=" + percent_encode(q) +
-                        "&limit=" + std::to_string(opts_.limit) + "&offset=" + std::to_string(offset);
-      HttpResponse r = client_->request("GET", url, "", {"Coder-Session-Token: " + opts_.token, "Accept: application/json"});
+                        "&limit=" + std::to_string(opts_.limit) +
+                        "&offset=" + std::to_string(offset);
+      HttpResponse r = client_->request(
+          "GET", url, "", {"Coder-Session-Token: " + opts_.token, "Accept: application/json"});
       counters_[stream].pages->fetch_add(1, std::memory_order_relaxed);
       if (r.status == 401 || r.status == 403 || (stream == "connection" && r.status == 404)) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
@@ -283,19 +293,23 @@ class CoderApiInput final : public Input {
                           "GET " + endpoint(stream) + " answered " + std::to_string(r.status) +
                               (r.status == 401 ? " (bad token)" : " (missing role or licence)"));
           spdlog::error(
-              "input {}: GET {} answered {}: {}; the {} stream is stopped and retried every {} s ({})", name_,
-              endpoint(stream), r.status,
-              r.status == 401 ? "the session token is missing or invalid"
-                              : (stream == "connection" ? "the token lacks the Auditor or Owner role, or Coder has no Premium license"
-                                                        : "the token lacks the Auditor or Owner role"),
+              "input {}: GET {} answered {}: {}; the {} stream is stopped and retried every {} s "
+              "({})",
+              name_, endpoint(stream), r.status,
+              r.status == 401
+                  ? "the session token is missing or invalid"
+                  : (stream == "connection" ? "the token lacks the Auditor or Owner role, or Coder "
+                                              "has no Premium license"
+                                            : "the token lacks the Auditor or Owner role"),
               stream, opts_.auth_retry.count() / 1000, r.body.substr(0, 200));
         }
         return FetchStatus::Auth;
       }
       if (r.status < 200 || r.status >= 300) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("input {}: GET {} failed ({}); backing off", name_, endpoint(stream),
-                     r.status == 0 ? r.error : std::to_string(r.status) + " " + r.body.substr(0, 200));
+        spdlog::warn(
+            "input {}: GET {} failed ({}); backing off", name_, endpoint(stream),
+            r.status == 0 ? r.error : std::to_string(r.status) + " " + r.body.substr(0, 200));
         retry_after_ = r.retry_after;
         return FetchStatus::Retry;
       }
@@ -303,12 +317,13 @@ class CoderApiInput final : public Input {
       simdjson::dom::array items;
       if (r.truncated || parser.parse(r.body).get(root) || root[array_key].get_array().get(items)) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("input {}: GET {} gave a malformed answer (first bytes: {}); retrying", name_, endpoint(stream),
-                     r.body.substr(0, 200));
+        spdlog::warn("input {}: GET {} gave a malformed answer (first bytes: {}); retrying", name_,
+                     endpoint(stream), r.body.substr(0, 200));
         return FetchStatus::Retry;
       }
       int64_t count = 0;
-      if (refuse_large && offset == 0 && !root["count"].get_int64().get(count) && count > kWindowRows)
+      if (refuse_large && offset == 0 && !root["count"].get_int64().get(count) &&
+          count > kWindowRows)
         return FetchStatus::TooLarge;
       size_t n = 0;
       bool below_floor = false;
@@ -316,11 +331,11 @@ class CoderApiInput final : public Input {
         ++n;
         Row row;
         std::string_view id, t;
-        if (item[time_key].get_string().get(t) || !parse_rfc3339(t, row.time) || item["id"].get_string().get(id) ||
-            id.empty()) {
+        if (item[time_key].get_string().get(t) || !parse_rfc3339(t, row.time) ||
+            item["id"].get_string().get(id) || id.empty()) {
           counters_[stream].malformed->fetch_add(1, std::memory_order_relaxed);
-          spdlog::warn("input {}: skipping a malformed {} row (no id or {}): {}", name_, stream, time_key,
-                       simdjson::minify(item).substr(0, 200));
+          spdlog::warn("input {}: skipping a malformed {} row (no id or {}): {}", name_, stream,
+                       time_key, simdjson::minify(item).substr(0, 200));
           continue;
         }
         if (row.time.before(floor)) {
@@ -362,15 +377,16 @@ class CoderApiInput final : public Input {
       if (st != FetchStatus::Ok) return st;
       std::vector<Emission> out;
       std::unordered_set<std::string> in_this_poll;
-      std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.time.before(b.time); });
+      std::stable_sort(rows.begin(), rows.end(),
+                       [](const Row& a, const Row& b) { return a.time.before(b.time); });
       for (auto& r : rows) {
         if (c.recent.contains(r.id) || !in_this_poll.insert(r.id).second) continue;
         out.push_back(Emission{std::move(r.json), r.id, r.time, Emission::Effect::Seen});
       }
       if (!emit("audit", out)) return FetchStatus::Stopped;
       if (last < today && !out.empty())
-        spdlog::info("input {}: audit backfill: {}{} shipped {} event(s)", name_, from, last > day ? " to " + to : "",
-                     out.size());
+        spdlog::info("input {}: audit backfill: {}{} shipped {} event(s)", name_, from,
+                     last > day ? " to " + to : "", out.size());
       width = rows.empty() ? std::min<int64_t>(width * 2, 256) : 1;
       day = last + 1;
     }
@@ -382,15 +398,18 @@ class CoderApiInput final : public Input {
     StreamCursor& c = keeper_->cursors()["connection"];
     Timestamp floor = minus(c.watermark, opts_.overlap);
     std::vector<Row> rows;
-    FetchStatus st = fetch("connection", with_user_query("connected_after:\"" + format_rfc3339(floor) + "\""), floor, rows);
+    FetchStatus st =
+        fetch("connection", with_user_query("connected_after:\"" + format_rfc3339(floor) + "\""),
+              floor, rows);
     if (st != FetchStatus::Ok) return st;
     // Sessions open longer than session_max_age are forgotten (Coder may never record their
     // disconnect), so the re-read below stays bounded.
     Timestamp too_old = minus(now_timestamp(), opts_.session_max_age);
     for (auto it = c.open.begin(); it != c.open.end();) {
       if (it->second.before(too_old)) {
-        spdlog::info("input {}: connection {} has been open since {}; no longer watching for its disconnect", name_,
-                     it->first, format_rfc3339(it->second));
+        spdlog::info(
+            "input {}: connection {} has been open since {}; no longer watching for its disconnect",
+            name_, it->first, format_rfc3339(it->second));
         it = c.open.erase(it);
       } else {
         ++it;
@@ -401,17 +420,22 @@ class CoderApiInput final : public Input {
     for (const auto& [id, t] : c.open) oldest_open = t.before(oldest_open) ? t : oldest_open;
     if (oldest_open.before(floor)) {
       Timestamp from = minus(oldest_open, milliseconds(1000));
-      st = fetch("connection", with_user_query("status:completed connected_after:\"" + format_rfc3339(from) + "\""), from, rows);
+      st = fetch(
+          "connection",
+          with_user_query("status:completed connected_after:\"" + format_rfc3339(from) + "\""),
+          from, rows);
       if (st != FetchStatus::Ok) return st;
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.time.before(b.time); });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.time.before(b.time); });
     std::vector<Emission> out;
     std::unordered_set<std::string> done;
     for (auto& r : rows) {
       if (!done.insert(r.id).second) continue;
       bool seen = c.recent.contains(r.id) || c.open.count(r.id);
       if (!seen) {
-        out.push_back(Emission{r.json, r.id, r.time, r.has_ssh ? Emission::Effect::SeenAndOpen : Emission::Effect::Seen});
+        out.push_back(Emission{r.json, r.id, r.time,
+                               r.has_ssh ? Emission::Effect::SeenAndOpen : Emission::Effect::Seen});
       }
       if (r.disconnected && (!seen || c.open.count(r.id))) {
         std::string marked = "{\"_auditrelay_event\":\"disconnect\"," + r.json.substr(1);
@@ -440,7 +464,8 @@ class CoderApiInput final : public Input {
       batch->budget = bytes;
       for (size_t k = i; k < end; ++k) batch->add(pending[k].text, 0, format_);
       uint64_t ticket = tracker->add(end);
-      batch->ack = std::make_shared<AckToken>([keeper = keeper_, tracker, ticket] { keeper->ack(tracker, ticket); });
+      batch->ack = std::make_shared<AckToken>(
+          [keeper = keeper_, tracker, ticket] { keeper->ack(tracker, ticket); });
       counters_[stream].events->fetch_add(end - i, std::memory_order_relaxed);
       host_->submit(std::move(batch));
       i = end;
@@ -469,7 +494,8 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
   validate_http_url(o, path, d);
   for (const auto& s : o.list("streams"))
     if (s != "audit" && s != "connection")
-      d.error(o.line("streams"), path + ".streams", "unknown stream \"" + s + "\" (audit, connection)");
+      d.error(o.line("streams"), path + ".streams",
+              "unknown stream \"" + s + "\" (audit, connection)");
   std::string b = o.str("backfill_from");
   Timestamp t;
   if (!b.empty() && !parse_date(b, t) && !parse_rfc3339(b, t) && !parse_duration(b))
@@ -480,16 +506,32 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
 std::vector<OptionSpec> specs() {
   std::vector<OptionSpec> s = {
       {"url", OptType::String, "", true, "Coder's URL, e.g. https://coder.example.com"},
-      {"token", OptType::String, "", true, "session token of a user with the Auditor or Owner role (or token_file)", {}, {}, true},
-      {"streams", OptType::StringList, "[audit, connection]", false, "which logs to poll: audit (/api/v2/audit), connection (/api/v2/connectionlog, Premium)"},
+      {"token",
+       OptType::String,
+       "",
+       true,
+       "session token of a user with the Auditor or Owner role (or token_file)",
+       {},
+       {},
+       true},
+      {"streams", OptType::StringList, "[audit, connection]", false,
+       "which logs to poll: audit (/api/v2/audit), connection (/api/v2/connectionlog, Premium)"},
       {"interval", OptType::Duration, "30s", false, "time between polls"},
       {"limit", OptType::Int, "100", false, "rows per page (1-1000)"},
-      {"query", OptType::String, "", false, "extra filter in Coder's search syntax, passed in q (e.g. \"resource_type:workspace\")"},
-      {"backfill_from", OptType::String, "", false, "on the first start, ship history from this date (2025-01-01) or this long ago (30d); default: only new events"},
-      {"overlap", OptType::Duration, "2m", false, "each poll re-reads this far behind the newest delivered event (late rows), de-duplicated by id"},
-      {"dedup_window", OptType::Int, "20000", false, "how many recent ids are remembered for de-duplication"},
-      {"auth_retry", OptType::Duration, "5m", false, "after a 401/403 (bad token, missing role or licence), how long until the next try"},
-      {"session_max_age", OptType::Duration, "7d", false, "connection sessions open longer than this are no longer re-read for their disconnect"},
+      {"query", OptType::String, "", false,
+       "extra filter in Coder's search syntax, passed in q (e.g. \"resource_type:workspace\")"},
+      {"backfill_from", OptType::String, "", false,
+       "on the first start, ship history from this date (2025-01-01) or this long ago (30d); "
+       "default: only new events"},
+      {"overlap", OptType::Duration, "2m", false,
+       "each poll re-reads this far behind the newest delivered event (late rows), de-duplicated "
+       "by id"},
+      {"dedup_window", OptType::Int, "20000", false,
+       "how many recent ids are remembered for de-duplication"},
+      {"auth_retry", OptType::Duration, "5m", false,
+       "after a 401/403 (bad token, missing role or licence), how long until the next try"},
+      {"session_max_age", OptType::Duration, "7d", false,
+       "connection sessions open longer than this are no longer re-read for their disconnect"},
   };
   for (auto& h : http_client_specs())
     if (h.name != "auth") s.push_back(h);
@@ -499,7 +541,8 @@ std::vector<OptionSpec> specs() {
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Input,
     .name = "coder_api",
-    .summary = "Polls Coder's REST API for audit and connection logs (the source of truth), with a persistent cursor",
+    .summary = "Polls Coder's REST API for audit and connection logs (the source of truth), with a "
+               "persistent cursor",
     .options = specs(),
     .make_input = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Input> {
       return std::make_unique<CoderApiInput>(ctx, o);

@@ -246,8 +246,9 @@ class KafkaOutput final : public Output {
       }
     }
     if (again.empty())
-      return rejected.empty() ? SendResult::delivered()
-                              : SendResult::rejected_events(std::move(rejected), std::move(reasons));
+      return rejected.empty()
+                 ? SendResult::delivered()
+                 : SendResult::rejected_events(std::move(rejected), std::move(reasons));
     SendResult r = SendResult::retry_events(
         std::move(again), std::string("Kafka delivery failed: ") + rd_kafka_err2str(last));
     r.rejected = std::move(rejected);

@@ -75,8 +75,11 @@ class SplunkHecOutput final : public Output {
       spdlog::info("output {}: Splunk HEC is healthy", name_);
       report_ok();
     } else {
-      std::string why = r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error;
-      spdlog::warn("output {}: Splunk HEC health check failed ({}); events stay queued until it answers", name_, why);
+      std::string why =
+          r.status ? "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200) : r.error;
+      spdlog::warn(
+          "output {}: Splunk HEC health check failed ({}); events stay queued until it answers",
+          name_, why);
       report_problem("Splunk HEC health check failed (" + why + ")");
     }
   }
@@ -111,7 +114,8 @@ class SplunkHecOutput final : public Output {
     std::string body = "{\"acks\":[";
     for (size_t i = 0; i < ids.size(); ++i) body += (i ? "," : "") + std::to_string(ids[i]);
     body += "]}";
-    HttpResponse r = ack_client_.post(ack_url_, body, {auth_, channel_, "Content-Type: application/json"});
+    HttpResponse r =
+        ack_client_.post(ack_url_, body, {auth_, channel_, "Content-Type: application/json"});
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     simdjson::dom::object acks;
@@ -134,8 +138,10 @@ class SplunkHecOutput final : public Output {
   uint64_t tag_ack_id(uint64_t id) {
     if (last_ack_id_ && id <= *last_ack_id_) {
       generation_.fetch_add(1);
-      spdlog::warn("output {}: Splunk's acknowledgement ids started over ({} after {}); batches "
-                   "awaiting earlier ids are sent again after ack_timeout", name_, id, *last_ack_id_);
+      spdlog::warn(
+          "output {}: Splunk's acknowledgement ids started over ({} after {}); batches "
+          "awaiting earlier ids are sent again after ack_timeout",
+          name_, id, *last_ack_id_);
     }
     last_ack_id_ = id;
     return generation_.load() << kGenerationShift | (id & kIdMask);
@@ -151,7 +157,8 @@ class SplunkHecOutput final : public Output {
     if (raw_) return 1;
     size_t host = host_.empty() && b.source ? b.source->host.size() : host_.size();
     size_t source = source_.size();
-    if (source == 0 && b.source) source = (b.source->input.empty() ? b.source->path : b.source->input).size();
+    if (source == 0 && b.source)
+      source = (b.source->input.empty() ? b.source->path : b.source->input).size();
     // {"time":<30>,"host":"","source":"","sourcetype":"","index":"","event":,"fields":{"kind":"",
     // "action":"","resource_type":"","severity":"","alert":""}}
     // The fixed parts come to about 175 bytes; 200 leaves room for JSON escaping.
@@ -181,8 +188,7 @@ class SplunkHecOutput final : public Output {
       if (!source_.empty()) url += "&source=" + source_;
       if (!host_.empty()) url += "&host=" + host_;
       HecAnswer a = post(body, url);
-      if (a.kind == HecAnswer::Kind::Retry || a.kind == HecAnswer::Kind::Pause)
-      {
+      if (a.kind == HecAnswer::Kind::Retry || a.kind == HecAnswer::Kind::Pause) {
         std::vector<std::string> reasons(rejected.size(), why);
         return retry_unposted(batch, posted, std::move(rejected), std::move(reasons), std::move(a));
       }
@@ -202,7 +208,8 @@ class SplunkHecOutput final : public Output {
   // again; with it, they are sent again too (their ids are not kept), which may index some
   // events twice: at least once.
   SendResult retry_unposted(const OutBatch& batch, const std::vector<size_t>& posted,
-                            std::vector<size_t> rejected, std::vector<std::string> reasons, HecAnswer a) {
+                            std::vector<size_t> rejected, std::vector<std::string> reasons,
+                            HecAnswer a) {
     std::vector<char> done(batch.events.size(), 0);
     if (!ack_)
       for (size_t i : posted) done[i] = 1;
@@ -233,10 +240,13 @@ class SplunkHecOutput final : public Output {
       // The driver sizes batches to max_request_bytes; bisection below only isolates bad events.
       HecAnswer a = post(encode(batch, part));
       switch (a.kind) {
-        case HecAnswer::Kind::Ok: posted.insert(posted.end(), part.begin(), part.end()); break;
+        case HecAnswer::Kind::Ok:
+          posted.insert(posted.end(), part.begin(), part.end());
+          break;
         case HecAnswer::Kind::Retry:
         case HecAnswer::Kind::Pause:
-          return retry_unposted(batch, posted, std::move(rejected), std::move(reasons), std::move(a));
+          return retry_unposted(batch, posted, std::move(rejected), std::move(reasons),
+                                std::move(a));
         case HecAnswer::Kind::Rejected:
           rejected.insert(rejected.end(), part.begin(), part.end());
           reasons.insert(reasons.end(), part.size(), a.why);
@@ -256,7 +266,8 @@ class SplunkHecOutput final : public Output {
           break;
       }
     }
-    if (!rejected.empty()) return SendResult::rejected_events(std::move(rejected), std::move(reasons));
+    if (!rejected.empty())
+      return SendResult::rejected_events(std::move(rejected), std::move(reasons));
     return SendResult::delivered();
   }
 
@@ -303,9 +314,11 @@ class SplunkHecOutput final : public Output {
       w.begin_object();
       w.key("time");
       w.raw(std::string_view(tbuf, format_epoch(m.time, tbuf)));
-      w.field("host", host_.empty() && b.source ? std::string_view(b.source->host) : std::string_view(host_));
+      w.field("host", host_.empty() && b.source ? std::string_view(b.source->host)
+                                                : std::string_view(host_));
       std::string_view source = source_;
-      if (source.empty() && b.source) source = b.source->input.empty() ? b.source->path : b.source->input;
+      if (source.empty() && b.source)
+        source = b.source->input.empty() ? b.source->path : b.source->input;
       w.field("source", source);
       w.field("sourcetype", sourcetype_[k]);
       if (!kind_index_[k].empty()) w.field("index", kind_index_[k]);
@@ -326,7 +339,8 @@ class SplunkHecOutput final : public Output {
   }
 
   HecAnswer post(const std::string& body, const std::string& url = {}) {
-    std::vector<std::string> headers{auth_, raw_ ? "Content-Type: text/plain" : "Content-Type: application/json"};
+    std::vector<std::string> headers{
+        auth_, raw_ ? "Content-Type: text/plain" : "Content-Type: application/json"};
     if (ack_ || raw_) headers.push_back(channel_);
     const std::string& target = url.empty() ? endpoint_ : url;
     HttpResponse r;
@@ -355,19 +369,24 @@ class SplunkHecOutput final : public Output {
       if (!root["text"].get_string().get(t)) text = std::string(t);
       if (!root["invalid-event-number"].get_int64().get(inv)) a.invalid_event = inv;
     }
-    a.why = "HEC " + (code >= 0 ? "code " + std::to_string(code) : "HTTP " + std::to_string(r.status)) +
+    a.why = "HEC " +
+            (code >= 0 ? "code " + std::to_string(code) : "HTTP " + std::to_string(r.status)) +
             (text.empty() ? ": " + r.body.substr(0, 200) : ": " + text);
     if (r.status == 200 && (code == 0 || code == -1)) {
-      if (paused_.exchange(false)) spdlog::info("output {}: Splunk HEC accepts events again", name_);
+      if (paused_.exchange(false))
+        spdlog::info("output {}: Splunk HEC accepts events again", name_);
       report_ok();
       a.kind = HecAnswer::Kind::Ok;
       return a;
     }
     if ((code >= 1 && code <= 4) || code == 7 || r.status == 401 || r.status == 403) {
       if (!paused_.exchange(true))
-        spdlog::error("output {}: Splunk HEC refuses the {} ({}); output paused, events kept queued, retrying every {} s",
-                      name_, code == 7 ? "index" : "token", a.why, pause_.count() / 1000);
-      report_problem(std::string("Splunk HEC refuses the ") + (code == 7 ? "index" : "token") + " (" + a.why + ")");
+        spdlog::error(
+            "output {}: Splunk HEC refuses the {} ({}); output paused, events kept queued, "
+            "retrying every {} s",
+            name_, code == 7 ? "index" : "token", a.why, pause_.count() / 1000);
+      report_problem(std::string("Splunk HEC refuses the ") + (code == 7 ? "index" : "token") +
+                     " (" + a.why + ")");
       a.kind = HecAnswer::Kind::Pause;
       a.retry_after = pause_;
       return a;
@@ -403,7 +422,7 @@ class SplunkHecOutput final : public Output {
   HealthBoard* health_board_;
   bool problem_reported_ = false;
   std::string ack_url_, channel_;
-  std::vector<uint64_t> acks_;  // ids the current send() was given
+  std::vector<uint64_t> acks_;           // ids the current send() was given
   std::optional<uint64_t> last_ack_id_;  // sender thread only
   std::atomic<uint64_t> generation_{0};  // read by the acknowledgement thread
 };
@@ -414,21 +433,31 @@ std::vector<OptionSpec> specs() {
       {"token", OptType::String, "", true, "HEC token (or token_file)", {}, {}, true},
       {"index", OptType::String, "", false, "index for every event (default: the token's)"},
       {"indexes", OptType::Map, "", false, "index per kind: {audit: .., connection: .., log: ..}"},
-      {"sourcetypes", OptType::Map, "", false, "sourcetype per kind (default coder:audit, coder:connection, coder:log)"},
+      {"sourcetypes", OptType::Map, "", false,
+       "sourcetype per kind (default coder:audit, coder:connection, coder:log)"},
       {"source", OptType::String, "", false, "source field (default: the input's name)"},
       {"host", OptType::String, "", false, "host field (default: source.host)"},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
       {"max_request_bytes", OptType::Size, "1MiB", false,
-       "largest request body: the driver closes a batch before its envelopes would pass it (together with batch.max_bytes)"},
-      {"endpoint", OptType::Enum, "event", false,
-       "event: HEC envelopes on /services/collector/event; raw: the event JSON as raw lines on /services/collector/raw",
+       "largest request body: the driver closes a batch before its envelopes would pass it "
+       "(together with batch.max_bytes)"},
+      {"endpoint",
+       OptType::Enum,
+       "event",
+       false,
+       "event: HEC envelopes on /services/collector/event; raw: the event JSON as raw lines on "
+       "/services/collector/raw",
        {"event", "raw"}},
       {"indexer_ack", OptType::Bool, "false", false,
-       "acknowledge a batch only when Splunk reports it indexed (/services/collector/ack, needs useACK on the token)"},
-      {"ack_poll_interval", OptType::Duration, "500ms", false, "how often pending acknowledgements are polled"},
-      {"ack_timeout", OptType::Duration, "300s", false, "a batch not acknowledged by then is sent again"},
+       "acknowledge a batch only when Splunk reports it indexed (/services/collector/ack, needs "
+       "useACK on the token)"},
+      {"ack_poll_interval", OptType::Duration, "500ms", false,
+       "how often pending acknowledgements are polled"},
+      {"ack_timeout", OptType::Duration, "300s", false,
+       "a batch not acknowledged by then is sent again"},
       {"ack_max_pending", OptType::Int, "10000", false,
-       "batches awaiting acknowledgement at once; sending waits when this many are. Their events wait on disk under data_dir/ack_spill, not in memory"},
+       "batches awaiting acknowledgement at once; sending waits when this many are. Their events "
+       "wait on disk under data_dir/ack_spill, not in memory"},
       {"pause_on_auth_error", OptType::Duration, "30s", false,
        "how long to wait before trying again after a token (1-4) or index (7) error"},
   };
