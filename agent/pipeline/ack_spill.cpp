@@ -17,16 +17,13 @@ namespace {
 // Segments roll at this size, so that space goes back to the disk as acknowledgements arrive.
 constexpr uint64_t kSegmentBytes = 64ull << 20;
 
-void put32(std::string& s, uint32_t v) {
-  s.append(reinterpret_cast<const char*>(&v), 4);
-}
 
 // A record: [u32 runs] then per run [u32 length][payload]; a run is the consecutive events of
 // one pipeline batch (one source).
 std::string encode(const OutBatch& batch) {
   std::string rec;
   rec.reserve(batch.bytes + batch.events.size() * 64 + 64);
-  put32(rec, 0);
+  put_u32(rec, 0);
   uint32_t runs = 0;
   for (size_t i = 0; i < batch.events.size();) {
     const EncodedBatch* from = batch.events[i].batch;
@@ -34,7 +31,7 @@ std::string encode(const OutBatch& batch) {
     for (; i < batch.events.size() && batch.events[i].batch == from; ++i)
       w.add(*batch.events[i].meta, *from, batch.events[i].json);
     std::string payload = w.finish();
-    put32(rec, static_cast<uint32_t>(payload.size()));
+    put_u32(rec, static_cast<uint32_t>(payload.size()));
     rec += payload;
     ++runs;
   }

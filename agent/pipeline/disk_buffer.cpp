@@ -17,9 +17,6 @@
 namespace auditrelay {
 namespace {
 
-void put32(std::string& s, uint32_t v) {
-  s.append(reinterpret_cast<const char*>(&v), 4);
-}
 uint32_t crc(std::string_view s) {
   return crc32_of(s);
 }
@@ -196,9 +193,9 @@ bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<b
   if (writer.count() == 0) return true;
   std::string payload = writer.finish();
   std::string record;
-  put32(record, kMagic);
-  put32(record, static_cast<uint32_t>(payload.size()));
-  put32(record, crc(payload));
+  put_u32(record, kMagic);
+  put_u32(record, static_cast<uint32_t>(payload.size()));
+  put_u32(record, crc(payload));
   record += payload;
 
   std::unique_lock lock(mu_);

@@ -7,14 +7,11 @@
 namespace auditrelay {
 namespace {
 
-void put32(std::string& s, uint32_t v) {
-  s.append(reinterpret_cast<const char*>(&v), 4);
-}
 void put64(std::string& s, uint64_t v) {
   s.append(reinterpret_cast<const char*>(&v), 8);
 }
 void put_str(std::string& s, std::string_view v) {
-  put32(s, static_cast<uint32_t>(v.size()));
+  put_u32(s, static_cast<uint32_t>(v.size()));
   s.append(v);
 }
 
@@ -51,6 +48,10 @@ struct Reader {
 
 }  // namespace
 
+void put_u32(std::string& s, uint32_t v) {
+  s.append(reinterpret_cast<const char*>(&v), 4);
+}
+
 uint32_t crc32_of(std::string_view s) {
   return static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
@@ -58,7 +59,7 @@ uint32_t crc32_of(std::string_view s) {
 
 PayloadWriter::PayloadWriter(const SourceInfo* src, size_t reserve) {
   out_.reserve(reserve + 64);
-  put32(out_, 0);  // count, patched by finish()
+  put_u32(out_, 0);  // count, patched by finish()
   put_str(out_, src ? src->input : "");
   put_str(out_, src ? src->path : "");
   put_str(out_, src ? src->host : "");
@@ -67,7 +68,7 @@ PayloadWriter::PayloadWriter(const SourceInfo* src, size_t reserve) {
 void PayloadWriter::add(const EventMeta& m, const EncodedBatch& from, std::string_view json) {
   ++count_;
   put64(out_, static_cast<uint64_t>(m.time.seconds));
-  put32(out_, m.time.nanos);
+  put_u32(out_, m.time.nanos);
   out_.push_back(static_cast<char>(m.time.digits));
   out_.push_back(static_cast<char>(m.kind));
   out_.push_back(static_cast<char>(m.severity));

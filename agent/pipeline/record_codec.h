@@ -29,5 +29,7 @@ class PayloadWriter {
 std::shared_ptr<EncodedBatch> decode_payload(std::string_view payload);
 
 uint32_t crc32_of(std::string_view s);
+// Appends v in the host's byte order (the files never leave the machine that wrote them).
+void put_u32(std::string& s, uint32_t v);
 
 }  // namespace auditrelay
