@@ -12,6 +12,7 @@
 #include "agent/config/agent_config.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
+#include "support/checkpoints.h"
 #include "support/http_server.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -287,8 +288,9 @@ TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
   EXPECT_EQ(c.wait(), 0);
 }
 
-// Splunk indexer acknowledgement that never comes: SIGTERM returns within shutdown_timeout (not
-// ack_timeout), and after a restart every unacknowledged event is sent again.
+// Splunk indexer acknowledgement that never comes: sending goes on, SIGTERM returns within
+// shutdown_timeout (not ack_timeout), and after a restart every unacknowledged event is sent
+// again, to a receiver that acknowledges only once it has them all; then the checkpoint moves.
 TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");
@@ -307,8 +309,10 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
                    " batch: {max_delay: 20ms}}\n");
   };
   Accepted first, again;  // events each receiver got
-  auto hec_answer = [](bool ack, Accepted& received) {
-    return [ack, &received,
+  // ack: whether ids are ever reported indexed; they are only once every event has arrived, so
+  // the agent must have gone on sending while all its batches awaited acknowledgement.
+  auto hec_answer = [n](bool ack, Accepted& received) {
+    return [ack, n, &received,
             next = std::make_shared<std::atomic<int>>(0)](const Recorded& r) -> Scripted {
       if (r.path == "/services/collector/event") {
         received.add(r.body);
@@ -318,7 +322,9 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
       if (r.path == "/services/collector/ack") {
         json answer = {{"acks", json::object()}};
         json asked = json::parse(r.body);
-        for (const auto& id : asked["acks"]) answer["acks"][std::to_string(id.get<int>())] = ack;
+        bool indexed = ack && received.size() == static_cast<size_t>(n);
+        for (const auto& id : asked["acks"])
+          answer["acks"][std::to_string(id.get<int>())] = indexed;
         return {200, answer.dump(), ""};
       }
       return {200, R"({"text":"HEC is healthy","code":17})", ""};
@@ -343,6 +349,10 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
                   dir / "stderr2");
   ASSERT_TRUE(wait_until([&] { return again.size() == static_cast<size_t>(n); }))
       << "unacknowledged events were not sent again; " << slurp(dir / "stderr2");
+  // Acknowledged at last: the saved position reaches the end of the file.
+  ASSERT_TRUE(wait_until([&] {
+    return SavedPositions(dir / "data").at_end(dir / "in/coderd.log");
+  })) << slurp(dir / "stderr2");
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait(), 0);
 }
