@@ -84,8 +84,7 @@ class OutputDriver {
   const std::string& name() const { return opts_.name; }
   // Seconds the output has been failing; 0 when healthy.
   int64_t failing_for_seconds() const;
-  // Batches sent or waiting to be sent, and batches awaiting acknowledgement (tests, metrics).
-  int in_flight() const { return in_flight_.load(); }
+  // Batches awaiting the destination's acknowledgement (tests).
   size_t pending_acks() const { return pending_ ? pending_->size() : 0; }
 
  private:
