@@ -449,7 +449,7 @@ TEST(SplunkHec, RawEndpointCarriesMetadataInTheQuery) {
 TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
   TestHttpServer hec;
   std::mutex mu;
-  bool restarted = false;
+  bool restarted = false, agent_saw_restart = false;
   int posts_before = 0, next_id_after = 0;
   std::set<int> seqs_after;
   hec.set_handler([&](const Recorded& r) -> Scripted {
@@ -464,9 +464,11 @@ TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
     if (r.path == "/services/collector/ack") {
       json asked = json::parse(r.body);
       json answer = {{"acks", json::object()}};
-      // Only ids given since the restart are known, and they are indexed at once.
+      // Only ids given since the restart are known, and they are indexed at once (once the
+      // agent has seen the ids start over: a poll it sent before that is not its business).
       for (const auto& id : asked["acks"])
-        answer["acks"][std::to_string(id.get<int>())] = restarted && id.get<int>() < next_id_after;
+        answer["acks"][std::to_string(id.get<int>())] =
+            restarted && agent_saw_restart && id.get<int>() < next_id_after;
       return {200, answer.dump(), ""};
     }
     return {200, "{}", ""};
@@ -486,6 +488,14 @@ TEST(SplunkHec, AckIdsStartingOverDoNotCompleteBatchesFromBeforeTheRestart) {
   std::string more;
   for (int i = 30; i < 60; ++i) more += line(i);
   write_text(agent.dir / "in/a.log", more, true);
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_splunk_ack_id_resets_total",
+                                     "output=\"splunk_hec\"") > 0;
+  }));
+  {
+    std::lock_guard lock(mu);
+    agent_saw_restart = true;
+  }
   ASSERT_TRUE(wait_until([&] {
     std::lock_guard lock(mu);
     return seqs_after.size() == 60u;

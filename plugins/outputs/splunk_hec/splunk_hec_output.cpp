@@ -15,6 +15,7 @@
 #include "agent/common/json_writer.h"
 #include "agent/common/time.h"
 #include "agent/common/uuid.h"
+#include "agent/metrics/metrics.h"
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
 #include "agent/server/health_board.h"
@@ -52,6 +53,9 @@ class SplunkHecOutput final : public Output {
         ack_client_(ack_client_options(o)),
         health_board_(ctx.health) {
     if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
+    if (ctx.metrics)
+      ack_id_resets_ = &ctx.metrics->counter("auditrelay_splunk_ack_id_resets_total",
+                                             "output=\"" + name_ + "\"");
     ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
     // One channel per agent instance, as HEC requires for indexer acknowledgement.
     Uuid u;
@@ -124,6 +128,9 @@ class SplunkHecOutput final : public Output {
                    r.status ? "HTTP " + std::to_string(r.status) : r.error);
       return done;
     }
+    // Splunk restarted while the poll was out: its "true" may be for a new id of the same
+    // number, so this answer says nothing about the ids asked for.
+    if (generation_.load() != generation) return done;
     for (uint64_t id : ids) {
       bool yes = false;
       if (!acks[std::to_string(id)].get_bool().get(yes) && yes)
@@ -138,6 +145,7 @@ class SplunkHecOutput final : public Output {
   uint64_t tag_ack_id(uint64_t id) {
     if (last_ack_id_ && id <= *last_ack_id_) {
       generation_.fetch_add(1);
+      if (ack_id_resets_) ack_id_resets_->fetch_add(1);
       spdlog::warn(
           "output {}: Splunk's acknowledgement ids started over ({} after {}); batches "
           "awaiting earlier ids are sent again after ack_timeout",
@@ -425,6 +433,7 @@ class SplunkHecOutput final : public Output {
   std::vector<uint64_t> acks_;           // ids the current send() was given
   std::optional<uint64_t> last_ack_id_;  // sender thread only
   std::atomic<uint64_t> generation_{0};  // read by the acknowledgement thread
+  Metrics::Counter* ack_id_resets_ = nullptr;
 };
 
 std::vector<OptionSpec> specs() {
