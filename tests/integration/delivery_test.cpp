@@ -288,7 +288,8 @@ TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
   EXPECT_EQ(c.wait(), 0);
 }
 
-// Splunk indexer acknowledgement that never comes: sending goes on, SIGTERM returns within
+// Splunk indexer acknowledgement that never comes: after kill -9 everything is sent again;
+// sending goes on, SIGTERM returns within
 // shutdown_timeout (not ack_timeout), and after a restart every unacknowledged event is sent
 // again, to a receiver that acknowledges only once it has them all; then the checkpoint moves.
 TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
@@ -308,7 +309,7 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
                    "\", token: t, indexer_ack: true, ack_poll_interval: 50ms,"
                    " batch: {max_delay: 20ms}}\n");
   };
-  Accepted first, again;  // events each receiver got
+  Accepted killed, first, again;  // events each receiver got
   // ack: whether ids are ever reported indexed; they are only once every event has arrived, so
   // the agent must have gone on sending while all its batches awaited acknowledgement.
   auto hec_answer = [n](bool ack, Accepted& received) {
@@ -330,6 +331,19 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
       return {200, R"({"text":"HEC is healthy","code":17})", ""};
     };
   };
+  {
+    // kill -9 while every batch awaits acknowledgement (its events in the spill, its shares
+    // holding the checkpoint): nothing was acknowledged, so the next run sends it all again.
+    TestHttpServer never;
+    never.set_handler(hec_answer(false, killed));
+    config(never.url());
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / "stderr0");
+    ASSERT_TRUE(wait_until([&] { return killed.size() == static_cast<size_t>(n); }))
+        << slurp(dir / "stderr0");
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
   {
     TestHttpServer never;
     never.set_handler(hec_answer(false, first));
