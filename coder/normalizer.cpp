@@ -15,16 +15,18 @@ enum class Key : uint8_t {
   None, Id, Time, UserId, OrganizationId, Ip, UserAgent, ResourceType, ResourceId, ResourceTarget,
   ResourceIcon, Action, Diff, StatusCode, AdditionalFields, Actor, RequestId, WorkspaceOwnerId,
   WorkspaceId, WorkspaceName, AgentName, Type, Code, SlugOrPort, ConnectionId, DisconnectReason,
-  ConnectionStatus, Error, Reason,
+  ConnectionStatus, Error, Reason, Owner, Decision, TemplateId, TemplateVersionId, HttpMethod,
+  HttpUrl, EventTime, MatchedRule,
+  Count,  // not a key: the number of keys
 };
 
 struct KeyName {
   std::string_view name;
   Key key;
-  uint8_t kinds;  // bit 0 audit, bit 1 connection, bit 2 log
+  uint8_t kinds;  // the kinds whose entries map this key
 };
 
-constexpr uint8_t A = 1, C = 2, L = 4;
+constexpr uint8_t A = 1, C = 2, L = 4, B = 8;  // audit, connection, log, boundary
 
 constexpr KeyName kKeys[] = {
     {"id", Key::Id, A | C},
@@ -41,12 +43,12 @@ constexpr KeyName kKeys[] = {
     {"diff", Key::Diff, A},
     {"statuscode", Key::StatusCode, A},
     {"additionalfields", Key::AdditionalFields, A},
-    {"requestid", Key::RequestId, A | C | L},
+    {"requestid", Key::RequestId, A | C | L | B},
     {"actor", Key::Actor, A},
     {"workspaceownerid", Key::WorkspaceOwnerId, C},
-    {"workspaceid", Key::WorkspaceId, C | L},
-    {"workspacename", Key::WorkspaceName, C | L},
-    {"agentname", Key::AgentName, C},
+    {"workspaceid", Key::WorkspaceId, C | L | B},
+    {"workspacename", Key::WorkspaceName, C | L | B},
+    {"agentname", Key::AgentName, C | B},
     {"type", Key::Type, C},
     {"code", Key::Code, C},
     {"slugorport", Key::SlugOrPort, C},
@@ -56,6 +58,14 @@ constexpr KeyName kKeys[] = {
     {"connectionstatus", Key::ConnectionStatus, C},
     {"error", Key::Error, A | C | L},
     {"reason", Key::Reason, L},
+    {"owner", Key::Owner, B},
+    {"decision", Key::Decision, B},
+    {"templateid", Key::TemplateId, B},
+    {"templateversionid", Key::TemplateVersionId, B},
+    {"httpmethod", Key::HttpMethod, B},
+    {"httpurl", Key::HttpUrl, B},
+    {"eventtime", Key::EventTime, B},
+    {"matchedrule", Key::MatchedRule, B},
 };
 
 // Compares a source key with a table name ignoring case and underscores, so that Coder's
@@ -101,7 +111,7 @@ Key classify(std::string_view key, uint8_t kind_bit) {
   return Key::None;
 }
 
-constexpr size_t kSlots = 32;
+constexpr size_t kSlots = static_cast<size_t>(Key::Count);
 
 std::string_view str(const Value& v, Arena& arena) {
   char buf[24];
@@ -158,6 +168,38 @@ void parse_go_actor(std::string_view s, std::string_view& id, std::string_view& 
   email = clean_text(take(" Email:", " Username:"));
   username = clean_text(take(" Username:", {}));
 }
+
+bool scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '+' || c == '-' || c == '.';
+}
+
+// The host of a fully qualified URL, lower-case, without user info, port or IPv6 brackets;
+// empty for a path-only URL (the first boundary releases logged only the path).
+std::string_view url_host(std::string_view url, Arena& arena) {
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos || sep == 0) return {};
+  for (size_t i = 0; i < sep; ++i)
+    if (!scheme_char(url[i])) return {};
+  std::string_view authority = url.substr(sep + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority;
+  if (host.starts_with('[')) {
+    size_t close = host.find(']');
+    host = close == std::string_view::npos ? std::string_view{} : host.substr(1, close - 1);
+  } else if (size_t colon = host.find(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  bool lower = true;
+  for (char c : host) lower = lower && ascii_lower(c) == c;
+  if (lower || host.empty()) return host;
+  char* p = arena.allocate(host.size());
+  for (size_t i = 0; i < host.size(); ++i) p[i] = ascii_lower(host[i]);
+  return {p, host.size()};
+}
+
+// Go's zero time, which Coder writes for an unknown event_time.
+bool is_zero_time(std::string_view t) { return t.starts_with("0001-01-01T00:00:00"); }
 
 void append(std::string& s, std::string_view part) {
   if (part.empty()) return;
@@ -275,6 +317,9 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
   } else if (entry.message == "connection_log") {
     e.kind = Kind::Connection;
     kind_bit = C;
+  } else if (entry.message == "boundary_request") {
+    e.kind = Kind::Boundary;
+    kind_bit = B;
   } else {
     e.kind = Kind::Log;
   }
@@ -406,6 +451,22 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
         std::memcpy(p + e.workspace.name.size() + 1, e.workspace.agent_name.data(), e.workspace.agent_name.size());
       e.resource.target = std::string_view(p, n);
     }
+  } else if (e.kind == Kind::Boundary) {
+    if (std::string_view t = text(Key::EventTime); !t.empty() && !is_zero_time(t)) parse_any_time(t, event_time);
+    e.boundary.decision = text(Key::Decision);
+    e.boundary.matched_rule = text(Key::MatchedRule);
+    e.action = e.boundary.decision;
+    e.actor.username = text(Key::Owner);
+    e.workspace.owner_username = e.actor.username;
+    e.workspace.id = text(Key::WorkspaceId);
+    e.workspace.name = text(Key::WorkspaceName);
+    e.workspace.agent_name = text(Key::AgentName);
+    e.template_.id = text(Key::TemplateId);
+    e.template_.version_id = text(Key::TemplateVersionId);
+    e.http.method = text(Key::HttpMethod);
+    e.http.url = text(Key::HttpUrl);
+    e.http.host = url_host(e.http.url, arena);
+    e.request_id = text(Key::RequestId);
   } else {
     e.request_id = text(Key::RequestId);
     e.workspace.id = text(Key::WorkspaceId);

@@ -72,7 +72,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     for (size_t i = 0; i < t_.routes.size() && i < 64; ++i)
       if (!t_.routes[i] || t_.routes[i]->matches(event_)) ee.routes |= (uint64_t{1} << i);
     size_t start = out.json.size();
-    write_event_json(event_, t_.redaction, out.json, observed);
+    write_event_json(event_, t_.redaction, out.json, observed, &encode_stats_);
     ee.json = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};
     ee.meta.time = event_.time;
     ee.meta.kind = event_.kind;
@@ -92,6 +92,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
 void Processor::flush_counts() {
   if (!metrics_) {
     counts_ = {};
+    encode_stats_ = {};
     return;
   }
   const std::string input = "";
@@ -99,6 +100,7 @@ void Processor::flush_counts() {
   if (counts_.dropped) metrics_->counter("auditrelay_events_dropped_total", "reason=\"filter\"") += counts_.dropped;
   if (counts_.raw) metrics_->counter("auditrelay_lines_raw_total") += counts_.raw;
   if (counts_.parse_failed) metrics_->counter("auditrelay_parse_failures_total") += counts_.parse_failed;
+  if (encode_stats_.deep_values) metrics_->counter("auditrelay_deep_values_total") += encode_stats_.deep_values;
   static const char* kFormats[5] = {"slog_json", "slog_human", "stackdriver", "raw", "api"};
   for (int i = 0; i < 5; ++i)
     if (counts_.by_format[i])
@@ -111,6 +113,7 @@ void Processor::flush_counts() {
     }
   }
   counts_ = {};
+  encode_stats_ = {};
 }
 
 }  // namespace auditrelay::coder

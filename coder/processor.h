@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/event/event.h"
+#include "agent/event/event_writer.h"
 #include "agent/event/format.h"
 #include "agent/event/redaction.h"
 #include "agent/metrics/metrics.h"
@@ -45,6 +46,7 @@ class Processor {
   ParsedEntry entry_;
   Event event_;
   Counts counts_;
+  EncodeStats encode_stats_;
   std::vector<uint64_t> alert_counts_;
 };
 

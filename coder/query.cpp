@@ -12,7 +12,7 @@ enum class Query::Field : uint8_t {
   Kind, Severity, Logger, Message, Alert, ResourceType, ResourceId, ResourceTarget, Action,
   Username, Email, DateFrom, DateTo, BuildReason, RequestId, Organization, WorkspaceOwner,
   WorkspaceOwnerEmail, Type, WorkspaceId, WorkspaceName, ConnectionId, Status, ConnectedAfter,
-  ConnectedBefore, Input, EventId,
+  ConnectedBefore, Input, EventId, Decision, HttpMethod, HttpHost,
 };
 
 namespace {
@@ -31,7 +31,8 @@ const std::map<std::string, F>& key_table() {
       {"connection_id", F::ConnectionId}, {"status", F::Status},
       {"connected_after", F::ConnectedAfter}, {"connected_before", F::ConnectedBefore},
       {"started_after", F::ConnectedAfter}, {"started_before", F::ConnectedBefore},
-      {"input", F::Input}, {"event_id", F::EventId},
+      {"input", F::Input}, {"event_id", F::EventId}, {"decision", F::Decision},
+      {"http_method", F::HttpMethod}, {"http_host", F::HttpHost},
   };
   return kTable;
 }
@@ -127,8 +128,9 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
         break;
       }
       case F::Kind:
-        if (t.value != "audit" && t.value != "connection" && t.value != "log") {
-          error = "Query param \"kind\" has invalid value: \"" + value + "\" is not audit, connection or log";
+        if (Kind k; !parse_kind(t.value, k)) {
+          error = "Query param \"kind\" has invalid value: \"" + value +
+                  "\" is not audit, connection, boundary or log";
           return nullptr;
         }
         break;
@@ -207,6 +209,9 @@ bool term_matches(const Query::Term& t, const Event& e) {
     case F::ConnectedBefore: return e.kind == Kind::Connection && e.time.before(t.bound);
     case F::Input: return eq(e.source.input, t.value);
     case F::EventId: return eq(e.event_id, t.value);
+    case F::Decision: return eq(e.boundary.decision, t.value);
+    case F::HttpMethod: return eq(e.http.method, t.value);
+    case F::HttpHost: return eq(e.http.host, t.value);
   }
   return false;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Appends compact JSON to a caller-owned buffer. Strings are escaped and made valid UTF-8
 // (invalid bytes become U+FFFD), so whatever bytes a log line held, the output is valid JSON.
+#include <bitset>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -160,11 +161,13 @@ class JsonWriter {
     if (depth_ > 0) --depth_;
   }
 
-  static constexpr int kMaxDepth = 128;
+  // simdjson parses at most 1024 levels; a value written whole (see write_deep_as_string) sits
+  // a few levels inside an event.
+  static constexpr int kMaxDepth = 1100;
   std::string& out_;
   int depth_ = 0;
   bool after_key_ = false;
-  bool first_[kMaxDepth] = {true};
+  std::bitset<kMaxDepth> first_{1};  // per open level: nothing written in it yet
 };
 
 }  // namespace auditrelay

@@ -34,6 +34,15 @@ struct Event {
   struct {
     std::string_view id, type, status, slug_or_port, disconnect_reason;
   } connection;
+  struct {
+    std::string_view id, version_id;
+  } template_;  // "template" is a keyword
+  struct {
+    std::string_view method, url, host;
+  } http;
+  struct {
+    std::string_view decision, matched_rule;
+  } boundary;
 
   Value diff;               // Json object (Coder's Diff), or Absent
   Value additional_fields;  // Json object, or Absent

@@ -7,23 +7,56 @@ namespace {
 
 constexpr std::string_view kRedacted = "[REDACTED]";
 
-void write_element(JsonWriter& w, simdjson::dom::element el, const Redaction& r) {
+// How one event is being written: its redaction, and what the caller wants counted.
+struct WriteState {
+  const Redaction& redaction;
+  EncodeStats& stats;
+};
+
+constexpr int kUnbounded = -1;
+
+void write_element(JsonWriter& w, simdjson::dom::element el, WriteState& s, int depth = 1);
+
+// An object or array at depth kMaxValueDepth (a value's own top is depth 1) is written as a JSON
+// string holding its compact, redacted text, so an event never nests deeper than receivers
+// accept (simdjson stops at 1024 levels, so the text itself is bounded).
+void write_deep_as_string(JsonWriter& w, simdjson::dom::element el, WriteState& s) {
+  ++s.stats.deep_values;
+  std::string text;
+  JsonWriter inner(text);
+  write_element(inner, el, s, kUnbounded);
+  w.string(text);
+}
+
+bool too_deep(int depth) { return depth != kUnbounded && depth >= kMaxValueDepth; }
+int deeper(int depth) { return depth == kUnbounded ? kUnbounded : depth + 1; }
+
+void write_element(JsonWriter& w, simdjson::dom::element el, WriteState& s, int depth) {
   using simdjson::dom::element_type;
+  const Redaction& r = s.redaction;
   switch (el.type()) {
     case element_type::OBJECT:
+      if (too_deep(depth)) {
+        write_deep_as_string(w, el, s);
+        break;
+      }
       w.begin_object();
       for (auto kv : object_of(el)) {
         w.key(kv.key);
         if (r.matches(kv.key) && !kv.value.is_null())
           w.string(kRedacted);
         else
-          write_element(w, kv.value, r);
+          write_element(w, kv.value, s, deeper(depth));
       }
       w.end_object();
       break;
     case element_type::ARRAY:
+      if (too_deep(depth)) {
+        write_deep_as_string(w, el, s);
+        break;
+      }
       w.begin_array();
-      for (auto child : array_of(el)) write_element(w, child, r);
+      for (auto child : array_of(el)) write_element(w, child, s, deeper(depth));
       w.end_array();
       break;
     case element_type::STRING:
@@ -57,7 +90,8 @@ bool is_true(simdjson::dom::element el) {
 
 // Coder's Diff: {"field":{"Old":..,"New":..,"Secret":bool}} → {"field":{"old":..,"new":..}} or
 // {"field":{"secret":true}}. Inner keys are read case-insensitively.
-void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) {
+void write_diff(JsonWriter& w, simdjson::dom::element diff, WriteState& s) {
+  const Redaction& r = s.redaction;
   w.begin_object();
   simdjson::dom::object obj;
   if (diff.get_object().get(obj)) {
@@ -72,7 +106,7 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
       if (r.matches(kv.key))
         w.string(kRedacted);
       else
-        write_element(w, kv.value, r);
+        write_element(w, kv.value, s, 2);
       continue;
     }
     bool secret = false;
@@ -101,14 +135,14 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, const Redaction& r) 
         if (redact)
           w.string(kRedacted);
         else
-          write_element(w, old_v, r);
+          write_element(w, old_v, s, 3);
       }
       if (has_new) {
         w.key_literal("new");
         if (redact)
           w.string(kRedacted);
         else
-          write_element(w, new_v, r);
+          write_element(w, new_v, s, 3);
       }
     }
     w.end_object();
@@ -120,9 +154,7 @@ void opt(JsonWriter& w, std::string_view key, std::string_view v) {
   if (!v.empty()) w.field(key, v);
 }
 
-}  // namespace
-
-void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
+void write_value(JsonWriter& w, const Value& v, WriteState& s) {
   switch (v.type) {
     case Value::Type::String:
       w.string(v.text);
@@ -143,7 +175,7 @@ void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
       w.boolean(v.i != 0);
       break;
     case Value::Type::Json:
-      write_element(w, v.el, r);
+      write_element(w, v.el, s);
       break;
     default:
       w.null();
@@ -151,8 +183,12 @@ void write_value(JsonWriter& w, const Value& v, const Redaction& r) {
   }
 }
 
+}  // namespace
+
 void write_event_json(const Event& e, const Redaction& r, std::string& out,
-                      std::string_view observed_rfc3339) {
+                      std::string_view observed_rfc3339, EncodeStats* stats) {
+  EncodeStats unused;
+  WriteState state{r, stats ? *stats : unused};
   JsonWriter w(out);
   char tbuf[48];
   w.begin_object();
@@ -221,15 +257,38 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
     opt(w, "disconnect_reason", c.disconnect_reason);
     w.end_object();
   }
+  if (!e.template_.id.empty() || !e.template_.version_id.empty()) {
+    w.key_literal("template");
+    w.begin_object();
+    opt(w, "id", e.template_.id);
+    opt(w, "version_id", e.template_.version_id);
+    w.end_object();
+  }
+  const auto& h = e.http;
+  if (!h.method.empty() || !h.url.empty() || !h.host.empty()) {
+    w.key_literal("http");
+    w.begin_object();
+    opt(w, "method", h.method);
+    opt(w, "url", h.url);
+    opt(w, "host", h.host);
+    w.end_object();
+  }
+  if (!e.boundary.decision.empty() || !e.boundary.matched_rule.empty()) {
+    w.key_literal("boundary");
+    w.begin_object();
+    opt(w, "decision", e.boundary.decision);
+    opt(w, "matched_rule", e.boundary.matched_rule);
+    w.end_object();
+  }
   opt(w, "build_reason", e.build_reason);
   if (e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el)) {
     w.key_literal("diff");
-    write_diff(w, e.diff.el, r);
+    write_diff(w, e.diff.el, state);
   }
   if (e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
       non_empty_object(e.additional_fields.el)) {
     w.key_literal("additional_fields");
-    write_element(w, e.additional_fields.el, r);
+    write_element(w, e.additional_fields.el, state);
   }
   opt(w, "error", e.error);
   if (!e.alert_rule.empty()) {
@@ -249,7 +308,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
         w.string_field(f->key, f->value.text);
       } else {
         w.key(f->key);
-        write_value(w, f->value, r);
+        write_value(w, f->value, state);
       }
     }
     w.end_object();

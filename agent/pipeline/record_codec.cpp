@@ -105,7 +105,8 @@ std::shared_ptr<EncodedBatch> decode_payload(std::string_view payload) {
     e.meta.time.seconds = static_cast<int64_t>(r.u64());
     e.meta.time.nanos = r.u32();
     e.meta.time.digits = static_cast<int8_t>(r.u8());
-    e.meta.kind = static_cast<Kind>(r.u8());
+    uint8_t kind = r.u8();
+    e.meta.kind = kind < kKindCount ? static_cast<Kind>(kind) : Kind::Log;
     e.meta.severity = static_cast<Severity>(r.u8());
     e.meta.event_id = attr(r.str());
     e.meta.action = attr(r.str());

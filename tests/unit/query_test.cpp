@@ -81,3 +81,25 @@ TEST(Query, AlertAndConnectionStatus) {
   EXPECT_TRUE(match("alert:true", e));
   EXPECT_TRUE(match("alert:autostart_failed", e));
 }
+
+// Agent Boundaries decisions (audit-schema.md "kind boundary") are found by kind, decision,
+// method, host and owner.
+TEST(Query, BoundaryDecisionsByKindActionHostAndOwner) {
+  Event e;
+  e.kind = Kind::Boundary;
+  e.action = "deny";
+  e.boundary.decision = "deny";
+  e.http.method = "POST";
+  e.http.host = "pastebin.com";
+  e.workspace.owner_username = "alice";
+  e.workspace.id = "c02d7594-55c5-43c0-8204-1ef19c710298";
+  EXPECT_TRUE(match("kind:boundary action:deny", e));
+  EXPECT_TRUE(match("kind:boundary decision:deny http_method:post", e));
+  EXPECT_TRUE(match("http_host:pastebin.com workspace_owner:alice", e));
+  EXPECT_TRUE(match("workspace_id:c02d7594-55c5-43c0-8204-1ef19c710298", e));
+  EXPECT_FALSE(match("kind:boundary action:allow", e));
+  EXPECT_FALSE(match("kind:audit", e));
+  EXPECT_FALSE(match("http_host:github.com", e));
+  EXPECT_EQ(compile_error("kind:firewall"),
+            "Query param \"kind\" has invalid value: \"firewall\" is not audit, connection, boundary or log");
+}

@@ -119,6 +119,31 @@ const std::vector<Expect> kExpect = {
     {"msg:dormant workspace#0", "/fields/last_used_at", "2025-08-16T16:57:58.487996Z"},
     {"msg:new version of coder available#0", "/fields/new_version", "v2.26.1"},
     {"msg:password reset requested for account that does not exist#0", "/fields/email", "former.employee@acme-corp.io"},
+    // boundary: an allow with its rule, a fully qualified URL (host lower-cased, port dropped)
+    {"msg:boundary_request#0", "/kind", "boundary"},
+    {"msg:boundary_request#0", "/time", "2025-09-16T23:59:01.252989316Z"},  // event_time
+    {"msg:boundary_request#0", "/action", "allow"},
+    {"msg:boundary_request#0", "/logger", "coderd.agentrpc"},
+    {"msg:boundary_request#0", "/actor", {{"username", "alice"}}},
+    {"msg:boundary_request#0", "/workspace",
+     {{"id", "c02d7594-55c5-43c0-8204-1ef19c710298"}, {"name", "dev"}, {"owner_username", "alice"}, {"agent_name", "main"}}},
+    {"msg:boundary_request#0", "/template",
+     {{"id", "5e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b"}, {"version_id", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}}},
+    {"msg:boundary_request#0", "/http",
+     {{"method", "GET"},
+      {"url", "https://Sum.Golang.org:443/lookup/github.com/modelcontextprotocol/go-sdk@v0.8.0"},
+      {"host", "sum.golang.org"}}},
+    {"msg:boundary_request#0", "/boundary", {{"decision", "allow"}, {"matched_rule", "method=GET,HEAD domain=sum.golang.org"}}},
+    {"msg:boundary_request#0", "/fields", {{"trace", "c4d6a7aaf78a5c232a9fe76ee93f2c6a"}, {"span", "2def2b54ab24ce2f"}}},
+    {"msg:boundary_request#0", "/request_id", "dfaf838f-37c7-4941-b5db-442ca000b797"},
+    // a deny: no rule
+    {"msg:boundary_request#1", "/action", "deny"},
+    {"msg:boundary_request#1", "/boundary", {{"decision", "deny"}}},
+    {"msg:boundary_request#1", "/http/host", "pastebin.com"},
+    // the first releases: path-only URL (no host), no template, zero event_time (the line's time)
+    {"msg:boundary_request#2", "/http", {{"method", "GET"}, {"url", "/lookup/github.com/coder/coder@v2.30.0"}}},
+    {"msg:boundary_request#2", "/template", nullptr},
+    {"msg:boundary_request#2", "/fields", nullptr},
 };
 
 void check_expectations(const std::vector<json>& events, const std::string& label, bool container = false) {
@@ -148,21 +173,21 @@ void check_expectations(const std::vector<json>& events, const std::string& labe
 json without_source(json e) {
   e.erase("source");
   e.erase("observed_time");
-  if (e["kind"] == "log") e.erase("event_id");  // derived from the byte offset
+  if (e["kind"] == "log" || e["kind"] == "boundary") e.erase("event_id");  // derived from the byte offset
   return e;
 }
 
 }  // namespace
 
 TEST(Samples, EveryLineOfEveryFileNormalizes) {
-  EXPECT_EQ(normalize_sample("coderd.json.log").size(), 45u);
-  EXPECT_EQ(normalize_sample("coderd.human.log").size(), 46u);
-  EXPECT_EQ(normalize_sample("container.cri.log").size(), 10u);
+  EXPECT_EQ(normalize_sample("coderd.json.log").size(), 48u);
+  EXPECT_EQ(normalize_sample("coderd.human.log").size(), 49u);
+  EXPECT_EQ(normalize_sample("container.cri.log").size(), 11u);
   EXPECT_EQ(normalize_sample("container.docker.log").size(), 6u);
   // The explicit formats agree with auto.
-  EXPECT_EQ(normalize_sample("coderd.json.log", "slog_json").size(), 45u);
-  EXPECT_EQ(normalize_sample("coderd.human.log", "slog_human").size(), 46u);
-  EXPECT_EQ(normalize_sample("container.cri.log", "cri").size(), 10u);
+  EXPECT_EQ(normalize_sample("coderd.json.log", "slog_json").size(), 48u);
+  EXPECT_EQ(normalize_sample("coderd.human.log", "slog_human").size(), 49u);
+  EXPECT_EQ(normalize_sample("container.cri.log", "cri").size(), 11u);
   EXPECT_EQ(normalize_sample("container.docker.log", "docker").size(), 6u);
   for (const auto& e : normalize_sample("coderd.human.log")) {
     EXPECT_NE(e["source"]["format"], "raw") << e.dump();
@@ -183,8 +208,9 @@ TEST(Samples, JsonAndHumanRenderingsAgree) {
   int compared = 0;
   for (size_t i = 0; i < js.size(); ++i) {
     json a = without_source(js[i]), b = without_source(hs[i]);
-    if (a["kind"] == "log") {
-      // The human header has millisecond precision; the JSON ts has nanoseconds.
+    if (a["kind"] == "log" || a["time"] != b["time"]) {
+      // The human header has millisecond precision; the JSON ts has nanoseconds (log events, and
+      // a boundary event without its own event_time).
       EXPECT_EQ(a["time"].get<std::string>().substr(0, 23), b["time"].get<std::string>().substr(0, 23));
       a.erase("time");
       b.erase("time");
@@ -197,7 +223,7 @@ TEST(Samples, JsonAndHumanRenderingsAgree) {
     EXPECT_EQ(a, b) << "entry " << i;
     ++compared;
   }
-  EXPECT_EQ(compared, 45);
+  EXPECT_EQ(compared, 48);
 }
 
 TEST(Samples, ContainerWrappersGiveTheSameEventsAsPlainJson) {

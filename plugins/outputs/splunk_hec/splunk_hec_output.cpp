@@ -66,7 +66,7 @@ class SplunkHecOutput final : public Output {
     channel_ = "X-Splunk-Request-Channel: " + format_uuid(u);
     auto types = o.map("sourcetypes");
     auto indexes = o.map("indexes");
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < kKindCount; ++k) {
       std::string kind(kind_name(static_cast<Kind>(k)));
       sourcetype_[k] = types.count(kind) ? types[kind] : "coder:" + kind;
       kind_index_[k] = indexes.count(kind) ? indexes[kind] : index_;
@@ -421,7 +421,7 @@ class SplunkHecOutput final : public Output {
   bool gzip_;
   size_t max_bytes_;
   std::chrono::milliseconds pause_;
-  std::string sourcetype_[3], kind_index_[3];
+  std::string sourcetype_[kKindCount], kind_index_[kKindCount];
   std::atomic<bool> paused_{false};
   bool raw_, ack_;
   std::chrono::milliseconds ack_poll_, ack_timeout_;
@@ -443,7 +443,7 @@ std::vector<OptionSpec> specs() {
       {"index", OptType::String, "", false, "index for every event (default: the token's)"},
       {"indexes", OptType::Map, "", false, "index per kind: {audit: .., connection: .., log: ..}"},
       {"sourcetypes", OptType::Map, "", false,
-       "sourcetype per kind (default coder:audit, coder:connection, coder:log)"},
+       "sourcetype per kind (default coder:audit, coder:connection, coder:boundary, coder:log)"},
       {"source", OptType::String, "", false, "source field (default: the input's name)"},
       {"host", OptType::String, "", false, "host field (default: source.host)"},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
