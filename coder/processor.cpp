@@ -34,6 +34,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
   std::string_view observed(observed_buf, in.observed.valid() ? format_rfc3339(in.observed, observed_buf) : 0);
   for (const Record& r : in.records) {
     scratch_.reset();
+    scratch_.record_flags = r.flags;
     entry_.clear();
     std::string_view text = in.record_text(r);
     ++counts_.records;

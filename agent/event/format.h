@@ -24,6 +24,7 @@ class ParseScratch {
   Arena arena;
   simdjson::dom::parser parser;
   std::vector<Field> nested_fields;  // a v1 audit record's fields, flattened
+  uint8_t record_flags = 0;          // the record's record_flags, set by the caller of parse()
   // Reusable text buffers (capacity kept between records, so building strings does not allocate).
   std::string text_a, text_b;
 
@@ -40,6 +41,7 @@ class ParseScratch {
   void reset() {
     used_ = 0;
     nested_fields.clear();
+    record_flags = 0;
     arena.reset();
   }
 
@@ -54,6 +56,7 @@ struct FramedRecord {
   const Format* format = nullptr;
   Timestamp wrapper_time;
   Stream stream = Stream::None;
+  uint8_t flags = 0;  // record_flags
 };
 
 class RecordSink {

@@ -16,7 +16,7 @@ class BatchSink final : public RecordSink {
  public:
   explicit BatchSink(RecordBatch* b = nullptr) : batch(b) {}
   void emit(const FramedRecord& r) override {
-    batch->add(r.text, r.offset, r.format, r.wrapper_time, r.stream);
+    batch->add(r.text, r.offset, r.format, r.wrapper_time, r.stream, r.flags);
   }
   RecordBatch* batch;
 };

@@ -18,6 +18,12 @@ class AckToken;
 
 enum class Stream : uint8_t { None, Stdout, Stderr };
 
+// What a framer knew about a record that its (stateless) parser cannot see.
+namespace record_flags {
+// A human entry whose "name: " prefix this stream has already shown as a logger name.
+inline constexpr uint8_t kLoggerSeenOnStream = 1;
+}  // namespace record_flags
+
 // Where a batch came from; shared by every batch of one source (file, API stream).
 struct SourceInfo {
   std::string input;      // the input's name in the config
@@ -36,6 +42,7 @@ struct Record {
   const Format* format = nullptr;
   Timestamp wrapper_time;  // CRI / docker receive time
   Stream stream = Stream::None;
+  uint8_t flags = 0;  // record_flags
 };
 
 struct RecordBatch {
@@ -53,7 +60,7 @@ struct RecordBatch {
   void reserve(size_t bytes) { text.reserve(bytes + simdjson::SIMDJSON_PADDING); }
 
   void add(std::string_view bytes, uint64_t source_offset, const Format* format,
-           Timestamp wrapper_time = {}, Stream stream = Stream::None) {
+           Timestamp wrapper_time = {}, Stream stream = Stream::None, uint8_t flags = 0) {
     // Keep SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
     if (text.capacity() < text.size() + bytes.size() + simdjson::SIMDJSON_PADDING)
       text.reserve((text.size() + bytes.size()) * 2 + simdjson::SIMDJSON_PADDING);
@@ -64,6 +71,7 @@ struct RecordBatch {
     r.format = format;
     r.wrapper_time = wrapper_time;
     r.stream = stream;
+    r.flags = flags;
     text.append(bytes);
     records.push_back(r);
   }

@@ -175,9 +175,10 @@ TEST(Containers, CriPartialsPerStreamAndInterleaving) {
       "2025-09-16T06:56:16.4Z stdout F not coder at all\n",
       "cri");
   ASSERT_EQ(evs.size(), 3u);
-  EXPECT_EQ(evs[0]["message"], "other");
-  EXPECT_EQ(evs[1]["message"], "joined");
-  EXPECT_EQ(evs[1]["time"], "2025-09-16T06:56:16Z");  // the inner entry's time, not the wrapper's
+  // In the order of their first line in the file: the stdout entry started first.
+  EXPECT_EQ(evs[0]["message"], "joined");
+  EXPECT_EQ(evs[0]["time"], "2025-09-16T06:56:16Z");  // the inner entry's time, not the wrapper's
+  EXPECT_EQ(evs[1]["message"], "other");
   EXPECT_EQ(evs[2]["message"], "not coder at all");
   EXPECT_EQ(evs[2]["source"]["format"], "raw");
   EXPECT_EQ(evs[2]["time"], "2025-09-16T06:56:16.4Z");  // raw: the wrapper's time

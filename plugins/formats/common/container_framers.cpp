@@ -26,6 +26,7 @@ bool parse_cri_line(std::string_view line, Timestamp& time, Stream& stream, bool
 
 void StreamJoiner::piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta,
                          RecordSink& sink) {
+  in_order_.out = &sink;
   PerStream& s = of(meta.stream);
   if (!complete) {
     if (!s.has_partial) {
@@ -35,37 +36,73 @@ void StreamJoiner::piece(std::string_view content, bool complete, uint64_t offse
       s.partial.clear();
     }
     s.partial.append(content);
-    return;
-  }
-  if (s.has_partial) {
+  } else if (s.has_partial) {
     s.partial.append(content);
     s.has_partial = false;
     s.partial.reserve(s.partial.size() + simdjson::SIMDJSON_PADDING);
-    s.framer.line(s.partial, s.partial_offset, sink, s.partial_meta);
-    return;
+    s.framer.line(s.partial, s.partial_offset, in_order_, s.partial_meta);
+  } else {
+    s.framer.line(content, offset, in_order_, meta);
   }
-  s.framer.line(content, offset, sink, meta);
+  release();
+  if (waiting_.size() > kMaxWaitingRecords || waiting_bytes_ > kMaxWaitingBytes) {
+    flush_streams();
+    release();
+  }
 }
 
 void StreamJoiner::flush(RecordSink& sink) {
+  in_order_.out = &sink;
+  flush_streams();
+  release();
+}
+
+void StreamJoiner::flush_streams() {
   for (PerStream* s : {&out_, &err_}) {
     if (s->has_partial) {
       // A partial line whose end never came (rotation, shutdown): emit what there is.
       s->has_partial = false;
       s->partial.reserve(s->partial.size() + simdjson::SIMDJSON_PADDING);
-      s->framer.line(s->partial, s->partial_offset, sink, s->partial_meta);
+      s->framer.line(s->partial, s->partial_offset, in_order_, s->partial_meta);
     }
-    s->framer.flush(sink);
+    s->framer.flush(in_order_);
+  }
+}
+
+uint64_t StreamJoiner::held_by(const PerStream& s) {
+  uint64_t v = s.framer.held_from(kNothingHeld);
+  return s.has_partial ? std::min(v, s.partial_offset) : v;
+}
+
+void StreamJoiner::arrived(const FramedRecord& r) {
+  const PerStream& other = r.stream == Stream::Stderr ? out_ : err_;
+  if (waiting_.empty() && r.offset < held_by(other)) {
+    in_order_.out->emit(r);  // the common case: nothing earlier is pending, no copy
+    return;
+  }
+  Waiting w{std::string(), r};
+  w.text.reserve(r.text.size() + simdjson::SIMDJSON_PADDING);
+  w.text.assign(r.text);
+  waiting_bytes_ += w.text.size();
+  auto at = std::upper_bound(waiting_.begin(), waiting_.end(), r.offset,
+                             [](uint64_t off, const Waiting& x) { return off < x.record.offset; });
+  waiting_.insert(at, std::move(w));
+}
+
+void StreamJoiner::release() {
+  uint64_t held = std::min(held_by(out_), held_by(err_));
+  while (!waiting_.empty() && waiting_.front().record.offset < held) {
+    Waiting& w = waiting_.front();
+    w.record.text = w.text;
+    in_order_.out->emit(w.record);
+    waiting_bytes_ -= w.text.size();
+    waiting_.pop_front();
   }
 }
 
 uint64_t StreamJoiner::held_from(uint64_t next) const {
-  uint64_t v = next;
-  for (const PerStream* s : {&out_, &err_}) {
-    v = std::min(v, s->framer.held_from(next));
-    if (s->has_partial) v = std::min(v, s->partial_offset);
-  }
-  return v;
+  uint64_t v = std::min({next, held_by(out_), held_by(err_)});
+  return waiting_.empty() ? v : std::min(v, waiting_.front().record.offset);
 }
 
 void WrapperFramer::not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink) {

@@ -2,6 +2,8 @@
 // Container runtime wrappers (FORMATS.md §13): Kubernetes CRI lines and Docker json-file records.
 // They unwrap the record, join partial lines per stream, and pass the content to a PlainFramer
 // per stream, so one human multi-line block may span several wrapper records.
+#include <deque>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -14,14 +16,28 @@ namespace auditrelay::formats {
 bool parse_cri_line(std::string_view line, Timestamp& time, Stream& stream, bool& partial,
                     std::string_view& content);
 
+// Joins partial lines per stream and frames each stream's entries on their own, then passes the
+// records on in the order of their first byte in the file, whatever their stream: a record waits
+// while the other stream still holds an entry (a CRI P partial, a human entry that may go on in a
+// block) that started before it.
 class StreamJoiner {
  public:
+  StreamJoiner() = default;
+  StreamJoiner(const StreamJoiner&) = delete;
+  StreamJoiner& operator=(const StreamJoiner&) = delete;
+
   // Adds a piece of content for a stream; complete = the last piece of a line.
   void piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta, RecordSink& sink);
   void flush(RecordSink& sink);
   uint64_t held_from(uint64_t next) const;
 
+  // Records waiting for the other stream are bounded: past these, the held entries are given up
+  // (emitted as they are) rather than memory growing while one stream is silent.
+  static constexpr size_t kMaxWaitingRecords = 4096;
+  static constexpr size_t kMaxWaitingBytes = 4 << 20;
+
  private:
+  static constexpr uint64_t kNothingHeld = std::numeric_limits<uint64_t>::max();
   struct PerStream {
     std::string partial;
     bool has_partial = false;
@@ -29,8 +45,31 @@ class StreamJoiner {
     LineMeta partial_meta;
     PlainFramer framer{true, true};
   };
+  struct Waiting {
+    std::string text;     // owned: the framer's buffer is gone once emit returns
+    FramedRecord record;  // its text is set from `text` when it is passed on
+  };
+  // The sink each stream's framer writes to: passes a record on, or makes it wait its turn.
+  class InOrder final : public RecordSink {
+   public:
+    explicit InOrder(StreamJoiner& joiner) : joiner_(joiner) {}
+    void emit(const FramedRecord& r) override { joiner_.arrived(r); }
+    RecordSink* out = nullptr;
+
+   private:
+    StreamJoiner& joiner_;
+  };
+
   PerStream& of(Stream s) { return s == Stream::Stderr ? err_ : out_; }
+  static uint64_t held_by(const PerStream& s);
+  void arrived(const FramedRecord& r);
+  void release();
+  void flush_streams();
+
   PerStream out_, err_;
+  InOrder in_order_{*this};
+  std::deque<Waiting> waiting_;  // by offset
+  size_t waiting_bytes_ = 0;
 };
 
 // What both wrappers share: partial lines joined per stream, and a fallback for lines that are

@@ -30,14 +30,16 @@ void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink,
     return;
   }
   if (allow_human_ && is_human_header(s)) {
+    uint8_t flags = human_flags(s);
     if (announces_block(s)) {
       holding_ = true;
       held_.assign(line);
       held_offset_ = offset;
       held_meta_ = meta;
+      held_flags_ = flags;
       return;
     }
-    sink.emit(FramedRecord{line, offset, human_, meta.wrapper_time, meta.stream});
+    sink.emit(FramedRecord{line, offset, human_, meta.wrapper_time, meta.stream, flags});
     return;
   }
   sink.emit(FramedRecord{line, offset, raw_, meta.wrapper_time, meta.stream});
@@ -48,7 +50,23 @@ void PlainFramer::flush(RecordSink& sink) {
   holding_ = false;
   // Trailing empty lines belong to no value.
   while (!held_.empty() && held_.back() == '\n') held_.pop_back();
-  sink.emit(FramedRecord{held_, held_offset_, human_, held_meta_.wrapper_time, held_meta_.stream});
+  sink.emit(FramedRecord{held_, held_offset_, human_, held_meta_.wrapper_time, held_meta_.stream, held_flags_});
+}
+
+// Rule 5 of logger_prefix.h needs the stream's memory, which the parser does not have: a name
+// that is usually message text is noted when the layout shows it as a logger, and later lines
+// that use it are flagged.
+uint8_t PlainFramer::human_flags(std::string_view header) {
+  std::string_view rest = human_rest(header);
+  size_t len = logger_prefix_length(rest);
+  if (len == 0) return 0;
+  std::string_view name = rest.substr(0, len);
+  if (!message_word(name)) return 0;
+  if (layout_shows_logger(rest, len)) {
+    seen_loggers_.add(name);
+    return 0;
+  }
+  return seen_loggers_.contains(name) ? record_flags::kLoggerSeenOnStream : 0;
 }
 
 }  // namespace auditrelay::formats

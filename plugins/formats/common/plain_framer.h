@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agent/event/format.h"
+#include "plugins/formats/common/logger_prefix.h"
 
 namespace auditrelay::formats {
 
@@ -24,7 +25,11 @@ class PlainFramer : public Framer {
   std::string held_;
   uint64_t held_offset_ = 0;
   LineMeta held_meta_;
+  uint8_t held_flags_ = 0;
   std::string strip_buf_;
+  SeenLoggers seen_loggers_;  // names this stream showed as loggers by their layout
+
+  uint8_t human_flags(std::string_view header);
 };
 
 }  // namespace auditrelay::formats

@@ -11,31 +11,11 @@
 #include "agent/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 #include "plugins/formats/common/go_quote.h"
+#include "plugins/formats/common/logger_prefix.h"
 #include "plugins/formats/common/plain_framer.h"
 
 namespace auditrelay::formats {
 namespace {
-
-// Top-level logger names from FORMATS.md §12; a "name: " prefix whose first component is not
-// one of them is part of the message (an unnamed logger's "oauth2: x").
-bool known_logger(std::string_view name) {
-  std::string_view first = name.substr(0, name.find('.'));
-  if (first.starts_with("provisionerd-") || first.starts_with("ext-provisionerd-")) return true;
-  static constexpr std::array<std::string_view, 22> kKnown = {
-      "coderd",        "autobuild",  "executor",          "pubsub", "pswatch",
-      "telemetry",     "prometheus", "prometheusmetrics", "net",    "workspace_usage_tracker",
-      "provisionerd",  "agent",      "tailnet",           "derp",   "dbcrypt",
-      "notifications", "wsproxy",    "healthcheck",       "cli",    "ssh",
-      "provisioner",   "batchstats"};
-  for (auto k : kKnown)
-    if (first == k) return true;
-  return false;
-}
-
-bool name_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' ||
-         c == '-';
-}
 
 // Length of a key token followed by '=' at s (bare or Go-quoted), 0 when there is none.
 size_t key_token_length(std::string_view s) {
@@ -82,16 +62,13 @@ class HumanParser {
       out_.fields.push_back(Field{"level", Value::string(lvl)});
     }
     out_.format = "slog_human";
-    std::string_view rest = first.substr(32);
-    if (rest.ends_with(" ...")) rest.remove_suffix(4);
+    std::string_view rest = human_rest(first);
 
-    // Logger name.
-    size_t i = 0;
-    while (i < rest.size() && name_char(rest[i])) ++i;
-    if (i > 0 && i + 1 < rest.size() + 1 && i < rest.size() && rest[i] == ':' &&
-        (i + 1 == rest.size() || rest[i + 1] == ' ') && known_logger(rest.substr(0, i))) {
-      out_.logger = rest.substr(0, i);
-      rest = rest.substr(std::min(rest.size(), i + 2));
+    // Logger name (logger_prefix.h has the rule).
+    bool seen = (scratch_.record_flags & record_flags::kLoggerSeenOnStream) != 0;
+    if (size_t len = logger_prefix_length(rest); len > 0 && prefix_is_logger(rest, len, seen)) {
+      out_.logger = rest.substr(0, len);
+      rest = rest.substr(std::min(rest.size(), len + 2));
     }
 
     // The message ends at the first two spaces followed by a key= token.

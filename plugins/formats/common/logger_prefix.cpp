@@ -1,0 +1,99 @@
+#include "plugins/formats/common/logger_prefix.h"
+
+#include <algorithm>
+#include <array>
+
+#include "agent/common/strings.h"
+
+namespace auditrelay::formats {
+namespace {
+
+bool name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' || c == '-';
+}
+
+// Coder's top-level logger names (FORMATS.md §12).
+bool known_logger(std::string_view name) {
+  std::string_view first = name.substr(0, name.find('.'));
+  if (first.starts_with("provisionerd-") || first.starts_with("ext-provisionerd-")) return true;
+  // Sorted, for a binary search: every human line with a name asks.
+  static constexpr std::array<std::string_view, 22> kKnown = {
+      "agent", "autobuild", "batchstats", "cli", "coderd", "dbcrypt", "derp", "executor",
+      "healthcheck", "net", "notifications", "prometheus", "prometheusmetrics", "provisioner",
+      "provisionerd", "pswatch", "pubsub", "ssh", "tailnet", "telemetry", "workspace_usage_tracker",
+      "wsproxy",};
+  static_assert(std::is_sorted(kKnown.begin(), kKnown.end()));
+  return std::binary_search(kKnown.begin(), kKnown.end(), first);
+}
+
+// A name Named() can make: lowercase [a-z0-9_-] components joined by single dots.
+bool slog_name(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
+  char prev = 0;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-' || c == '.';
+    if (!ok || (c == '.' && prev == '.')) return false;
+    prev = c;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view human_rest(std::string_view header_line) {
+  std::string_view rest = header_line.substr(32);
+  if (rest.ends_with(" ...")) rest.remove_suffix(4);
+  return rest;
+}
+
+size_t logger_prefix_length(std::string_view rest) {
+  size_t i = 0;
+  while (i < rest.size() && name_char(rest[i])) ++i;
+  if (i == 0 || i >= rest.size() || rest[i] != ':') return 0;
+  if (i + 1 < rest.size() && rest[i + 1] != ' ') return 0;
+  return i;
+}
+
+bool message_word(std::string_view name) {
+  // Go packages whose errors start "pkg: ", and words log messages start with before a colon.
+  static constexpr std::array<std::string_view, 58> kWords = {
+      "base64", "cannot", "caused", "close", "context", "crypto", "debug", "dial", "drpc", "ecdsa",
+      "err", "error", "exec", "failed", "fatal", "grpc", "gzip", "hex", "hint", "http", "http2",
+      "https", "info", "invalid", "io", "json", "lookup", "note", "oauth2", "oidc", "open", "os",
+      "panic", "pgx", "postgres", "pq", "read", "reason", "rpc", "rsa", "sql", "strconv",
+      "template", "time", "tls", "toml", "unable", "unexpected", "url", "usage", "warn", "warning",
+      "websocket", "write", "x509", "xml", "yaml", "zlib",};
+  static_assert(std::is_sorted(kWords.begin(), kWords.end()));
+  return std::binary_search(kWords.begin(), kWords.end(), name);
+}
+
+bool layout_shows_logger(std::string_view rest, size_t len) {
+  std::string_view after = rest.substr(len + 1);  // after the ':'
+  // "name:" alone, "name: ..." (message in a block), "name:   key=" (empty message, fields).
+  return after.empty() || after == " " || after == " ..." || after.starts_with(" ...  ") ||
+         after.starts_with("   ");
+}
+
+bool prefix_is_logger(std::string_view rest, size_t len, bool seen_on_stream) {
+  std::string_view name = rest.substr(0, len);
+  if (known_logger(name)) return true;
+  if (!slog_name(name)) return false;
+  if (layout_shows_logger(rest, len) || seen_on_stream) return true;
+  return !message_word(name);
+}
+
+bool SeenLoggers::contains(std::string_view name) const {
+  return std::find(names_.begin(), names_.end(), name) != names_.end();
+}
+
+void SeenLoggers::add(std::string_view name) {
+  if (contains(name)) return;
+  if (names_.size() < kMax) {
+    names_.emplace_back(name);
+    return;
+  }
+  names_[next_] = name;
+  next_ = (next_ + 1) % kMax;
+}
+
+}  // namespace auditrelay::formats
