@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "support/hostile_inputs.h"
 #include "support/normalize_helper.h"
 
 using namespace auditrelay::test;
@@ -82,5 +83,101 @@ TEST(Robustness, EmptyContainerRecordsAreSafe) {
     auto events = normalize_text(text, format);
     EXPECT_LE(events.size(), 4u) << format;
     for (const auto& e : events) EXPECT_EQ(e["schema"], "audit/v1") << format;
+  }
+}
+
+namespace {
+
+size_t depth_of(const nlohmann::json& v) {
+  size_t d = 0;
+  if (v.is_object() || v.is_array())
+    for (const auto& child : v) d = std::max(d, depth_of(child));
+  return (v.is_object() || v.is_array()) ? d + 1 : 0;
+}
+
+// The string that stands for the part of a value below the cut, or null when the value is whole.
+const nlohmann::json* deepest_string(const nlohmann::json& v) {
+  if (v.is_string()) return &v;
+  if (!v.is_structured() || v.empty()) return nullptr;
+  return deepest_string(v.is_object() ? v.begin().value() : v.front());
+}
+
+}  // namespace
+
+// Every hostile input through every format: each event is valid JSON in the audit/v1 shape (the
+// helper parses it strictly: UTF-8, nesting, numbers), and `auto` loses no line.
+TEST(Robustness, HostileInputThroughEveryFormatGivesValidEvents) {
+  for (const auto& in : hostile_inputs()) {
+    for (const char* format : {"auto", "slog_json", "slog_human", "cri", "docker", "raw"}) {
+      std::vector<nlohmann::json> events;
+      ASSERT_NO_THROW(events = normalize_text(in.text, format)) << in.name << " as " << format;
+      for (const auto& e : events) {
+        ASSERT_EQ(e.value("schema", ""), "audit/v1") << in.name;
+        for (const char* key : {"fields", "additional_fields", "diff"})
+          if (e.contains(key)) EXPECT_LE(depth_of(e[key]), 1u + 2u + 32u) << in.name << " " << key;
+      }
+      if (std::string(format) == "auto") EXPECT_EQ(events.size(), in.events) << in.name;
+    }
+  }
+}
+
+TEST(Robustness, OverDeepValuesKeepTheirTextBelowLevelThirtyTwo) {
+  for (const auto& in : hostile_inputs()) {
+    if (in.name != "deep_object_1000" && in.name != "deep_array_1000" && in.name != "deep_object_33" &&
+        in.name != "deep_object_31")
+      continue;
+    auto events = normalize_text(in.text, "slog_json");
+    ASSERT_EQ(events.size(), 1u);
+    const auto& v = events[0]["fields"]["v"];
+    EXPECT_EQ(depth_of(v), 31u) << in.name;  // 31 levels of the value; below them, one string
+    const nlohmann::json* rest = deepest_string(v);
+    ASSERT_NE(rest, nullptr);
+    if (in.name.ends_with("_31")) {
+      EXPECT_EQ(*rest, "leaf");
+      continue;
+    }
+    // Below the cut: the rest of the value as compact JSON text, which parses back.
+    auto below = nlohmann::json::parse(rest->get<std::string>());
+    size_t total = static_cast<size_t>(std::stoi(in.name.substr(in.name.rfind('_') + 1)));
+    EXPECT_EQ(depth_of(v) + depth_of(below), total) << in.name;
+  }
+}
+
+TEST(Robustness, SecretsBelowTheCutAreStillRedacted) {
+  for (const auto& in : hostile_inputs()) {
+    if (in.name != "deep_secret_below_the_cut" && in.name != "deep_mixed_300") continue;
+    auto events = normalize_text(in.text, "auto");
+    ASSERT_EQ(events.size(), 1u);
+    std::string dumped = events[0].dump();
+    EXPECT_EQ(dumped.find("s3cr3t"), std::string::npos) << in.name;
+    EXPECT_NE(dumped.find("[REDACTED]"), std::string::npos) << in.name;
+  }
+}
+
+TEST(Robustness, NestingBeyondTheParserLimitBecomesARawEvent) {
+  for (const auto& in : hostile_inputs()) {
+    if (in.name != "deep_object_10000" && in.name != "deep_array_10000" && in.name != "deep_object_1025") continue;
+    auto events = normalize_text(in.text, "auto");
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0]["source"]["format"], "raw") << in.name;
+    EXPECT_TRUE(events[0]["message"].get<std::string>().starts_with("{\"ts\"")) << in.name;
+  }
+}
+
+// A number no machine type holds does not cost the entry its structure: it becomes a string of
+// its source text, in JSON and human lines alike.
+TEST(Robustness, NumbersBeyondEveryMachineTypeBecomeStrings) {
+  for (const auto& in : hostile_inputs()) {
+    if (in.name != "big_numbers") continue;
+    auto events = normalize_text(in.text, "auto");
+    ASSERT_EQ(events.size(), 2u);
+    for (const auto& e : events) {
+      EXPECT_NE(e["source"]["format"], "raw") << e.dump();
+      EXPECT_EQ(e["fields"]["a"], "1e400");
+      EXPECT_EQ(e["fields"]["b"], "1180591620717411303424");
+    }
+    EXPECT_EQ(events[0]["fields"]["c"], "-1180591620717411303424");
+    EXPECT_EQ(events[0]["fields"]["g"], 18446744073709551615u);
+    EXPECT_EQ(events[0]["fields"]["h"], "18446744073709551616");
   }
 }

@@ -6,6 +6,7 @@
 #include "agent/event/format.h"
 #include "agent/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
+#include "plugins/formats/common/json_numbers.h"
 #include "plugins/formats/common/plain_framer.h"
 
 namespace auditrelay::formats {
@@ -95,7 +96,12 @@ class SlogJsonFormat final : public Format {
     }
     simdjson::dom::element root;
     // Records in a batch are followed by padding or by later records: both readable.
-    if (scratch.parse_json_padded(s).get(root)) return false;
+    if (auto error = scratch.parse_json_padded(s).get(root)) {
+      if (error != simdjson::NUMBER_OUT_OF_RANGE && error != simdjson::NUMBER_ERROR) return false;
+      // Rare: a number no machine type holds. Parse again with it as a string.
+      std::string& quoted = scratch.text_b;
+      if (!quote_unportable_numbers(s, quoted) || scratch.parse_json(quoted).get(root)) return false;
+    }
     simdjson::dom::object obj;
     if (root.get_object().get(obj)) return false;
 
