@@ -50,12 +50,13 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
         -DAUDITRELAY_FUZZ=ON -DAUDITRELAY_SANITIZE="address,undefined" -DAUDITRELAY_BENCH=OFF \
         "${san_flags[@]}" >/dev/null
   fuzzers="auto slog_json slog_human cri docker raw api"
-  cmake --build build-fuzz -j "$jobs" --target $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
+  cmake --build build-fuzz -j "$jobs" --target write_hostile_seeds $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
   for f in $fuzzers; do
     corpus=$(mktemp -d)
     cp config/samples/*.log "$corpus"/
     cp tests/fuzz/seeds/* "$corpus"/   # REST API rows, one per line
     cp tests/fuzz/regressions/* "$corpus"/   # inputs that once crashed a target; run first
+    build-fuzz/tests/write_hostile_seeds "$corpus" >/dev/null   # nesting, NUL, invalid UTF-8, huge numbers...
     echo "fuzz_$f: ${AUDITRELAY_FUZZ_SECONDS:-20}s"
     if ! build-fuzz/tests/fuzz_"$f" -max_total_time="${AUDITRELAY_FUZZ_SECONDS:-20}" -max_len=8192 \
          -rss_limit_mb=2048 -print_final_stats=1 "$corpus" > build-fuzz/fuzz_"$f".log 2>&1; then
