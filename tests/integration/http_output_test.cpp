@@ -288,13 +288,15 @@ TEST(SplunkHec, EnvelopesAreStrictAndComplete) {
       R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","Time":"2025-07-03T06:56:16.144719Z","Action":"write","ResourceType":"workspace"}})"
       "\n" +
       R"({"ts":"2025-09-16T12:00:00.5Z","level":"ERROR","msg":"failed to transition workspace","logger_names":["autobuild"]})"
+      "\n" +
+      R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"boundary_request","logger_names":["coderd","agentrpc"],"fields":{"decision":"deny","http_method":"POST","http_url":"https://pastebin.com/api"}})"
       "\n";
   Agent agent(
       text, "  - {type: splunk_hec, url: \"" + hec.url() +
                 "\", token: abc-123, index: coder, compression: gzip, batch: {max_delay: 20ms}}\n");
-  ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "abc-123").size() >= 1002; }));
+  ASSERT_TRUE(wait_until([&] { return hec_events(hec.requests(), "abc-123").size() >= 1003; }));
   auto envs = hec_events(hec.requests(), "abc-123");
-  ASSERT_EQ(envs.size(), 1002u);
+  ASSERT_EQ(envs.size(), 1003u);
   EXPECT_EQ(hec.requests()[0].path, "/services/collector/health");
   const json& audit = envs[1000];
   EXPECT_EQ(audit["sourcetype"], "coder:audit");
@@ -304,6 +306,8 @@ TEST(SplunkHec, EnvelopesAreStrictAndComplete) {
   EXPECT_DOUBLE_EQ(audit["time"].get<double>(), 1751525776.144719);
   EXPECT_EQ(envs[1001]["fields"]["alert"], "autostart_failed");
   EXPECT_EQ(envs[1001]["fields"]["severity"], "error");
+  EXPECT_EQ(envs[1002]["sourcetype"], "coder:boundary");
+  EXPECT_EQ(envs[1002]["fields"]["action"], "deny");
   EXPECT_EQ(envs[0]["source"], "file");
 }
 

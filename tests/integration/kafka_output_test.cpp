@@ -143,6 +143,11 @@ std::string audit_line(int i) {
          std::string(12 - std::to_string(i).size(), '0') + std::to_string(i) +
          R"(","Action":"write","AdditionalFields":{"workspace_id":"ws-)" + std::to_string(i % 7) + R"("}}})" "\n";
 }
+// An Agent Boundaries decision (kind boundary) in the workspace of audit_line(i).
+std::string boundary_line(int i) {
+  return R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"boundary_request","logger_names":["coderd","agentrpc"],"fields":{"owner":"alice","decision":"deny","workspace_id":"ws-)" +
+         std::to_string(i % 7) + R"(","http_method":"GET","http_url":"https://pastebin.com/x","seq":)" + std::to_string(i) + "}}\n";
+}
 std::string log_line(int i) {
   return R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"line","fields":{"seq":)" + std::to_string(i) + "}}\n";
 }
@@ -177,14 +182,15 @@ struct Agent {
 TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
   MockCluster cluster;
   cluster.topic("coder.audit");
+  cluster.topic("coder.boundary");
   cluster.topic("coder.log");
   std::string text;
   const int n = 100000;
-  for (int i = 0; i < n; ++i) text += (i % 10 == 0) ? audit_line(i) : log_line(i);
+  for (int i = 0; i < n; ++i) text += (i % 10 == 0) ? audit_line(i) : (i % 10 == 1) ? boundary_line(i) : log_line(i);
   Agent agent(text, "  - {name: k, type: kafka, brokers: [\"" + cluster.bootstraps() +
                         "\"], key: \"{workspace.id}\", librdkafka: {message.timeout.ms: \"60000\"}, batch: {max_events: 2000, max_delay: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.sent("k") >= static_cast<uint64_t>(n); }));
-  auto msgs = consume(cluster.bootstraps(), {"coder.audit", "coder.log"}, n);
+  auto msgs = consume(cluster.bootstraps(), {"coder.audit", "coder.boundary", "coder.log"}, n);
   ASSERT_EQ(msgs.size(), static_cast<size_t>(n));
   std::set<std::string> ids;
   std::map<std::string, std::set<int32_t>> partitions_of_key;
@@ -194,7 +200,7 @@ TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
     EXPECT_EQ(m.topic, "coder." + e["kind"].get<std::string>());
     EXPECT_EQ(m.headers.at("schema"), "audit/v1");
     EXPECT_EQ(m.headers.at("kind"), e["kind"]);
-    if (e["kind"] == "audit") EXPECT_EQ(m.key, e["workspace"]["id"]);
+    if (e["kind"] == "audit" || e["kind"] == "boundary") EXPECT_EQ(m.key, e["workspace"]["id"]);
     else EXPECT_EQ(m.key, e["event_id"]);  // no workspace: falls back to event_id
     partitions_of_key[m.topic + "/" + m.key].insert(m.partition);
   }
@@ -206,7 +212,8 @@ TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
                                      "output=\"k\",topic=\"" + topic + "\"");
   };
   EXPECT_EQ(delivered("coder.audit"), static_cast<uint64_t>(n / 10));
-  EXPECT_EQ(delivered("coder.log"), static_cast<uint64_t>(n - n / 10));
+  EXPECT_EQ(delivered("coder.boundary"), static_cast<uint64_t>(n / 10));
+  EXPECT_EQ(delivered("coder.log"), static_cast<uint64_t>(n - 2 * (n / 10)));
 }
 
 TEST(Kafka, BrokerDownAndUpLosesNothing) {
