@@ -22,6 +22,8 @@ enum class Stream : uint8_t { None, Stdout, Stderr };
 namespace record_flags {
 // A human entry whose "name: " prefix this stream has already shown as a logger name.
 inline constexpr uint8_t kLoggerSeenOnStream = 1;
+// A human entry whose line ends in " ..." but which no block followed: the dots are its message's.
+inline constexpr uint8_t kNoBlockFollowed = 2;
 }  // namespace record_flags
 
 // Where a batch came from; shared by every batch of one source (file, API stream).

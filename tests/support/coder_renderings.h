@@ -322,15 +322,26 @@ class EntryGenerator {
   static constexpr const char* kMessages[] = {
       "workspace build error", "failed to transition workspace", "new version of coder available",
       "failed to publish: connection reset", "GET", "provisioner job failed", "a  message with  double spaces",
-      "", "unicode: héllo wörld ✓", "x=1 is not a field", "oauth2: inside a named logger's message"};
+      "", "unicode: héllo wörld ✓", "x=1 is not a field", "oauth2: inside a named logger's message",
+      // dots like a block marker, with no block
+      "loading ...", "...", "... waiting"};
   static constexpr const char* kUnnamedMessages[] = {
       "oauth2: token exchange failed", "x509: certificate signed by unknown authority",
       "http: TLS handshake error from 10.0.0.1:5678: EOF", "json: cannot unmarshal string", "Error: bad request",
       "pq: duplicate key value", "context deadline exceeded", "net/http: request canceled", "started",
-      "failed: no rows", "listening on 0.0.0.0:3000"};
-  static constexpr const char* kMultiLineMessages[] = {"line1\n\nline2", "first\n  indented\nlast"};
+      "failed: no rows", "listening on 0.0.0.0:3000", "waiting ..."};
+  static constexpr const char* kMultiLineMessages[] = {"line1\n\nline2", "first\n  indented\nlast",
+                                                       "\nstarts empty", "{\n  \"looks\": \"like json\"\n}"};
+  // Block lines that look like other formats must stay in the block.
   static constexpr const char* kMultiLineValues[] = {
-      "exit status 1\nstderr: boom", "a\n\nb\n   c", "Terraform plan\n  + resource \"x\" {\n  }\nPlan: 1 to add"};
+      "exit status 1\nstderr: boom",
+      "a\n\nb\n   c",
+      "Terraform plan\n  + resource \"x\" {\n  }\nPlan: 1 to add",
+      "{\n  \"a\": 1\n}",
+      "2025-09-16 08:00:00.000 [info]  coderd: looks like a header\nsecond",
+      "2025-09-16T08:00:00.000000000Z stdout F looks like cri\n{\"log\":\"x\\n\",\"stream\":\"stdout\"}",
+      "\nfirst line empty",
+      "[API] 2025-09-16 08:00:00.000 [info]  prefixed\n[API] also"};  // (ANSI in a value is stripped: ambiguous)
   static constexpr const char* kKeys[] = {"workspace_id", "job_id", "path", "took", "status", "email", "x"};
   static constexpr const char* kValues[] = {"plain", "with space", "quote\"inside", "back\\slash", "tab\there",
                                             "domain=sum.golang.org", "ünïcode", "trailing ", "a=b  c=d", "..."};

@@ -40,9 +40,9 @@ bool slog_name(std::string_view name) {
 
 }  // namespace
 
-std::string_view human_rest(std::string_view header_line) {
+std::string_view human_rest(std::string_view header_line, bool block_followed) {
   std::string_view rest = header_line.substr(32);
-  if (rest.ends_with(" ...")) rest.remove_suffix(4);
+  if (block_followed && rest.ends_with(" ...")) rest.remove_suffix(4);
   return rest;
 }
 

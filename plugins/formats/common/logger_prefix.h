@@ -19,9 +19,10 @@
 
 namespace auditrelay::formats {
 
-// The text after a human header line's "[lvl]  ", without the " ..." that announces a block.
-// The line must pass is_human_header().
-std::string_view human_rest(std::string_view header_line);
+// The text after a human header line's "[lvl]  ", without the " ..." that announces a block
+// (unless `block_followed` is false: then the dots are the message's own). The line must pass
+// is_human_header().
+std::string_view human_rest(std::string_view header_line, bool block_followed = true);
 
 // The length of the "name" in a "name: " (or final "name:") at the start of `rest`, the text after
 // the human header's "[lvl]  "; 0 when there is none (rule 1).

@@ -50,6 +50,7 @@ void PlainFramer::flush(RecordSink& sink) {
   holding_ = false;
   // Trailing empty lines belong to no value.
   while (!held_.empty() && held_.back() == '\n') held_.pop_back();
+  if (held_.find('\n') == std::string::npos) held_flags_ |= record_flags::kNoBlockFollowed;
   sink.emit(FramedRecord{held_, held_offset_, human_, held_meta_.wrapper_time, held_meta_.stream, held_flags_});
 }
 

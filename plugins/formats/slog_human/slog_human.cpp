@@ -62,7 +62,7 @@ class HumanParser {
       out_.fields.push_back(Field{"level", Value::string(lvl)});
     }
     out_.format = "slog_human";
-    std::string_view rest = human_rest(first);
+    std::string_view rest = human_rest(first, (scratch_.record_flags & record_flags::kNoBlockFollowed) == 0);
 
     // Logger name (logger_prefix.h has the rule).
     bool seen = (scratch_.record_flags & record_flags::kLoggerSeenOnStream) != 0;
