@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     std::string text = in.text.substr(0, max_bytes);
     std::string first_line = text.substr(0, text.find('\n'));
     std::string wrapped[] = {text, "2025-09-16T08:00:00.1Z stderr F " + first_line + "\n",
-                             R"({"log":")" + first_line.substr(0, 200) + R"(\n","stream":"stdout","time":"x"})" "\n"};
+                             R"({"log":")" + first_line.substr(0, 200) +
+                                 R"(\n","stream":"stdout","time":"x"})"
+                                 "\n"};
     const char* suffix[] = {"", ".cri", ".docker"};
     for (int i = 0; i < 3; ++i) {
       std::ofstream out(dir + "/hostile-" + in.name + suffix[i], std::ios::binary);

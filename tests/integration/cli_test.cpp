@@ -74,10 +74,10 @@ TEST(Cli, NormalizeSamplesAndStdin) {
     EXPECT_EQ(e["schema"], "audit/v1");
     ++n;
   }
-  EXPECT_EQ(n, 45);
+  EXPECT_EQ(n, 48);
   r = run({"normalize", "--format", "slog_human"}, std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.human.log");
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 46);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 49);
   EXPECT_EQ(run({"normalize", "--format", "xml"}).code, 2);
   EXPECT_EQ(run({"normalize", "/nonexistent/file.log"}).code, 2);
 }

@@ -18,7 +18,8 @@ using nlohmann::json;
 namespace {
 
 // Events per source file; false when a line is not valid audit/v1 JSON.
-bool tally(const std::vector<std::string>& lines, std::map<std::string, size_t>& per_file, std::string& bad) {
+bool tally(const std::vector<std::string>& lines, std::map<std::string, size_t>& per_file,
+           std::string& bad) {
   for (const auto& line : lines) {
     json e = json::parse(line, nullptr, false);  // strict: UTF-8, escapes, nesting
     if (e.is_discarded() || e.value("schema", "") != "audit/v1") {
@@ -61,14 +62,17 @@ TEST(HostileRun, EveryEventIsValidJsonAndNothingIsLostAtEitherOutput) {
     want[path] = in.text.ends_with('\n') ? in.events : in.events - 1;
   }
   TestHttpServer server;
-  write_text(dir / "cfg.yaml",
-             "data_dir: " + dir / "data" +
-                 "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                 "/*.log\"], format: auto, poll_interval: 10ms}\n"
-                 "outputs:\n"
-                 "  - {type: file, path: " + dir / "out.ndjson" + ", batch: {max_delay: 20ms}}\n"
-                 "  - {type: http, url: \"" + server.url() + "/collect\", batch: {max_delay: 20ms}}\n");
-  Child agent = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr");
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
+                                   "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                   "/*.log\"], format: auto, poll_interval: 10ms}\n"
+                                   "outputs:\n"
+                                   "  - {type: file, path: " +
+                                   dir / "out.ndjson" +
+                                   ", batch: {max_delay: 20ms}}\n"
+                                   "  - {type: http, url: \"" +
+                                   server.url() + "/collect\", batch: {max_delay: 20ms}}\n");
+  Child agent = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                      dir / "stderr");
 
   auto check = [&](const std::map<std::string, size_t>& expected) {
     std::map<std::string, size_t> file_got, http_got;
@@ -76,7 +80,8 @@ TEST(HostileRun, EveryEventIsValidJsonAndNothingIsLostAtEitherOutput) {
     bool arrived = wait_until([&] {
       file_got.clear();
       http_got.clear();
-      if (!tally(read_lines(dir / "out.ndjson"), file_got, bad) || !tally(collected_lines(server), http_got, bad))
+      if (!tally(read_lines(dir / "out.ndjson"), file_got, bad) ||
+          !tally(collected_lines(server), http_got, bad))
         return true;  // stop waiting: an invalid event is a failure now
       return file_got == expected && http_got == expected;
     });

@@ -3,10 +3,9 @@
 // (FORMATS.md §3, §4, §13): JSON; human with slog v3.0.0 or rc1 values; human decorated with the
 // launcher's "[API] " prefix and ANSI colour; Kubernetes CRI and Docker json-file wrappers with
 // partial records on both streams. The same entry in any rendering must give the same event.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,7 +21,7 @@ struct GenField {
 
 struct GenEntry {
   int64_t unix_ms = 0;
-  int level = 1;  // index into kLevels
+  int level = 1;       // index into kLevels
   std::string logger;  // dotted; empty for an unnamed logger
   std::string message;
   std::vector<GenField> fields;
@@ -31,7 +30,8 @@ struct GenEntry {
 enum class HumanStyle { V3, Rc1 };
 
 inline constexpr const char* kHumanLevels[] = {"debu", "info", "warn", "erro", "crit", "fata"};
-inline constexpr const char* kJsonLevels[] = {"DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "FATAL"};
+inline constexpr const char* kJsonLevels[] = {"DEBUG", "INFO",     "WARN",
+                                              "ERROR", "CRITICAL", "FATAL"};
 
 // "2025-09-16T08:00:00.231Z" from unix ms, trailing fraction zeros trimmed as Go's RFC3339Nano.
 inline std::string rfc3339_ms(int64_t unix_ms, bool trim = true) {
@@ -40,8 +40,8 @@ inline std::string rfc3339_ms(int64_t unix_ms, bool trim = true) {
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   std::string s = buf;
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03d", ms);
@@ -59,10 +59,18 @@ inline std::string go_quote(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char b[8];
@@ -115,11 +123,21 @@ inline std::string render_json(const GenEntry& e) {
     for (const auto& x : e.fields) {
       switch (x.type) {
         case GenField::Type::String:
-        case GenField::Type::Time: f[x.key] = x.text; break;
-        case GenField::Type::Int: f[x.key] = std::stoll(x.text); break;
-        case GenField::Type::Bool: f[x.key] = x.text == "true"; break;
-        case GenField::Type::Null: f[x.key] = nullptr; break;
-        case GenField::Type::Map: f[x.key] = nlohmann::ordered_json::parse(x.text); break;
+        case GenField::Type::Time:
+          f[x.key] = x.text;
+          break;
+        case GenField::Type::Int:
+          f[x.key] = std::stoll(x.text);
+          break;
+        case GenField::Type::Bool:
+          f[x.key] = x.text == "true";
+          break;
+        case GenField::Type::Null:
+          f[x.key] = nullptr;
+          break;
+        case GenField::Type::Map:
+          f[x.key] = nlohmann::ordered_json::parse(x.text);
+          break;
       }
     }
     j["fields"] = f;
@@ -154,11 +172,17 @@ inline std::vector<std::string> render_human_lines(const GenEntry& e, HumanStyle
         }
         v = human_string(f.text);
         break;
-      case GenField::Type::Time: v = go_quote(style == HumanStyle::V3 ? go_time_string(f.text) : f.text); break;
+      case GenField::Type::Time:
+        v = go_quote(style == HumanStyle::V3 ? go_time_string(f.text) : f.text);
+        break;
       case GenField::Type::Int:
       case GenField::Type::Bool:
-      case GenField::Type::Map: v = f.text; break;
-      case GenField::Type::Null: v = "<nil>"; break;
+      case GenField::Type::Map:
+        v = f.text;
+        break;
+      case GenField::Type::Null:
+        v = "<nil>";
+        break;
     }
     head += "  " + f.key + "=" + v;
   }
@@ -169,10 +193,14 @@ inline std::vector<std::string> render_human_lines(const GenEntry& e, HumanStyle
   bool first = true;
   while (true) {
     size_t nl = block_value.find('\n', start);
-    std::string part = block_value.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    if (first) lines.push_back("    " + block_key + "= " + part + "\n");
-    else if (part.empty()) lines.push_back("\n");
-    else lines.push_back("    " + std::string(block_key.size() + 2, ' ') + part + "\n");
+    std::string part =
+        block_value.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (first)
+      lines.push_back("    " + block_key + "= " + part + "\n");
+    else if (part.empty())
+      lines.push_back("\n");
+    else
+      lines.push_back("    " + std::string(block_key.size() + 2, ' ') + part + "\n");
     first = false;
     if (nl == std::string::npos) break;
     start = nl + 1;
@@ -184,7 +212,8 @@ inline std::vector<std::string> render_human_lines(const GenEntry& e, HumanStyle
 inline std::string decorate(const std::string& line, bool prefix, bool colour) {
   std::string s = line;
   if (colour && s.size() > 32 && s[4] == '-') {
-    s = "\x1b[0m\x1b[90m" + s.substr(0, 23) + "\x1b[0m [\x1b[1;31m" + s.substr(25, 4) + "\x1b[0m]" + s.substr(30);
+    s = "\x1b[0m\x1b[90m" + s.substr(0, 23) + "\x1b[0m [\x1b[1;31m" + s.substr(25, 4) + "\x1b[0m]" +
+        s.substr(30);
   }
   return prefix ? "[API] " + s : s;
 }
@@ -211,7 +240,8 @@ inline std::vector<std::string> cri_records(const std::string& line, const std::
 inline std::vector<std::string> docker_records(const std::string& line, const std::string& stream,
                                                std::vector<size_t> cuts, int64_t unix_ms) {
   for (auto& cut : cuts)
-    while (cut > 0 && cut < line.size() && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) --cut;
+    while (cut > 0 && cut < line.size() && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80)
+      --cut;
   std::vector<std::string> out;
   size_t start = 0;
   auto record = [&](const std::string& piece) {
@@ -265,7 +295,9 @@ class EntryGenerator {
     return e;
   }
 
-  size_t pick(size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  size_t pick(size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_);
+  }
   template <typename T, size_t N>
   const T& pick_of(const T (&a)[N]) {
     return a[pick(N)];
@@ -278,7 +310,9 @@ class EntryGenerator {
     e.message = "boundary_request";
     bool deny = pick(2) == 0;
     bool first_release = pick(4) == 0;
-    auto s = [&](const char* k, std::string v) { e.fields.push_back(GenField{k, GenField::Type::String, v}); };
+    auto s = [&](const char* k, std::string v) {
+      e.fields.push_back(GenField{k, GenField::Type::String, v});
+    };
     s("owner", pick_of(kUsers));
     s("workspace_name", "ws-" + std::to_string(pick(50)));
     s("agent_name", "main");
@@ -290,7 +324,8 @@ class EntryGenerator {
     }
     s("http_method", pick(2) ? "GET" : "POST");
     std::string host = pick_of(kHosts);
-    s("http_url", first_release ? "/api/v2/logs" : "https://" + host + "/path/" + std::to_string(pick(1000)));
+    s("http_url",
+      first_release ? "/api/v2/logs" : "https://" + host + "/path/" + std::to_string(pick(1000)));
     s("event_time", first_release && pick(2) ? "0001-01-01T00:00:00Z" : rfc3339_ms(e.unix_ms - 3));
     if (!deny) s("matched_rule", pick(2) ? "domain=" + host : "method=GET,HEAD domain=" + host);
     s("request_id", "dfaf838f-37c7-4941-b5db-442ca000b797");
@@ -304,34 +339,52 @@ class EntryGenerator {
   GenField field(size_t i) {
     std::string key = std::string(pick_of(kKeys)) + std::to_string(i);
     switch (pick(7)) {
-      case 0: return {key, GenField::Type::Int, std::to_string(static_cast<int64_t>(pick(100000)) - 500)};
-      case 1: return {key, GenField::Type::Bool, pick(2) ? "true" : "false"};
-      case 2: return {key, GenField::Type::Null, ""};
-      case 3: return {key, GenField::Type::Map, R"({"k":"v w","n":[1,2,{"d":"x\"y"}]})"};
-      case 4: return {key, GenField::Type::Time, rfc3339_ms(clock_ms_ - 1000 * static_cast<int64_t>(pick(1000)))};
-      default: return {key, GenField::Type::String, pick_of(kValues)};
+      case 0:
+        return {key, GenField::Type::Int, std::to_string(static_cast<int64_t>(pick(100000)) - 500)};
+      case 1:
+        return {key, GenField::Type::Bool, pick(2) ? "true" : "false"};
+      case 2:
+        return {key, GenField::Type::Null, ""};
+      case 3:
+        return {key, GenField::Type::Map, R"({"k":"v w","n":[1,2,{"d":"x\"y"}]})"};
+      case 4:
+        return {key, GenField::Type::Time,
+                rfc3339_ms(clock_ms_ - 1000 * static_cast<int64_t>(pick(1000)))};
+      default:
+        return {key, GenField::Type::String, pick_of(kValues)};
     }
   }
 
   static constexpr const char* kLoggers[] = {
-      "coderd", "coderd.userauth", "autobuild", "coderd.autobuild", "coderd.provisionerd-coder-7c9f8d6b5-xk2lp-1",
-      "provisionerd-host.example.com-2", "coderd.agentrpc", "pubsub",
+      "coderd", "coderd.userauth", "autobuild", "coderd.autobuild",
+      "coderd.provisionerd-coder-7c9f8d6b5-xk2lp-1", "provisionerd-host.example.com-2",
+      "coderd.agentrpc", "pubsub",
       // not on any list: external daemons, renamed servers, later subsystems
-      "provisioner-host-1", "mycoderd", "coderd2", "ext_worker.sub-2", "wsproxy-eu.west", "acme.audit_forwarder",
-      "tls-proxy", "worker7", "a.b.c.d"};
+      "provisioner-host-1", "mycoderd", "coderd2", "ext_worker.sub-2", "wsproxy-eu.west",
+      "acme.audit_forwarder", "tls-proxy", "worker7", "a.b.c.d"};
   static constexpr const char* kMessages[] = {
       "workspace build error", "failed to transition workspace", "new version of coder available",
-      "failed to publish: connection reset", "GET", "provisioner job failed", "a  message with  double spaces",
-      "", "unicode: héllo wörld ✓", "x=1 is not a field", "oauth2: inside a named logger's message",
+      "failed to publish: connection reset", "GET", "provisioner job failed",
+      "a  message with  double spaces", "", "unicode: héllo wörld ✓", "x=1 is not a field",
+      "oauth2: inside a named logger's message",
       // dots like a block marker, with no block
       "loading ...", "...", "... waiting"};
   static constexpr const char* kUnnamedMessages[] = {
-      "oauth2: token exchange failed", "x509: certificate signed by unknown authority",
-      "http: TLS handshake error from 10.0.0.1:5678: EOF", "json: cannot unmarshal string", "Error: bad request",
-      "pq: duplicate key value", "context deadline exceeded", "net/http: request canceled", "started",
-      "failed: no rows", "listening on 0.0.0.0:3000", "waiting ..."};
+      "oauth2: token exchange failed",
+      "x509: certificate signed by unknown authority",
+      "http: TLS handshake error from 10.0.0.1:5678: EOF",
+      "json: cannot unmarshal string",
+      "Error: bad request",
+      "pq: duplicate key value",
+      "context deadline exceeded",
+      "net/http: request canceled",
+      "started",
+      "failed: no rows",
+      "listening on 0.0.0.0:3000",
+      "waiting ..."};
   static constexpr const char* kMultiLineMessages[] = {"line1\n\nline2", "first\n  indented\nlast",
-                                                       "\nstarts empty", "{\n  \"looks\": \"like json\"\n}"};
+                                                       "\nstarts empty",
+                                                       "{\n  \"looks\": \"like json\"\n}"};
   // Block lines that look like other formats must stay in the block.
   static constexpr const char* kMultiLineValues[] = {
       "exit status 1\nstderr: boom",
@@ -339,14 +392,19 @@ class EntryGenerator {
       "Terraform plan\n  + resource \"x\" {\n  }\nPlan: 1 to add",
       "{\n  \"a\": 1\n}",
       "2025-09-16 08:00:00.000 [info]  coderd: looks like a header\nsecond",
-      "2025-09-16T08:00:00.000000000Z stdout F looks like cri\n{\"log\":\"x\\n\",\"stream\":\"stdout\"}",
+      "2025-09-16T08:00:00.000000000Z stdout F looks like "
+      "cri\n{\"log\":\"x\\n\",\"stream\":\"stdout\"}",
       "\nfirst line empty",
-      "[API] 2025-09-16 08:00:00.000 [info]  prefixed\n[API] also"};  // (ANSI in a value is stripped: ambiguous)
-  static constexpr const char* kKeys[] = {"workspace_id", "job_id", "path", "took", "status", "email", "x"};
-  static constexpr const char* kValues[] = {"plain", "with space", "quote\"inside", "back\\slash", "tab\there",
-                                            "domain=sum.golang.org", "ünïcode", "trailing ", "a=b  c=d", "..."};
+      "[API] 2025-09-16 08:00:00.000 [info]  prefixed\n[API] also"};  // (ANSI in a value is
+                                                                      // stripped: ambiguous)
+  static constexpr const char* kKeys[] = {"workspace_id", "job_id", "path", "took",
+                                          "status",       "email",  "x"};
+  static constexpr const char* kValues[] = {
+      "plain",   "with space", "quote\"inside", "back\\slash", "tab\there", "domain=sum.golang.org",
+      "ünïcode", "trailing ",  "a=b  c=d",      "..."};
   static constexpr const char* kUsers[] = {"alice", "bob", "zachkipp"};
-  static constexpr const char* kHosts[] = {"sum.golang.org", "pastebin.com", "api.github.com", "registry.npmjs.org"};
+  static constexpr const char* kHosts[] = {"sum.golang.org", "pastebin.com", "api.github.com",
+                                           "registry.npmjs.org"};
 
   std::mt19937 rng_;
   int64_t clock_ms_ = 1'758'009'600'000;  // 2025-09-16T08:00:00Z

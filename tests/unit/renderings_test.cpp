@@ -59,8 +59,9 @@ void expect_same(const std::vector<json>& want, std::vector<json> got, const std
     json g = comparable(got[i]);
     const json& w = want[order[i]];
     if (g != w && shown++ < 3) {
-      ADD_FAILURE() << label << ": event " << i << " (entry " << order[i] << ")\n  want " << w.dump()
-                    << "\n  got  " << g.dump() << "\n  json " << render_json(es[order[i]]);
+      ADD_FAILURE() << label << ": event " << i << " (entry " << order[i] << ")\n  want "
+                    << w.dump() << "\n  got  " << g.dump() << "\n  json "
+                    << render_json(es[order[i]]);
     }
   }
   EXPECT_EQ(shown, 0) << label << ": events that differ";
@@ -105,8 +106,8 @@ TEST(Renderings, HumanInEveryDecorationGivesTheJsonEvents) {
     }
     expect_same(want, normalize_text(text, "slog_human"), std::string(v.label) + ", slog_human", es,
                 identity(es.size()));
-    expect_same(want, normalize_text(text, "auto", nullptr, 977), std::string(v.label) + ", auto", es,
-                identity(es.size()));
+    expect_same(want, normalize_text(text, "auto", nullptr, 977), std::string(v.label) + ", auto",
+                es, identity(es.size()));
   }
 }
 
@@ -122,13 +123,16 @@ TEST(Renderings, ContainerStreamsInterleavedLeaveInFileOrder) {
     for (size_t i = 0; i < es.size(); ++i) {
       size_t stream = g.pick(2);
       std::vector<std::string> lines;
-      if (g.pick(2)) lines.push_back(render_json(es[i]));
-      else lines = render_human_lines(es[i], g.pick(2) ? HumanStyle::V3 : HumanStyle::Rc1);
+      if (g.pick(2))
+        lines.push_back(render_json(es[i]));
+      else
+        lines = render_human_lines(es[i], g.pick(2) ? HumanStyle::V3 : HumanStyle::Rc1);
       for (const auto& line : lines) {
         auto cuts = random_cuts(g, line.size());
         const char* name = stream ? "stderr" : "stdout";
-        auto records = std::string(wrapper) == "cri" ? cri_records(line, name, cuts, es[i].unix_ms)
-                                                     : docker_records(line, name, cuts, es[i].unix_ms);
+        auto records = std::string(wrapper) == "cri"
+                           ? cri_records(line, name, cuts, es[i].unix_ms)
+                           : docker_records(line, name, cuts, es[i].unix_ms);
         for (auto& r : records) queues[stream].emplace_back(i, std::move(r));
       }
     }
@@ -146,9 +150,10 @@ TEST(Renderings, ContainerStreamsInterleavedLeaveInFileOrder) {
       }
       text += record;
     }
-    expect_same(want, normalize_text(text, wrapper), std::string(wrapper) + " interleaved", es, order);
-    expect_same(want, normalize_text(text, "auto", nullptr, 1531), std::string(wrapper) + " interleaved, auto", es,
+    expect_same(want, normalize_text(text, wrapper), std::string(wrapper) + " interleaved", es,
                 order);
+    expect_same(want, normalize_text(text, "auto", nullptr, 1531),
+                std::string(wrapper) + " interleaved, auto", es, order);
   }
 }
 
@@ -184,19 +189,26 @@ TEST(Renderings, MixedStreamWithAutoKeepsEveryBlockWhole) {
     }
   }
   expect_same(want, normalize_text(text, "auto"), "mixed, auto", es, identity(es.size()));
-  expect_same(want, normalize_text(text, "auto", nullptr, 61), "mixed, auto, small reads", es, identity(es.size()));
+  expect_same(want, normalize_text(text, "auto", nullptr, 61), "mixed, auto, small reads", es,
+              identity(es.size()));
 }
 
 // Both sides of the logger-name rule (docs/inputs.md), each line on its own.
 TEST(Renderings, LoggerNamesOfAnySpellingAndMessagesThatLookLikeNames) {
   const std::pair<const char*, const char*> named[] = {
-      {"provisioner-host-1", "provisioner job failed"}, {"mycoderd", "workspace build error"},
-      {"coderd.newsubsystem", "started"},               {"ext_worker.sub-2", "x"},
-      {"coderd2", "oauth2: token exchange failed"},     {"wsproxy-eu.west", "listening"},
-      {"worker7", ""},                                  {"a.b.c.d", "deep name"},
-      {"coderd.provisionerd-MyHost", "acquire job"},     {"provisionerd-host.example.com-2", "job done"}};
+      {"provisioner-host-1", "provisioner job failed"},
+      {"mycoderd", "workspace build error"},
+      {"coderd.newsubsystem", "started"},
+      {"ext_worker.sub-2", "x"},
+      {"coderd2", "oauth2: token exchange failed"},
+      {"wsproxy-eu.west", "listening"},
+      {"worker7", ""},
+      {"a.b.c.d", "deep name"},
+      {"coderd.provisionerd-MyHost", "acquire job"},
+      {"provisionerd-host.example.com-2", "job done"}};
   for (auto [logger, message] : named) {
-    std::string line = "2025-09-16 08:00:00.231 [erro]  " + std::string(logger) + ": " + message + "  job_id=1\n";
+    std::string line =
+        "2025-09-16 08:00:00.231 [erro]  " + std::string(logger) + ": " + message + "  job_id=1\n";
     auto evs = normalize_text(line);
     ASSERT_EQ(evs.size(), 1u) << line;
     EXPECT_EQ(evs[0].value("logger", ""), logger) << line;
@@ -229,9 +241,9 @@ TEST(Renderings, LoggerNamesOfAnySpellingAndMessagesThatLookLikeNames) {
 TEST(Renderings, AStreamRemembersLoggerNamesItsLayoutShowed) {
   const std::string text =
       "2025-09-16 08:00:00.001 [info]  http: served  path=/a\n"  // not known yet: message text
-      "2025-09-16 08:00:00.002 [info]  http:   path=/b\n"         // empty message: a logger
+      "2025-09-16 08:00:00.002 [info]  http:   path=/b\n"        // empty message: a logger
       "2025-09-16 08:00:00.003 [info]  http: served  path=/c\n"  // now known
-      "2025-09-16 08:00:00.004 [info]  grpc: ...  k=v\n"          // message in a block: a logger
+      "2025-09-16 08:00:00.004 [info]  grpc: ...  k=v\n"         // message in a block: a logger
       "    msg= line one\n"
       "         line two\n"
       "2025-09-16 08:00:00.005 [info]  grpc: stream closed\n";
@@ -262,14 +274,18 @@ TEST(Renderings, AStreamRemembersLoggerNamesItsLayoutShowed) {
 // Records wait for the other stream only up to a bound; past it the held entry is given up
 // (emitted as it is) and nothing is lost.
 TEST(Renderings, AStreamSilentMidBlockDoesNotHoldTheOtherForever) {
-  std::string text = "2025-09-16T08:00:00.1Z stdout P {\"ts\":\"2025-09-16T08:00:00Z\",\"level\":\"INFO\",\n";
+  std::string text =
+      "2025-09-16T08:00:00.1Z stdout P {\"ts\":\"2025-09-16T08:00:00Z\",\"level\":\"INFO\",\n";
   const int n = 5000;
   for (int i = 0; i < n; ++i)
-    text += "2025-09-16T08:00:00.2Z stderr F {\"ts\":\"2025-09-16T08:00:01Z\",\"level\":\"INFO\",\"msg\":\"e" +
-            std::to_string(i) + "\"}\n";
+    text +=
+        "2025-09-16T08:00:00.2Z stderr F "
+        "{\"ts\":\"2025-09-16T08:00:01Z\",\"level\":\"INFO\",\"msg\":\"e" +
+        std::to_string(i) + "\"}\n";
   auto evs = normalize_text(text, "cri");
   ASSERT_EQ(evs.size(), static_cast<size_t>(n + 1));
   // The given-up partial came out as what it was (not JSON any more: a raw event), first.
   EXPECT_EQ(evs[0]["source"]["format"], "raw");
-  for (int i = 0; i < n; ++i) EXPECT_EQ(evs[static_cast<size_t>(i) + 1]["message"], "e" + std::to_string(i));
+  for (int i = 0; i < n; ++i)
+    EXPECT_EQ(evs[static_cast<size_t>(i) + 1]["message"], "e" + std::to_string(i));
 }

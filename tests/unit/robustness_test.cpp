@@ -113,10 +113,16 @@ TEST(Robustness, HostileInputThroughEveryFormatGivesValidEvents) {
       ASSERT_NO_THROW(events = normalize_text(in.text, format)) << in.name << " as " << format;
       for (const auto& e : events) {
         ASSERT_EQ(e.value("schema", ""), "audit/v1") << in.name;
-        for (const char* key : {"fields", "additional_fields", "diff"})
-          if (e.contains(key)) EXPECT_LE(depth_of(e[key]), 1u + 2u + 32u) << in.name << " " << key;
+        // kMaxValueDepth: 31 levels of a value, plus the "fields" object around it.
+        for (const char* key : {"fields", "additional_fields", "diff"}) {
+          if (e.contains(key)) {
+            EXPECT_LE(depth_of(e[key]), 32u) << in.name << " " << key;
+          }
+        }
       }
-      if (std::string(format) == "auto") EXPECT_EQ(events.size(), in.events) << in.name;
+      if (std::string(format) == "auto") {
+        EXPECT_EQ(events.size(), in.events) << in.name;
+      }
     }
   }
 }

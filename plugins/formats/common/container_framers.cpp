@@ -12,20 +12,24 @@ bool parse_cri_line(std::string_view line, Timestamp& time, Stream& stream, bool
   if (sp1 == std::string_view::npos || sp1 < 20) return false;
   if (!parse_rfc3339(line.substr(0, sp1), time)) return false;
   std::string_view rest = line.substr(sp1 + 1);
-  if (rest.starts_with("stdout ")) stream = Stream::Stdout;
-  else if (rest.starts_with("stderr ")) stream = Stream::Stderr;
-  else return false;
+  if (rest.starts_with("stdout "))
+    stream = Stream::Stdout;
+  else if (rest.starts_with("stderr "))
+    stream = Stream::Stderr;
+  else
+    return false;
   rest.remove_prefix(7);
   size_t sp = rest.find(' ');
   std::string_view tags = rest.substr(0, sp);
-  if (tags.empty() || (tags[0] != 'F' && tags[0] != 'P') || (tags.size() > 1 && tags[1] != ':')) return false;
+  if (tags.empty() || (tags[0] != 'F' && tags[0] != 'P') || (tags.size() > 1 && tags[1] != ':'))
+    return false;
   partial = tags[0] == 'P';
   content = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
   return true;
 }
 
-void StreamJoiner::piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta,
-                         RecordSink& sink) {
+void StreamJoiner::piece(std::string_view content, bool complete, uint64_t offset,
+                         const LineMeta& meta, RecordSink& sink) {
   in_order_.out = &sink;
   PerStream& s = of(meta.stream);
   if (!complete) {
@@ -106,8 +110,10 @@ uint64_t StreamJoiner::held_from(uint64_t next) const {
 }
 
 void WrapperFramer::not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink) {
-  if (fallback_) fallback_->line(line, offset, sink, LineMeta{});
-  else sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
+  if (fallback_)
+    fallback_->line(line, offset, sink, LineMeta{});
+  else
+    sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
 }
 
 void WrapperFramer::flush(RecordSink& sink) {
@@ -138,20 +144,22 @@ void DockerFramer::line(std::string_view line, uint64_t offset, RecordSink& sink
   padded_.assign(line);
   padded_.reserve(line.size() + simdjson::SIMDJSON_PADDING);
   bool ok = line.starts_with("{") &&
-            !parser_.parse(reinterpret_cast<const uint8_t*>(padded_.data()), padded_.size(), false).get(root) &&
+            !parser_.parse(reinterpret_cast<const uint8_t*>(padded_.data()), padded_.size(), false)
+                 .get(root) &&
             !root["log"].get_string().get(log);
   if (!ok) {
     not_wrapped(line, offset, sink);
     return;
   }
   LineMeta meta;
-  if (!root["stream"].get_string().get(stream)) meta.stream = stream == "stderr" ? Stream::Stderr : Stream::Stdout;
-  else meta.stream = Stream::Stdout;
+  if (!root["stream"].get_string().get(stream))
+    meta.stream = stream == "stderr" ? Stream::Stderr : Stream::Stdout;
+  else
+    meta.stream = Stream::Stdout;
   if (!root["time"].get_string().get(time)) parse_rfc3339(time, meta.wrapper_time);
   bool complete = log.ends_with("\n");
   if (complete) log.remove_suffix(1);
   joiner_.piece(log, complete, offset, meta, sink);
 }
-
 
 }  // namespace auditrelay::formats

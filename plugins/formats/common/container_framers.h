@@ -27,7 +27,8 @@ class StreamJoiner {
   StreamJoiner& operator=(const StreamJoiner&) = delete;
 
   // Adds a piece of content for a stream; complete = the last piece of a line.
-  void piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta, RecordSink& sink);
+  void piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta,
+             RecordSink& sink);
   void flush(RecordSink& sink);
   uint64_t held_from(uint64_t next) const;
 
@@ -92,15 +93,19 @@ class WrapperFramer : public Framer {
 class CriFramer : public WrapperFramer {
  public:
   using Framer::line;
-  explicit CriFramer(std::unique_ptr<Framer> fallback = nullptr) : WrapperFramer(std::move(fallback)) {}
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
+  explicit CriFramer(std::unique_ptr<Framer> fallback = nullptr)
+      : WrapperFramer(std::move(fallback)) {}
+  void line(std::string_view line, uint64_t offset, RecordSink& sink,
+            const LineMeta& meta) override;
 };
 
 class DockerFramer : public WrapperFramer {
  public:
   using Framer::line;
-  explicit DockerFramer(std::unique_ptr<Framer> fallback = nullptr) : WrapperFramer(std::move(fallback)) {}
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
+  explicit DockerFramer(std::unique_ptr<Framer> fallback = nullptr)
+      : WrapperFramer(std::move(fallback)) {}
+  void line(std::string_view line, uint64_t offset, RecordSink& sink,
+            const LineMeta& meta) override;
 
  private:
   simdjson::dom::parser parser_;

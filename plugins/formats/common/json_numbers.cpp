@@ -5,14 +5,18 @@
 namespace auditrelay::formats {
 namespace {
 
-bool number_char(char c) { return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
+bool number_char(char c) {
+  return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
 
 // The end of the JSON string that opens at json[start] (just past its closing quote).
 size_t string_end(std::string_view json, size_t start) {
   size_t i = start + 1;
   while (i < json.size()) {
-    if (json[i] == '\\') i += 2;
-    else if (json[i++] == '"') return i;
+    if (json[i] == '\\')
+      i += 2;
+    else if (json[i++] == '"')
+      return i;
   }
   return json.size();
 }

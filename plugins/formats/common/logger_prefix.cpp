@@ -9,7 +9,8 @@ namespace auditrelay::formats {
 namespace {
 
 bool name_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.' ||
+         c == '-';
 }
 
 // Coder's top-level logger names (FORMATS.md §12).
@@ -18,10 +19,29 @@ bool known_logger(std::string_view name) {
   if (first.starts_with("provisionerd-") || first.starts_with("ext-provisionerd-")) return true;
   // Sorted, for a binary search: every human line with a name asks.
   static constexpr std::array<std::string_view, 22> kKnown = {
-      "agent", "autobuild", "batchstats", "cli", "coderd", "dbcrypt", "derp", "executor",
-      "healthcheck", "net", "notifications", "prometheus", "prometheusmetrics", "provisioner",
-      "provisionerd", "pswatch", "pubsub", "ssh", "tailnet", "telemetry", "workspace_usage_tracker",
-      "wsproxy",};
+      "agent",
+      "autobuild",
+      "batchstats",
+      "cli",
+      "coderd",
+      "dbcrypt",
+      "derp",
+      "executor",
+      "healthcheck",
+      "net",
+      "notifications",
+      "prometheus",
+      "prometheusmetrics",
+      "provisioner",
+      "provisionerd",
+      "pswatch",
+      "pubsub",
+      "ssh",
+      "tailnet",
+      "telemetry",
+      "workspace_usage_tracker",
+      "wsproxy",
+  };
   static_assert(std::is_sorted(kKnown.begin(), kKnown.end()));
   return std::binary_search(kKnown.begin(), kKnown.end(), first);
 }
@@ -57,12 +77,15 @@ size_t logger_prefix_length(std::string_view rest) {
 bool message_word(std::string_view name) {
   // Go packages whose errors start "pkg: ", and words log messages start with before a colon.
   static constexpr std::array<std::string_view, 58> kWords = {
-      "base64", "cannot", "caused", "close", "context", "crypto", "debug", "dial", "drpc", "ecdsa",
-      "err", "error", "exec", "failed", "fatal", "grpc", "gzip", "hex", "hint", "http", "http2",
-      "https", "info", "invalid", "io", "json", "lookup", "note", "oauth2", "oidc", "open", "os",
-      "panic", "pgx", "postgres", "pq", "read", "reason", "rpc", "rsa", "sql", "strconv",
-      "template", "time", "tls", "toml", "unable", "unexpected", "url", "usage", "warn", "warning",
-      "websocket", "write", "x509", "xml", "yaml", "zlib",};
+      "base64", "cannot",  "caused",   "close",   "context",   "crypto", "debug",  "dial",
+      "drpc",   "ecdsa",   "err",      "error",   "exec",      "failed", "fatal",  "grpc",
+      "gzip",   "hex",     "hint",     "http",    "http2",     "https",  "info",   "invalid",
+      "io",     "json",    "lookup",   "note",    "oauth2",    "oidc",   "open",   "os",
+      "panic",  "pgx",     "postgres", "pq",      "read",      "reason", "rpc",    "rsa",
+      "sql",    "strconv", "template", "time",    "tls",       "toml",   "unable", "unexpected",
+      "url",    "usage",   "warn",     "warning", "websocket", "write",  "x509",   "xml",
+      "yaml",   "zlib",
+  };
   static_assert(std::is_sorted(kWords.begin(), kWords.end()));
   return std::binary_search(kWords.begin(), kWords.end(), name);
 }
