@@ -1,7 +1,6 @@
 #pragma once
 // Appends compact JSON to a caller-owned buffer. Strings are escaped and made valid UTF-8
 // (invalid bytes become U+FFFD), so whatever bytes a log line held, the output is valid JSON.
-#include <bitset>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -26,7 +25,7 @@ void json_double_append(std::string& out, double v);
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
+  explicit JsonWriter(std::string& out) : out_(out) { first_[0] = true; }
 
   void begin_object() {
     value_prefix();
@@ -167,7 +166,9 @@ class JsonWriter {
   std::string& out_;
   int depth_ = 0;
   bool after_key_ = false;
-  std::bitset<kMaxDepth> first_{1};  // per open level: nothing written in it yet
+  // Per open level: nothing written in it yet. Set by push() before any read, so not cleared
+  // (a bitset cost 1.3% of all instructions in normalize_bench; clearing 1 KiB per event more).
+  bool first_[kMaxDepth];
 };
 
 }  // namespace auditrelay
