@@ -33,6 +33,9 @@ class LineReader {
   void flush_held(RecordSink& sink) { framer_->flush(sink); }
   // Offset before which everything has been emitted as records.
   uint64_t safe_offset() const { return framer_->held_from(line_start_); }
+  // True while the framer holds a complete line it has not emitted (a multi-line entry, a
+  // container partial, a record waiting for the other stream).
+  bool holds_lines() const { return safe_offset() < line_start_; }
   // Offset of the next byte expected.
   uint64_t next_offset() const { return line_start_ + partial_.size() + (discarding_ ? discarded_ : 0); }
   uint64_t lines_truncated() const { return truncated_; }

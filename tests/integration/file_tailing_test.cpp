@@ -460,3 +460,27 @@ TEST(FileTailing, AFinalLineWithoutNewlineWaitsForItsEnd) {
 }
 
 }  // namespace
+
+// stdout stops in the middle of an entry (a human line announcing a block that never comes)
+// while stderr keeps writing: stderr's events wait for it (first-line order), but only for
+// multiline_flush, not until stdout writes again.
+TEST(FileTailing, AContainerStreamSilentMidEntryHoldsTheOtherOnlyForMultilineFlush) {
+  Tail t("pod.log", ", multiline_flush: 200ms", "cri");
+  write_text(t.in("pod.log"),
+             "2025-09-16T12:00:00.000000001Z stdout F 2025-09-16 12:00:00.000 [info]  coderd: waiting ...\n");
+  t.start();
+  // stderr trickles in (a real writer that never pauses long enough for the idle flush) until
+  // its events come out.
+  int written = 0;
+  bool out = wait_until(
+      [&] {
+        write_text(t.in("pod.log"), "2025-09-16T12:00:00.000000002Z stderr F " + line(written++), true);
+        return t.has_all(1);
+      },
+      std::chrono::seconds(60));
+  ASSERT_TRUE(out) << written << " stderr lines written, none delivered";
+  auto events = t.events();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0]["message"], "waiting ...");  // first in the file, first out, dots kept
+  EXPECT_EQ(events[1]["fields"]["seq"], 0);
+}

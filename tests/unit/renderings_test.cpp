@@ -289,3 +289,31 @@ TEST(Renderings, AStreamSilentMidBlockDoesNotHoldTheOtherForever) {
   for (int i = 0; i < n; ++i)
     EXPECT_EQ(evs[static_cast<size_t>(i) + 1]["message"], "e" + std::to_string(i));
 }
+
+// A line outside the wrapper's shape takes its place in the order too.
+TEST(Renderings, UnwrappedLinesKeepTheirPlaceAmongTheStreams) {
+  const std::string cri =
+      "2024-01-01T00:00:00.000000000Z stdout F 2024-01-01 00:00:00.000 [info]  a ...\n"
+      "2024-01-01T00:00:01.000000000Z stderr F from-stderr\n"
+      "not a cri line\n"
+      "2024-01-01T00:00:02.000000000Z stdout F next-stdout\n";
+  const std::string docker =
+      R"({"log":"2024-01-01 00:00:00.000 [info]  a ...\n","stream":"stdout","time":"2024-01-01T00:00:00Z"})"
+      "\n"
+      R"({"log":"from-stderr\n","stream":"stderr","time":"2024-01-01T00:00:01Z"})"
+      "\n"
+      "{\"log\": broken\n"
+      R"({"log":"next-stdout\n","stream":"stdout","time":"2024-01-01T00:00:02Z"})"
+      "\n";
+  for (const auto& [text, format] : {std::pair{cri, "cri"}, {cri, "auto"}, {docker, "docker"}, {docker, "auto"}}) {
+    auto evs = normalize_text(text, format);
+    ASSERT_EQ(evs.size(), 4u) << format;
+    uint64_t prev = 0;
+    for (const auto& e : evs) {
+      uint64_t offset = e["source"]["offset"];
+      EXPECT_GE(offset, prev) << format << ": " << e.dump();
+      prev = offset;
+    }
+    EXPECT_EQ(evs[0]["message"], "a ...") << format;
+  }
+}

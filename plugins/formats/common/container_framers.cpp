@@ -55,6 +55,12 @@ void StreamJoiner::piece(std::string_view content, bool complete, uint64_t offse
   }
 }
 
+void StreamJoiner::unwrapped(const FramedRecord& record, RecordSink& sink) {
+  in_order_.out = &sink;
+  arrived(record);
+  release();
+}
+
 void StreamJoiner::flush(RecordSink& sink) {
   in_order_.out = &sink;
   flush_streams();
@@ -79,8 +85,11 @@ uint64_t StreamJoiner::held_by(const PerStream& s) {
 }
 
 void StreamJoiner::arrived(const FramedRecord& r) {
-  const PerStream& other = r.stream == Stream::Stderr ? out_ : err_;
-  if (waiting_.empty() && r.offset < held_by(other)) {
+  // What the other streams hold (both, for a line of no stream).
+  uint64_t other = r.stream == Stream::Stdout   ? held_by(err_)
+                   : r.stream == Stream::Stderr ? held_by(out_)
+                                                : std::min(held_by(out_), held_by(err_));
+  if (waiting_.empty() && r.offset < other) {
     in_order_.out->emit(r);  // the common case: nothing earlier is pending, no copy
     return;
   }
@@ -110,20 +119,7 @@ uint64_t StreamJoiner::held_from(uint64_t next) const {
 }
 
 void WrapperFramer::not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink) {
-  if (fallback_)
-    fallback_->line(line, offset, sink, LineMeta{});
-  else
-    sink.emit(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None});
-}
-
-void WrapperFramer::flush(RecordSink& sink) {
-  joiner_.flush(sink);
-  if (fallback_) fallback_->flush(sink);
-}
-
-uint64_t WrapperFramer::held_from(uint64_t next) const {
-  uint64_t v = joiner_.held_from(next);
-  return fallback_ ? std::min(v, fallback_->held_from(next)) : v;
+  joiner_.unwrapped(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None}, sink);
 }
 
 void CriFramer::line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta&) {

@@ -29,6 +29,8 @@ class StreamJoiner {
   // Adds a piece of content for a stream; complete = the last piece of a line.
   void piece(std::string_view content, bool complete, uint64_t offset, const LineMeta& meta,
              RecordSink& sink);
+  // A line outside the wrapper's shape: a record of no stream, in its place in the order.
+  void unwrapped(const FramedRecord& record, RecordSink& sink);
   void flush(RecordSink& sink);
   uint64_t held_from(uint64_t next) const;
 
@@ -73,28 +75,22 @@ class StreamJoiner {
   size_t waiting_bytes_ = 0;
 };
 
-// What both wrappers share: partial lines joined per stream, and a fallback for lines that are
-// not in the wrapper's shape (nullptr: they become raw records).
+// What both wrappers share: partial lines joined per stream; lines that are not in the wrapper's
+// shape become raw records.
 class WrapperFramer : public Framer {
  public:
   using Framer::line;
-  explicit WrapperFramer(std::unique_ptr<Framer> fallback) : fallback_(std::move(fallback)) {}
-  void flush(RecordSink& sink) override;
-  uint64_t held_from(uint64_t next) const override;
+  void flush(RecordSink& sink) override { joiner_.flush(sink); }
+  uint64_t held_from(uint64_t next) const override { return joiner_.held_from(next); }
 
  protected:
   void not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink);
   StreamJoiner joiner_;
-
- private:
-  std::unique_ptr<Framer> fallback_;
 };
 
 class CriFramer : public WrapperFramer {
  public:
   using Framer::line;
-  explicit CriFramer(std::unique_ptr<Framer> fallback = nullptr)
-      : WrapperFramer(std::move(fallback)) {}
   void line(std::string_view line, uint64_t offset, RecordSink& sink,
             const LineMeta& meta) override;
 };
@@ -102,8 +98,6 @@ class CriFramer : public WrapperFramer {
 class DockerFramer : public WrapperFramer {
  public:
   using Framer::line;
-  explicit DockerFramer(std::unique_ptr<Framer> fallback = nullptr)
-      : WrapperFramer(std::move(fallback)) {}
   void line(std::string_view line, uint64_t offset, RecordSink& sink,
             const LineMeta& meta) override;
 

@@ -93,6 +93,8 @@ struct TrackedFile {
   std::shared_ptr<std::atomic<bool>> retired = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<SourceInfo> source;
   Clock::time_point last_data = Clock::now();
+  uint64_t held_at = UINT64_MAX;  // the offset the framer held at the last read, and since when
+  Clock::time_point held_since{};
   bool rotated = false;      // the path now names another file, or none
   bool drain_first = false;  // rotated while the agent was stopped: finish before its successor
   Clock::time_point rotated_at{};
@@ -638,12 +640,14 @@ class FileInput final : public Input {
     scan();
     for (auto& [ino, c] : files_)
       if (!c->fp && !c->held_copy && c->fd >= 0 && c.get() != &f) identify(*c);
+    bool copied = false;
     for (auto& [ino, c] : files_) {
       if (!c->held_copy || c->copy_of != f.inode) continue;
       c->held_copy = false;
       set_identity(*c, *f.fp, false);
       begin_at(*c, f.reader->safe_offset());
       mark_copy_rotated(*c, f);
+      copied = true;
     }
     spdlog::info("input {}: {} was truncated; reading it again from the start", name_, f.path);
     ++*rotations_;
@@ -652,8 +656,35 @@ class FileInput final : public Input {
     f.key.clear();
     f.start_at_end = false;
     f.offset = 0;
-    f.reader->reset(0);
+    if (copied) {
+      // The copy is read from the safe offset, so what this file's framer still holds (entries,
+      // partials, records waiting for the other stream) comes from the copy: drop it here.
+      f.reader = std::make_unique<LineReader>(opts_.format->make_framer(), opts_.max_line);
+      f.truncated_seen = 0;
+    } else {
+      f.reader->reset(0);  // no copy: what the framer holds is emitted from here
+    }
+    f.held_at = UINT64_MAX;
     f.tracker.reset();
+  }
+
+  // An entry held for multiline_flush while other lines keep coming (a container stream fell
+  // silent mid-entry, a message ending in " ..." with no block) is emitted as it is, so that it
+  // cannot hold back the other stream's events (they wait for it: inputs.md "Order").
+  void flush_held_too_long(TrackedFile& f, RecordSink& sink) {
+    if (!f.reader->holds_lines()) {
+      f.held_at = UINT64_MAX;
+      return;
+    }
+    uint64_t held = f.reader->safe_offset();
+    auto now = Clock::now();
+    if (held != f.held_at) {
+      f.held_at = held;
+      f.held_since = now;
+    } else if (now - f.held_since >= opts_.multiline_flush) {
+      f.reader->flush_held(sink);
+      f.held_at = UINT64_MAX;
+    }
   }
 
   bool read_file(TrackedFile& f) {
@@ -691,6 +722,7 @@ class FileInput final : public Input {
     } else if (Clock::now() - f.last_data >= opts_.multiline_flush) {
       f.reader->flush_held(sink);  // idle: a held multi-line entry has no more lines coming
     }
+    flush_held_too_long(f, sink);
     *truncated_ += f.reader->lines_truncated() - f.truncated_seen;
     f.truncated_seen = f.reader->lines_truncated();
     submit(f, std::move(batch));
