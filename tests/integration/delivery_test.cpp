@@ -60,6 +60,36 @@ Delivered scan(const std::string& path) {
   return d;
 }
 
+// Runs the agent on dir/cfg.yaml `rounds` times, killing it with SIGKILL each time once it has
+// delivered something new to dir/out.ndjson (or everything: a slow machine may let a round
+// finish the file first), after a random extra delay below max_delay_ms.
+void kill_dash_nine_rounds(const TempDir& dir, int n, int rounds, unsigned max_delay_ms, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int round = 0; round < rounds; ++round) {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
+                    dir / "stdout", dir / ("stderr" + std::to_string(round)));
+    size_t before = count_lines(dir / "out.ndjson");
+    ASSERT_TRUE(wait_until([&] {
+      size_t now = count_lines(dir / "out.ndjson");
+      // The full parse only once there are enough lines for everything to be out.
+      return now > before || (now >= static_cast<size_t>(n) &&
+                              scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n));
+    })) << slurp(dir / ("stderr" + std::to_string(round)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % max_delay_ms));
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+}
+
+// A last run until every seq below n arrived, stopped cleanly.
+void run_until_all_delivered(const TempDir& dir, int n) {
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
+  ASSERT_TRUE(wait_until([&] { return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n); }))
+      << slurp(dir / "stderr-last");
+  last.signal(SIGTERM);
+  EXPECT_EQ(last.wait(), 0);
+}
+
 // A test output that can be told to stall.
 std::atomic<bool> g_slow_stalled{false};
 std::atomic<size_t> g_slow_delivered{0};
@@ -100,31 +130,8 @@ TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
                  "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
                  "outputs:\n  - {type: file, path: " +
                  dir / "out.ndjson" + ", batch: {max_events: 200, max_delay: 20ms}}\n");
-  std::mt19937 rng(2024);
-  for (int round = 0; round < 5; ++round) {
-    Child c =
-        spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
-              dir / "stdout", dir / ("stderr" + std::to_string(round)));
-    // Kill once the agent has delivered something new, at a random extra delay.
-    // (Or once everything is out: a slow machine may let a round finish the file before the kill.)
-    size_t before = count_lines(dir / "out.ndjson");
-    ASSERT_TRUE(wait_until([&] {
-      size_t now = count_lines(dir / "out.ndjson");
-      // The full parse only once there are enough lines for everything to be out.
-      return now > before || (now >= static_cast<size_t>(n) &&
-                              scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n));
-    })) << slurp(dir / ("stderr" + std::to_string(round)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 150));
-    c.signal(SIGKILL);
-    EXPECT_EQ(c.wait(), 128 + SIGKILL);
-  }
-  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
-                     dir / "stderr-last");
-  ASSERT_TRUE(wait_until([&] {
-    return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n);
-  })) << slurp(dir / "stderr-last");
-  last.signal(SIGTERM);
-  EXPECT_EQ(last.wait(), 0);
+  ASSERT_NO_FATAL_FAILURE(kill_dash_nine_rounds(dir, n, 5, 150, 2024));
+  ASSERT_NO_FATAL_FAILURE(run_until_all_delivered(dir, n));
 
   Delivered d = scan(dir / "out.ndjson");
   EXPECT_EQ(d.first_id.size(), static_cast<size_t>(n)) << "lines lost";
@@ -173,25 +180,8 @@ TEST(Delivery, InterleavedContainerStreamsSurviveKillDashNine) {
                  "/*.log\"], format: cri, read_buffer: 16KiB, poll_interval: 10ms}\n"
                  "outputs:\n  - {type: file, path: " +
                  dir / "out.ndjson" + ", batch: {max_events: 100, max_delay: 20ms}}\n");
-  std::mt19937 rng(77);
-  for (int round = 0; round < 4; ++round) {
-    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
-                    dir / ("stderr" + std::to_string(round)));
-    size_t before = count_lines(dir / "out.ndjson");
-    ASSERT_TRUE(wait_until([&] {
-      size_t now = count_lines(dir / "out.ndjson");
-      return now > before || (now >= static_cast<size_t>(n) &&
-                              scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n));
-    })) << slurp(dir / ("stderr" + std::to_string(round)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));
-    c.signal(SIGKILL);
-    EXPECT_EQ(c.wait(), 128 + SIGKILL);
-  }
-  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
-  ASSERT_TRUE(wait_until([&] { return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n); }))
-      << slurp(dir / "stderr-last");
-  last.signal(SIGTERM);
-  EXPECT_EQ(last.wait(), 0);
+  ASSERT_NO_FATAL_FAILURE(kill_dash_nine_rounds(dir, n, 4, 100, 77));
+  ASSERT_NO_FATAL_FAILURE(run_until_all_delivered(dir, n));
   Delivered d = scan(dir / "out.ndjson");
   EXPECT_EQ(d.first_id.size(), static_cast<size_t>(n)) << "entries lost";
   EXPECT_EQ(d.without_seq, 0u) << "pieces of split lines delivered as events";
