@@ -50,7 +50,11 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   });
   // POST /reload: re-reads the config file like SIGHUP; 200 with what changed, or 400 with the
   // problems (the running configuration is kept).
-  server_->Post("/reload", [this](const httplib::Request&, httplib::Response& res) {
+  // A handler that takes a ContentReader runs before cpp-httplib reads a body, so a POST with no
+  // Content-Length (`curl -X POST .../reload`) is served instead of refused with an empty 400.
+  // A body carries nothing and is not read (cpp-httplib still keeps the connection in step).
+  server_->Post("/reload", [this](const httplib::Request&, httplib::Response& res,
+                                  const httplib::ContentReader&) {
     if (!reload_) {
       res.status = 404;
       return;

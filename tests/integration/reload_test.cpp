@@ -2,7 +2,10 @@
 // inputs and outputs keep running (no gap, no duplicate), a changed input resumes from its
 // acknowledged positions, a new output receives everything from the swap on, and a bad config
 // is rejected with its problems while the running one goes on.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
@@ -271,6 +274,72 @@ TEST(Reload, PostReloadAnswersWithWhatChangedOrTheProblems) {
   EXPECT_NE(bad->body.find("bogus_key"), std::string::npos) << bad->body;
   write_text(a.dir / "in/coderd.log", line(7));
   ASSERT_TRUE(wait_until([&] { return delivered(a.dir / "b.ndjson").count(7) == 1; }));
+}
+
+namespace {
+
+// One connection written to with raw request bytes, as curl writes them (no client library
+// filling in headers).
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Sends a request and returns its whole response (headers and Content-Length bytes of body).
+  std::string exchange(const std::string& request) {
+    if (fd_ < 0 || ::write(fd_, request.data(), request.size()) != static_cast<ssize_t>(request.size())) return {};
+    std::string answer;
+    char buf[4096];
+    while (true) {
+      size_t end = answer.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t at = answer.find("Content-Length: ");
+        size_t length = at == std::string::npos ? 0 : std::stoul(answer.substr(at + 16));
+        if (answer.size() >= end + 4 + length) return answer;
+      }
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return answer;
+      answer.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+// `curl -X POST .../reload` sends no Content-Length: it reloads (operations.md shows it so). A
+// body, when there is one, is read and dropped, and the next request on the connection is
+// answered too.
+TEST(Reload, PostReloadWithoutABodyReloads) {
+  Agent a;
+  std::string server = "server: {listen: \"127.0.0.1:0\"}\n";
+  a.start(a.base("", server));
+  ASSERT_GT(a.rt->server_port(), 0);
+  write_text(a.config, a.base("", server) + a.output_b());
+  std::string answer =
+      RawConnection(a.rt->server_port()).exchange("POST /reload HTTP/1.1\r\nHost: agent\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("output b: added"), std::string::npos) << answer;
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 1u);
+
+  RawConnection kept(a.rt->server_port());
+  std::string first = kept.exchange("POST /reload HTTP/1.1\r\nHost: agent\r\nContent-Length: 9\r\n\r\nignored=1");
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200")) << first;
+  std::string second = kept.exchange("POST /reload HTTP/1.1\r\nHost: agent\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(second.starts_with("HTTP/1.1 200")) << second;
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 3u);
 }
 
 TEST(Reload, SighupReloadsTheRunningAgent) {
