@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "support/process.h"
@@ -137,4 +139,35 @@ TEST(Cli, ConfigReferenceIsUpToDate) {
   ASSERT_EQ(r.code, 0);
   std::string committed = slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/../../docs/configuration.md");
   EXPECT_EQ(r.out, committed) << "docs/configuration.md is out of date: run `auditrelay docs config > docs/configuration.md`";
+}
+
+// Every relative link, every `*.md` and every `docs/...` or `config/...` file the user-facing docs
+// name exists in the repository, from its root or from the page (the README and the samples once
+// pointed at a FORMATS.md that was not).
+TEST(Docs, LinksAndNamedFilesExist) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(AUDITRELAY_SAMPLES_DIR) / ".." / "..";
+  std::vector<fs::path> pages = {root / "README.md", root / "config/samples/README.md"};
+  for (const auto& entry : fs::directory_iterator(root / "docs"))
+    if (entry.path().extension() == ".md") pages.push_back(entry.path());
+  static const std::regex kLink(R"(\]\(([^)#\s]+)(#[^)]*)?\))");
+  static const std::regex kNamed(R"(`([A-Za-z0-9_./-]+\.md|(?:docs|config)/[A-Za-z0-9_./-]+\.(?:yaml|log|json))`)");
+  int checked = 0;
+  for (const auto& page : pages) {
+    std::string text = slurp(page.string());
+    ASSERT_FALSE(text.empty()) << page;
+    for (std::sregex_iterator it(text.begin(), text.end(), kLink), end; it != end; ++it) {
+      std::string target = (*it)[1];
+      if (target.find("://") != std::string::npos || target.starts_with("mailto:")) continue;
+      EXPECT_TRUE(fs::exists(page.parent_path() / target)) << page.filename() << " links to " << target;
+      ++checked;
+    }
+    for (std::sregex_iterator it(text.begin(), text.end(), kNamed), end; it != end; ++it) {
+      std::string named = (*it)[1];
+      EXPECT_TRUE(fs::exists(root / named) || fs::exists(page.parent_path() / named))
+          << page.filename() << " names " << named;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20);
 }
