@@ -107,6 +107,30 @@ TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
   EXPECT_THAT(slurp(dir / "stderr"), HasSubstr("SIGTERM received"));
 }
 
+// A line cut at max_line_size is told in the log (not only counted), at most once a minute.
+TEST(Cli, RunWarnsAboutCutLinesOnceAMinute) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  write_text(dir / "in/coderd.log", std::string(3000, 'a') + "\nshort\n" + std::string(5000, 'b') + "\n");
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                   "/*.log\"], format: raw, max_line_size: 1KiB, read_buffer: 4KiB, poll_interval: 20ms}\n"
+                                   "outputs:\n  - {type: file, path: " + dir / "out.ndjson" + ", batch: {max_delay: 20ms}}\n");
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"}, dir / "stdout",
+                  dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 3; })) << slurp(dir / "stderr");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
+  int warnings = 0;
+  for (const auto& l : read_lines(dir / "stderr")) {
+    json e = json::parse(l, nullptr, false);
+    std::string msg = e.is_object() ? e.value("message", e.value("msg", "")) : l;
+    if (msg.find("longer than max_line_size (1024 bytes)") == std::string::npos) continue;
+    ++warnings;
+    EXPECT_THAT(msg, HasSubstr(dir / "in/coderd.log"));
+  }
+  EXPECT_EQ(warnings, 1) << slurp(dir / "stderr");
+}
+
 TEST(Cli, RunWithBadConfigExits2AndLockedDataDirExits1) {
   TempDir dir;
   write_text(dir / "bad.yaml", "inputs: 3\n");

@@ -687,6 +687,19 @@ class FileInput final : public Input {
     }
   }
 
+  // Lines cut at max_line_size lose their rest: say so in the log, at most once a minute (with
+  // how many since the last warning), besides auditrelay_lines_truncated_total.
+  void warn_cut_lines(const TrackedFile& f, uint64_t cut) {
+    cut_unwarned_ += cut;
+    auto now = Clock::now();
+    if (last_cut_warning_ != Clock::time_point{} && now - last_cut_warning_ < std::chrono::minutes(1)) return;
+    spdlog::warn("input {}: {} line(s) longer than max_line_size ({} bytes) cut there, the rest of each "
+                 "discarded (latest in {}); auditrelay_lines_truncated_total counts them",
+                 name_, cut_unwarned_, opts_.max_line, f.path);
+    last_cut_warning_ = now;
+    cut_unwarned_ = 0;
+  }
+
   bool read_file(TrackedFile& f) {
     // Shrunk, or rewritten from the start (a truncation followed by more writes than were read
     // leaves the size above the offset; only the first bytes tell).
@@ -723,7 +736,10 @@ class FileInput final : public Input {
       f.reader->flush_held(sink);  // idle: a held multi-line entry has no more lines coming
     }
     flush_held_too_long(f, sink);
-    *truncated_ += f.reader->lines_truncated() - f.truncated_seen;
+    if (uint64_t cut = f.reader->lines_truncated() - f.truncated_seen; cut > 0) {
+      *truncated_ += cut;
+      warn_cut_lines(f, cut);
+    }
     f.truncated_seen = f.reader->lines_truncated();
     submit(f, std::move(batch));
     return progressed;
@@ -851,6 +867,8 @@ class FileInput final : public Input {
   bool need_scan_ = false, first_start_ = false, initial_scan_done_ = false;
   std::string buf_;
   Metrics::Counter* lines_read_ = nullptr;
+  Clock::time_point last_cut_warning_{};
+  uint64_t cut_unwarned_ = 0;
   Metrics::Counter* bytes_read_ = nullptr;
   Metrics::Counter* truncated_ = nullptr;
   Metrics::Counter* rotations_ = nullptr;
