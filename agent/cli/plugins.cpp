@@ -61,7 +61,9 @@ std::string config_reference_markdown() {
       "declare;\n"
       "a test fails when this file is out of date. Sizes take units (`64MiB`, `1MB`), durations "
       "take\n"
-      "units (`500ms`, `5s`, `1m`). `${VAR}`, `${VAR:-default}` and `${VAR:?message}` are replaced "
+      "units `us`, `ms`, `s`, `m`, `h`, `d`, also combined (`500ms`, `5s`, `1m30s`, `1d`); a bare "
+      "number is\n"
+      "seconds (`30` = `30s`), as in Fluent Bit. `${VAR}`, `${VAR:-default}` and `${VAR:?message}` are replaced "
       "from the\n"
       "environment before parsing; any string option `X` may be read from a file with `X_file`.\n\n"
       "## Top level\n\n";

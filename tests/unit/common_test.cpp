@@ -124,7 +124,10 @@ TEST(Units, SizesAndDurations) {
   EXPECT_FALSE(parse_size("12 parsecs"));
   EXPECT_EQ(parse_duration("500ms")->count(), 500);
   EXPECT_EQ(parse_duration("1m30s")->count(), 90000);
-  EXPECT_EQ(parse_duration("2")->count(), 2000);
+  EXPECT_EQ(parse_duration("2")->count(), 2000);  // bare: seconds, as configuration.md says
+  EXPECT_EQ(parse_duration("1h")->count(), 3'600'000);
+  EXPECT_EQ(parse_duration("1d")->count(), 86'400'000);
+  EXPECT_EQ(parse_duration("1500us")->count(), 1);
   EXPECT_FALSE(parse_duration("5 fortnights"));
 }
 
