@@ -10,8 +10,8 @@ trap 'rm -rf "$work"' EXIT
 sed "s#/usr/bin/auditrelay#$binary#g" "$here/auditrelay.service" > "$work/auditrelay.service"
 out=$(systemd-analyze verify "$work/auditrelay.service" 2>&1) || { echo "$out"; exit 1; }
 if [ -n "$out" ]; then echo "systemd-analyze verify: $out"; exit 1; fi
-for key in DynamicUser=yes ProtectSystem=strict StateDirectory=auditrelay NoNewPrivileges=yes \
-           ExecReload=; do
+for key in DynamicUser=yes ProtectSystem=strict StateDirectory=auditrelay LogsDirectory=auditrelay \
+           NoNewPrivileges=yes ExecReload=; do
   grep -q "^$key" "$work/auditrelay.service" || { echo "unit lacks $key"; exit 1; }
 done
 systemd-analyze security --offline=yes --threshold=25 "$work/auditrelay.service" > "$work/security" 2>&1 ||
