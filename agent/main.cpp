@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
       "--url", hc.url,
       "endpoint to ask (default http://127.0.0.1:2020/healthz; /readyz for readiness)");
 
+  ReloadArgs rl;
+  auto* reload_cmd = app.add_subcommand(
+      "reload", "make a running agent re-read its config (POST /reload); prints what changed");
+  reload_cmd->add_option("--url", rl.url, "the agent's server (default http://127.0.0.1:2020)");
+
   std::string pkind, pname;
   auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");
   plugins_cmd->add_option("kind", pkind, "input, format or output");
@@ -69,6 +74,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(validate_cmd)) return validate_command(validate_config);
   if (app.got_subcommand(norm_cmd)) return normalize_command(norm);
   if (app.got_subcommand(hc_cmd)) return healthcheck_command(hc);
+  if (app.got_subcommand(reload_cmd)) return reload_command(rl);
   if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
   if (app.got_subcommand(docs_cmd)) {
     if (doc_what != "config") {

@@ -25,6 +25,13 @@ struct HealthcheckArgs {
 // 0 when the agent at url answers 200; 1 otherwise; 2 on a bad url.
 int healthcheck_command(const HealthcheckArgs& args);
 
+struct ReloadArgs {
+  std::string url = "http://127.0.0.1:2020/reload";
+};
+// POST /reload: 0 when the agent reloaded (what changed on stdout), 1 when it refused (the
+// problems on stderr) or cannot be reached, 2 on a bad url.
+int reload_command(const ReloadArgs& args);
+
 int version_command();
 // Lists plugins, or one plugin's options (kind: input|output|format).
 int plugins_command(const std::string& kind, const std::string& name);

@@ -342,6 +342,28 @@ TEST(Reload, PostReloadWithoutABodyReloads) {
   EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 3u);
 }
 
+// `auditrelay reload` does what `curl -X POST .../reload` does, for images without curl or a
+// shell: what changed on stdout and exit 0; the problems on stderr and exit 1; 2 for a bad url.
+TEST(Reload, TheReloadCommandAsksTheRunningAgent) {
+  Agent a;
+  std::string server = "server: {listen: \"127.0.0.1:0\"}\n";
+  a.start(a.base("", server));
+  ASSERT_GT(a.rt->server_port(), 0);
+  std::string url = "http://127.0.0.1:" + std::to_string(a.rt->server_port());
+  auto reload = [&](const std::string& u) {
+    Child c = spawn({AUDITRELAY_BINARY, "reload", "--url", u}, a.dir / "reload.out", a.dir / "reload.err");
+    return c.wait();
+  };
+  write_text(a.config, a.base("", server) + a.output_b());
+  EXPECT_EQ(reload(url), 0) << slurp(a.dir / "reload.err");
+  EXPECT_NE(slurp(a.dir / "reload.out").find("output b: added"), std::string::npos) << slurp(a.dir / "reload.out");
+  write_text(a.config, a.base("", server) + "bogus_key: 1\n");
+  EXPECT_EQ(reload(url + "/reload"), 1);
+  EXPECT_NE(slurp(a.dir / "reload.err").find("bogus_key"), std::string::npos) << slurp(a.dir / "reload.err");
+  EXPECT_EQ(reload("not a url"), 2);
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 1u);
+}
+
 TEST(Reload, SighupReloadsTheRunningAgent) {
   Agent a;
   write_text(a.config, a.base());
