@@ -16,8 +16,7 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
   const Options& tr = cfg.transforms;
   if (tr.has("redact")) t->redaction = Redaction(tr.list("redact"));
   std::string err;
-  for (const auto& q : tr.list("drop"))
-    if (auto compiled = coder::Query::compile(q, err)) t->drop.push_back(std::move(compiled));
+  for (const auto& q : tr.list("drop")) t->drop.add(q, err);  // validated with the config
   const Options& alerts = tr.object("alerts");
   t->alerts = coder::AlertRules();
   if (alerts.boolean("builtin", true)) {
@@ -38,8 +37,7 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
     size_t index = at == index_of.end() ? i : static_cast<size_t>(at->second);
     if (t->routes.size() <= index)
       t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
-    std::string match = out.common.str("match");
-    t->routes[index] = match.empty() ? nullptr : coder::Query::compile(match, err);
+    for (const auto& q : out.common.list("match")) t->routes[index].add(q, err);
   }
   return t;
 }

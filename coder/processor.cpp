@@ -55,14 +55,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     ctx.wrapper_time = r.wrapper_time;
     normalize(entry_, ctx, scratch_, event_);
 
-    bool drop = false;
-    for (const auto& q : t_.drop) {
-      if (q->matches(event_)) {
-        drop = true;
-        break;
-      }
-    }
-    if (drop) {
+    if (t_.drop.matches(event_)) {
       ++counts_.dropped;
       continue;
     }
@@ -71,7 +64,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
 
     EncodedEvent ee;
     for (size_t i = 0; i < t_.routes.size() && i < 64; ++i)
-      if (!t_.routes[i] || t_.routes[i]->matches(event_)) ee.routes |= (uint64_t{1} << i);
+      if (t_.routes[i].empty() || t_.routes[i].matches(event_)) ee.routes |= (uint64_t{1} << i);
     size_t start = out.json.size();
     write_event_json(event_, t_.redaction, out.json, observed, &encode_stats_);
     ee.json = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};

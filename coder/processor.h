@@ -20,9 +20,9 @@ namespace auditrelay::coder {
 struct Transforms {
   Redaction redaction;
   AlertRules alerts = AlertRules::defaults();
-  std::vector<std::unique_ptr<Query>> drop;
-  // One per output, in output order; nullptr routes everything.
-  std::vector<std::unique_ptr<Query>> routes;
+  AnyQuery drop;
+  // One per output, in output order; an empty one routes everything.
+  std::vector<AnyQuery> routes;
 };
 
 class Processor {

@@ -9,10 +9,36 @@
 namespace auditrelay::coder {
 
 enum class Query::Field : uint8_t {
-  Kind, Severity, Logger, Message, Alert, ResourceType, ResourceId, ResourceTarget, Action,
-  Username, Email, DateFrom, DateTo, BuildReason, RequestId, Organization, WorkspaceOwner,
-  WorkspaceOwnerEmail, Type, WorkspaceId, WorkspaceName, ConnectionId, Status, ConnectedAfter,
-  ConnectedBefore, Input, EventId, Decision, HttpMethod, HttpHost,
+  Kind,
+  Severity,
+  Logger,
+  Message,
+  Alert,
+  ResourceType,
+  ResourceId,
+  ResourceTarget,
+  Action,
+  Username,
+  Email,
+  DateFrom,
+  DateTo,
+  BuildReason,
+  RequestId,
+  Organization,
+  WorkspaceOwner,
+  WorkspaceOwnerEmail,
+  Type,
+  WorkspaceId,
+  WorkspaceName,
+  ConnectionId,
+  Status,
+  ConnectedAfter,
+  ConnectedBefore,
+  Input,
+  EventId,
+  Decision,
+  HttpMethod,
+  HttpHost,
 };
 
 namespace {
@@ -21,18 +47,39 @@ using F = Query::Field;
 
 const std::map<std::string, F>& key_table() {
   static const std::map<std::string, F> kTable = {
-      {"kind", F::Kind}, {"severity", F::Severity}, {"logger", F::Logger}, {"message", F::Message},
-      {"alert", F::Alert}, {"resource_type", F::ResourceType}, {"resource_id", F::ResourceId},
-      {"resource_target", F::ResourceTarget}, {"action", F::Action}, {"username", F::Username},
-      {"email", F::Email}, {"user_email", F::Email}, {"date_from", F::DateFrom}, {"date_to", F::DateTo},
-      {"build_reason", F::BuildReason}, {"request_id", F::RequestId}, {"organization", F::Organization},
-      {"workspace_owner", F::WorkspaceOwner}, {"workspace_owner_email", F::WorkspaceOwnerEmail},
-      {"type", F::Type}, {"workspace_id", F::WorkspaceId}, {"workspace_name", F::WorkspaceName},
-      {"connection_id", F::ConnectionId}, {"status", F::Status},
-      {"connected_after", F::ConnectedAfter}, {"connected_before", F::ConnectedBefore},
-      {"started_after", F::ConnectedAfter}, {"started_before", F::ConnectedBefore},
-      {"input", F::Input}, {"event_id", F::EventId}, {"decision", F::Decision},
-      {"http_method", F::HttpMethod}, {"http_host", F::HttpHost},
+      {"kind", F::Kind},
+      {"severity", F::Severity},
+      {"logger", F::Logger},
+      {"message", F::Message},
+      {"alert", F::Alert},
+      {"resource_type", F::ResourceType},
+      {"resource_id", F::ResourceId},
+      {"resource_target", F::ResourceTarget},
+      {"action", F::Action},
+      {"username", F::Username},
+      {"email", F::Email},
+      {"user_email", F::Email},
+      {"date_from", F::DateFrom},
+      {"date_to", F::DateTo},
+      {"build_reason", F::BuildReason},
+      {"request_id", F::RequestId},
+      {"organization", F::Organization},
+      {"workspace_owner", F::WorkspaceOwner},
+      {"workspace_owner_email", F::WorkspaceOwnerEmail},
+      {"type", F::Type},
+      {"workspace_id", F::WorkspaceId},
+      {"workspace_name", F::WorkspaceName},
+      {"connection_id", F::ConnectionId},
+      {"status", F::Status},
+      {"connected_after", F::ConnectedAfter},
+      {"connected_before", F::ConnectedBefore},
+      {"started_after", F::ConnectedAfter},
+      {"started_before", F::ConnectedBefore},
+      {"input", F::Input},
+      {"event_id", F::EventId},
+      {"decision", F::Decision},
+      {"http_method", F::HttpMethod},
+      {"http_host", F::HttpHost},
   };
   return kTable;
 }
@@ -60,9 +107,13 @@ std::string unquote(std::string s) {
   return s;
 }
 
-bool eq(std::string_view field, const std::string& want) { return !field.empty() && iequals(field, want); }
+bool eq(std::string_view field, const std::string& want) {
+  return !field.empty() && iequals(field, want);
+}
 
-int severity_rank(Severity s) { return static_cast<int>(s); }
+int severity_rank(Severity s) {
+  return static_cast<int>(s);
+}
 
 }  // namespace
 
@@ -87,7 +138,8 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
     int colons = 0;
     bool quoted = false;
     for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '"') quoted = !quoted;
+      if (raw[i] == '"')
+        quoted = !quoted;
       else if (raw[i] == ':' && !quoted) {
         ++colons;
         if (colon == std::string::npos) colon = i;
@@ -98,7 +150,8 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
       return nullptr;
     }
     if (colons > 1) {
-      error = "Query element \"" + raw + "\" can only contain 1 ':' (quote values that contain ':')";
+      error =
+          "Query element \"" + raw + "\" can only contain 1 ':' (quote values that contain ':')";
       return nullptr;
     }
     std::string key = to_lower(unquote(raw.substr(0, colon)));
@@ -137,7 +190,8 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
       case F::DateFrom:
       case F::DateTo:
         if (!parse_date(t.value, t.bound)) {
-          error = "Query param \"" + key + "\" must be a valid date format (2006-01-02): \"" + value + "\"";
+          error = "Query param \"" + key + "\" must be a valid date format (2006-01-02): \"" +
+                  value + "\"";
           return nullptr;
         }
         if (t.field == F::DateTo) t.bound.seconds += 86400;  // inclusive day
@@ -146,7 +200,8 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
       case F::ConnectedBefore:
         if (!parse_rfc3339(value, t.bound)) {
           error = "Query param \"" + key +
-                  "\" must be a valid date format (2006-01-02T15:04:05.999999999Z07:00): \"" + value + "\"";
+                  "\" must be a valid date format (2006-01-02T15:04:05.999999999Z07:00): \"" +
+                  value + "\"";
           return nullptr;
         }
         break;
@@ -158,7 +213,8 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
           return nullptr;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     if (!groups.count(t.field)) order.push_back(t.field);
     groups[t.field].push_back(std::move(t));
@@ -171,52 +227,92 @@ namespace {
 
 bool term_matches(const Query::Term& t, const Event& e) {
   switch (t.field) {
-    case F::Kind: return kind_name(e.kind) == t.value;
+    case F::Kind:
+      return kind_name(e.kind) == t.value;
     case F::Severity:
-      return t.severity_min >= 0 ? severity_rank(e.severity) >= t.severity_min : severity_name(e.severity) == t.value;
+      return t.severity_min >= 0 ? severity_rank(e.severity) >= t.severity_min
+                                 : severity_name(e.severity) == t.value;
     case F::Logger:
       // Suffix match on whole components: "autobuild" matches "coderd.autobuild".
       if (iequals(e.logger, t.value)) return true;
       return e.logger.size() > t.value.size() && iends_with(e.logger, t.value) &&
              e.logger[e.logger.size() - t.value.size() - 1] == '.';
-    case F::Message: return eq(e.message, t.value);
+    case F::Message:
+      return eq(e.message, t.value);
     case F::Alert:
       if (t.value == "true" || t.value == "any" || t.value == "*") return !e.alert_rule.empty();
       if (t.value == "false" || t.value == "none") return e.alert_rule.empty();
       return eq(e.alert_rule, t.value);
-    case F::ResourceType: return eq(e.resource.type, t.value);
-    case F::ResourceId: return eq(e.resource.id, t.value);
-    case F::ResourceTarget: return eq(e.resource.target, t.value);
-    case F::Action: return eq(e.action, t.value);
-    case F::Username: return eq(e.actor.username, t.value);
-    case F::Email: return eq(e.actor.email, t.value);
-    case F::DateFrom: return !e.time.before(t.bound);
-    case F::DateTo: return e.time.before(t.bound);
-    case F::BuildReason: return eq(e.build_reason, t.value);
-    case F::RequestId: return eq(e.request_id, t.value);
-    case F::Organization: return eq(e.organization_id, t.value);
-    case F::WorkspaceOwner: return eq(e.workspace.owner_username, t.value);
-    case F::WorkspaceOwnerEmail: return false;  // not carried by service-log events
-    case F::Type: return eq(e.connection.type, t.value);
-    case F::WorkspaceId: return eq(e.workspace.id, t.value);
-    case F::WorkspaceName: return eq(e.workspace.name, t.value);
-    case F::ConnectionId: return eq(e.connection.id, t.value);
+    case F::ResourceType:
+      return eq(e.resource.type, t.value);
+    case F::ResourceId:
+      return eq(e.resource.id, t.value);
+    case F::ResourceTarget:
+      return eq(e.resource.target, t.value);
+    case F::Action:
+      return eq(e.action, t.value);
+    case F::Username:
+      return eq(e.actor.username, t.value);
+    case F::Email:
+      return eq(e.actor.email, t.value);
+    case F::DateFrom:
+      return !e.time.before(t.bound);
+    case F::DateTo:
+      return e.time.before(t.bound);
+    case F::BuildReason:
+      return eq(e.build_reason, t.value);
+    case F::RequestId:
+      return eq(e.request_id, t.value);
+    case F::Organization:
+      return eq(e.organization_id, t.value);
+    case F::WorkspaceOwner:
+      return eq(e.workspace.owner_username, t.value);
+    case F::WorkspaceOwnerEmail:
+      return false;  // not carried by service-log events
+    case F::Type:
+      return eq(e.connection.type, t.value);
+    case F::WorkspaceId:
+      return eq(e.workspace.id, t.value);
+    case F::WorkspaceName:
+      return eq(e.workspace.name, t.value);
+    case F::ConnectionId:
+      return eq(e.connection.id, t.value);
     case F::Status:
       if (t.value == "ongoing") return e.kind == Kind::Connection && e.action == "connect";
       if (t.value == "completed") return e.kind == Kind::Connection && e.action == "disconnect";
       return eq(e.connection.status, t.value);
-    case F::ConnectedAfter: return e.kind == Kind::Connection && !e.time.before(t.bound);
-    case F::ConnectedBefore: return e.kind == Kind::Connection && e.time.before(t.bound);
-    case F::Input: return eq(e.source.input, t.value);
-    case F::EventId: return eq(e.event_id, t.value);
-    case F::Decision: return eq(e.boundary.decision, t.value);
-    case F::HttpMethod: return eq(e.http.method, t.value);
-    case F::HttpHost: return eq(e.http.host, t.value);
+    case F::ConnectedAfter:
+      return e.kind == Kind::Connection && !e.time.before(t.bound);
+    case F::ConnectedBefore:
+      return e.kind == Kind::Connection && e.time.before(t.bound);
+    case F::Input:
+      return eq(e.source.input, t.value);
+    case F::EventId:
+      return eq(e.event_id, t.value);
+    case F::Decision:
+      return eq(e.boundary.decision, t.value);
+    case F::HttpMethod:
+      return eq(e.http.method, t.value);
+    case F::HttpHost:
+      return eq(e.http.host, t.value);
   }
   return false;
 }
 
 }  // namespace
+
+bool AnyQuery::add(const std::string& text, std::string& error) {
+  auto q = Query::compile(text, error);
+  if (!q) return false;
+  queries_.push_back(std::move(q));
+  return true;
+}
+
+bool AnyQuery::matches(const Event& e) const {
+  for (const auto& q : queries_)
+    if (q->matches(e)) return true;
+  return false;
+}
 
 bool Query::matches(const Event& e) const {
   for (const auto& group : groups_) {

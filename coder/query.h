@@ -31,6 +31,19 @@ class Query {
   std::vector<std::vector<Term>> groups_;  // AND of ORs
 };
 
+// Several queries, any of which may hold (`match: [...]`, `drop: [...]`): a user can say "audit
+// or connection events or alerting errors", which one query's AND of keys cannot.
+class AnyQuery {
+ public:
+  // Compiles text and adds it; on error returns false and sets error (nothing is added).
+  bool add(const std::string& text, std::string& error);
+  bool matches(const Event& e) const;  // false when empty
+  bool empty() const { return queries_.empty(); }
+
+ private:
+  std::vector<std::unique_ptr<Query>> queries_;
+};
+
 // The keys a query may use, for docs and error messages.
 std::vector<std::string> query_keys();
 

@@ -49,8 +49,8 @@ const std::vector<OptionSpec>& transforms_specs() {
     std::vector<std::string> builtins;
     for (const auto& b : coder::builtin_alerts()) builtins.push_back(b.id);
     return std::vector<OptionSpec>{
-        {"drop", OptType::StringList, "", false,
-         "filter queries; an event matching any of them is dropped and counted"},
+        {"drop", OptType::QueryList, "", false,
+         "an event matching this query (or any query of the list) is dropped and counted"},
         {"redact", OptType::StringList, redact_default, false,
          "keys whose values become \"[REDACTED]\" in diff, additional_fields and fields"},
         {"alerts",
@@ -94,8 +94,9 @@ const std::vector<OptionSpec>& output_common_specs() {
       {"name", OptType::String, "", false,
        "instance name (dead-letter file, metrics); defaults to the type"},
       {"type", OptType::String, "", true, "output plugin"},
-      {"match", OptType::Query, "", false,
-       "filter query selecting the events this output gets; default: all"},
+      {"match", OptType::QueryList, "", false,
+       "the events this output gets: those matching the query, or any query of the list "
+       "(match: [\"kind:audit\", \"alert:true\"]); default: all"},
       {"batch",
        OptType::Object,
        "",
@@ -345,10 +346,6 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       diags.error(alerts.line("disable"), "transforms.alerts.disable", msg);
     }
-  }
-  for (const auto& q : out.transforms.list("drop")) {
-    std::string err = validate_query(q);
-    if (!err.empty()) diags.error(out.transforms.line("drop"), "transforms.drop", err);
   }
 
   load_plugins(root["inputs"], PluginKind::Input, "inputs", input_common_specs(), out.inputs,

@@ -27,6 +27,8 @@ std::string_view opt_type_name(OptType t) {
       return "enum";
     case OptType::Query:
       return "filter query";
+    case OptType::QueryList:
+      return "filter query, or a list of them (any may hold)";
     case OptType::Map:
       return "map of strings";
     case OptType::Object:
@@ -216,6 +218,13 @@ OptionValue convert_scalar_text(const std::string& text, int line, const OptionS
     }
     case OptType::StringList:
       return std::vector<std::string>{text};
+    case OptType::QueryList: {
+      OptionSpec one = spec;
+      one.type = OptType::Query;
+      OptionValue v = convert_scalar_text(text, line, one, path, diags, qv);
+      if (std::holds_alternative<std::monostate>(v)) return {};
+      return std::vector<std::string>{text};
+    }
     default:
       break;
   }
@@ -227,21 +236,31 @@ OptionValue convert(const YAML::Node& node, const OptionSpec& spec, const std::s
                     Diagnostics& diags, const QueryValidator& qv) {
   int line = node_line(node);
   switch (spec.type) {
-    case OptType::StringList: {
+    case OptType::StringList:
+    case OptType::QueryList: {
       if (node.IsScalar()) return convert_scalar_text(node.Scalar(), line, spec, path, diags, qv);
       if (!node.IsSequence()) {
         diags.error(line, path, "expected a list of strings");
         return {};
       }
       std::vector<std::string> out;
+      bool ok = true;
       for (size_t i = 0; i < node.size(); ++i) {
+        std::string item_path = path + "[" + std::to_string(i) + "]";
         if (!node[i].IsScalar()) {
-          diags.error(node_line(node[i]), path + "[" + std::to_string(i) + "]",
-                      "expected a string");
+          diags.error(node_line(node[i]), item_path, "expected a string");
+          ok = false;
+          continue;
+        }
+        if (spec.type == OptType::QueryList &&
+            std::holds_alternative<std::monostate>(convert_scalar_text(
+                node[i].Scalar(), node_line(node[i]), spec, item_path, diags, qv))) {
+          ok = false;
           continue;
         }
         out.push_back(node[i].Scalar());
       }
+      if (!ok && spec.type == OptType::QueryList) return {};
       return out;
     }
     case OptType::Map: {

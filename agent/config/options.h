@@ -25,6 +25,7 @@ enum class OptType {
   StringList,
   Enum,
   Query,
+  QueryList,  // one filter query or a list of them, any of which may hold
   Map,
   Object,
   ObjectList

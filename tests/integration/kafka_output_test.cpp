@@ -15,6 +15,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/kafka_mock.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -25,26 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-
-class MockCluster {
- public:
-  explicit MockCluster(int brokers = 3) {
-    char err[512];
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-    mc_ = rd_kafka_mock_cluster_new(rk_, brokers);
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(mc_);
-    rd_kafka_destroy(rk_);
-  }
-  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
-  rd_kafka_mock_cluster_t* get() { return mc_; }
-  void topic(const std::string& name, int partitions = 4) { rd_kafka_mock_topic_create(mc_, name.c_str(), partitions, 3); }
-
- private:
-  rd_kafka_t* rk_;
-  rd_kafka_mock_cluster_t* mc_;
-};
 
 struct Consumed {
   std::string topic, key, value;

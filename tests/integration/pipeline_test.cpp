@@ -351,6 +351,43 @@ outputs:
   EXPECT_EQ(json::parse(read_lines(dir / "errors.ndjson")[0])["message"], "oops");
 }
 
+TEST(Pipeline, MatchAndDropTakeListsOfQueriesAnyOfWhichMayHold) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  write_text(dir / "in/a.log",
+             R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"audit_log","fields":{"ID":"99999999-9999-9999-9999-999999999999","Action":"write"}})" "\n"
+             R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"audit_log","fields":{"ID":"99999999-9999-9999-9999-999999999998","Action":"delete"}})" "\n"
+             R"({"ts":"2025-09-16T12:00:00Z","level":"ERROR","msg":"oops"})" "\n"
+             R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"hello"})" "\n"
+             R"({"ts":"2025-09-16T12:00:00Z","level":"DEBUG","msg":"noise"})" "\n");
+  AgentConfig cfg = load("data_dir: " + dir / "data" + R"(
+inputs:
+  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], poll_interval: 10ms}
+transforms:
+  drop: ["severity:debug", "kind:audit action:delete"]
+outputs:
+  - name: either
+    type: file
+    path: )" + dir / "either.ndjson" + R"(
+    match: ["kind:audit", "severity:>=error"]
+    batch: {max_delay: 10ms}
+  - {name: all, type: file, path: )" + dir / "all.ndjson" + R"(, batch: {max_delay: 10ms}}
+)");
+  Runtime rt(cfg);
+  std::string err;
+  ASSERT_TRUE(rt.start(err)) << err;
+  ASSERT_TRUE(wait_until([&] {
+    return count_lines(dir / "either.ndjson") == 2 && count_lines(dir / "all.ndjson") == 3 &&
+           rt.metrics().value("auditrelay_events_dropped_total", "reason=\"filter\"") == 2;
+  }));
+  rt.stop();
+  auto either = read_lines(dir / "either.ndjson");
+  EXPECT_EQ(json::parse(either[0])["action"], "write");
+  EXPECT_EQ(json::parse(either[1])["message"], "oops");
+  auto all = read_lines(dir / "all.ndjson");
+  EXPECT_EQ(json::parse(all[2])["message"], "hello");
+}
+
 TEST(Pipeline, TwoAgentsCannotShareADataDir) {
   TempDir dir;
   AgentConfig cfg = load("data_dir: " + dir / "data" + R"(

@@ -101,6 +101,30 @@ outputs:
                            "'file' (did you mean 'format'?)"));
 }
 
+TEST(Config, AMatchListReportsEachBadQueryOnItsOwnLine) {
+  std::string e = errors(R"(inputs:
+  - {type: file, paths: [/a]}
+outputs:
+  - type: stdout
+    match:
+      - "kind:audit"
+      - "kind:nonsense"
+      - {kind: audit}
+)");
+  EXPECT_THAT(e, HasSubstr("test.yaml:7: outputs[0].match[1]: invalid filter query"));
+  EXPECT_THAT(e, HasSubstr("test.yaml:8: outputs[0].match[2]: expected a string"));
+  EXPECT_THAT(e, ::testing::Not(HasSubstr("match[0]")));
+  AgentConfig cfg;
+  Diagnostics diags("test.yaml");
+  ASSERT_TRUE(load_config_text(
+      "inputs: [{type: file, paths: [/a]}]\n"
+      "outputs: [{type: stdout, match: [\"kind:audit\", \"alert:true\"]}]\n",
+      "test.yaml", env_of({}), cfg, diags))
+      << diags.to_string();
+  EXPECT_EQ(cfg.outputs[0].common.list("match"),
+            (std::vector<std::string>{"kind:audit", "alert:true"}));
+}
+
 TEST(Config, EveryProblemIsReportedAtOnce) {
   std::string e = errors(R"(pipeline:
   workers: many
@@ -129,7 +153,7 @@ transforms:
   EXPECT_THAT(e, HasSubstr("outputs[1].path: required option is missing"));
   EXPECT_THAT(
       e, HasSubstr(
-             "transforms.drop: invalid filter query: Query param \"severity\" has invalid value"));
+             "test.yaml:13: transforms.drop[0]: invalid filter query: Query param \"severity\" has invalid value"));
   EXPECT_THAT(
       e,
       HasSubstr("unknown built-in alert rule 'autostart_fail' (did you mean 'autostart_failed'?)"));

@@ -238,7 +238,7 @@ TEST(Transforms, RedactionAlertsAndDrop) {
   coder::Transforms t;
   t.redaction = Redaction({"hashed_password", "api_secret", "ttl"});
   std::string err;
-  t.drop.push_back(coder::Query::compile("severity:debug", err));
+  ASSERT_TRUE(t.drop.add("severity:debug", err));
   t.alerts = coder::AlertRules();
   t.alerts.add_builtin(1);  // autostart_failed only
   t.alerts.add_user("big_delete", coder::Query::compile("kind:audit action:delete", err),
