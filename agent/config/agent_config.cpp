@@ -10,6 +10,7 @@
 
 #include "agent/event/redaction.h"
 #include "agent/registry/registry.h"
+#include "agent/server/listen_address.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
 
@@ -326,6 +327,9 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
   out.server = top.object("server");
   out.pipeline = top.object("pipeline");
   out.transforms = top.object("transforms");
+  if (std::string listen = out.server.str("listen"), why;
+      !listen.empty() && !parse_listen_address(listen, why))
+    diags.error(out.server.line("listen"), "server.listen", why);
   if (out.pipeline.integer("workers", 2) < 1 || out.pipeline.integer("workers", 2) > 64)
     diags.error(out.pipeline.line("workers"), "pipeline.workers", "must be between 1 and 64");
   if (out.pipeline.size("max_in_flight") < 1024 * 1024)
@@ -355,9 +359,15 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
   if (out.outputs.size() > 64) diags.error(0, "outputs", "at most 64 outputs are supported");
   for (size_t i = 0; i < out.outputs.size(); ++i) {
     int64_t c = out.outputs[i].common.integer("concurrency", 1);
+    std::string path = "outputs[" + std::to_string(i) + "]";
     if (c < 1 || c > 64)
-      diags.error(out.outputs[i].common.line("concurrency"),
-                  "outputs[" + std::to_string(i) + "].concurrency", "must be between 1 and 64");
+      diags.error(out.outputs[i].common.line("concurrency"), path + ".concurrency",
+                  "must be between 1 and 64");
+    const Options& batch = out.outputs[i].common.object("batch");
+    if (batch.integer("max_events", 500) < 1)
+      diags.error(batch.line("max_events"), path + ".batch.max_events", "must be at least 1");
+    if (batch.size("max_bytes", 1) < 1)
+      diags.error(batch.line("max_bytes"), path + ".batch.max_bytes", "must be at least 1");
   }
   return diags.ok();
 }

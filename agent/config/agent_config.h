@@ -40,6 +40,7 @@ std::string validate_query(const std::string& text);
 // Loads and validates; returns false with every problem in diags.
 bool load_config_text(const std::string& text, const std::string& file, const EnvLookup& env,
                       AgentConfig& out, Diagnostics& diags);
-bool load_config_file(const std::string& path, const EnvLookup& env, AgentConfig& out, Diagnostics& diags);
+bool load_config_file(const std::string& path, const EnvLookup& env, AgentConfig& out,
+                      Diagnostics& diags);
 
 }  // namespace auditrelay

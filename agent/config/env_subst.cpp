@@ -90,14 +90,15 @@ std::string substitute_env(const std::string& text, const EnvLookup& env, Diagno
       out += *value;
     } else if (op == ":-") {
       out += arg;
-    } else if (op == ":?") {
-      diags.error(line, "",
-                  "environment variable " + name +
-                      " is required: " + (arg.empty() ? std::string("not set") : arg));
     } else {
       diags.error(line, "",
-                  "environment variable " + name + " is not set (use ${" + name +
-                      ":-default} for a default)");
+                  op == ":?" ? "environment variable " + name +
+                                   " is required: " + (arg.empty() ? std::string("not set") : arg)
+                             : "environment variable " + name + " is not set (use ${" + name +
+                                   ":-default} for a default)");
+      diags.unresolved_at(line);
+      // A placeholder keeps the value a scalar, so the rest of the config is still checked.
+      out += "unset-" + name;
     }
     i = close + 1;
   }

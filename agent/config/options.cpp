@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "agent/common/strings.h"
@@ -112,6 +113,13 @@ std::vector<std::shared_ptr<Options>> Options::objects(const std::string& name) 
 int Options::line(const std::string& name) const {
   auto it = values_.find(name);
   return it == values_.end() ? 0 : it->second.line;
+}
+
+int Options::line(const std::string& name, const std::string& key) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return 0;
+  auto k = it->second.key_lines.find(key);
+  return k == it->second.key_lines.end() ? it->second.line : k->second;
 }
 
 void Options::set(const std::string& name, OptionValue v, int line) {
@@ -340,6 +348,7 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
   for (const auto& s : specs) names.push_back(s.name);
 
   std::map<std::string, bool> seen;
+  std::set<std::string> empty_required;  // already reported as empty, not also as missing
   if (node.IsMap()) {
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
@@ -382,15 +391,22 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
         continue;
       }
       if (kv.second.IsNull()) {
-        if (spec->required) diags.error(kline, kpath, "must not be empty");
+        if (spec->required) {
+          diags.error(kline, kpath, "must not be empty");
+          empty_required.insert(spec->name);
+        }
         continue;
       }
       OptionValue v = convert(kv.second, *spec, kpath, diags, qv);
-      if (!std::holds_alternative<std::monostate>(v)) out.set(spec->name, std::move(v), kline);
+      if (std::holds_alternative<std::monostate>(v)) continue;
+      out.set(spec->name, std::move(v), kline);
+      if (spec->type == OptType::Map)
+        for (const auto& entry : kv.second)
+          out.values_[spec->name].key_lines[entry.first.Scalar()] = node_line(entry.first);
     }
   }
   for (const auto& s : specs) {
-    if (out.has(s.name)) continue;
+    if (out.has(s.name) || empty_required.contains(s.name)) continue;
     if (s.required) {
       diags.error(out.line_, join_path(path, s.name), "required option is missing");
       continue;

@@ -68,7 +68,8 @@ class Options {
   const Options& object(const std::string& name) const;  // empty Options when absent
   std::vector<std::shared_ptr<Options>> objects(const std::string& name) const;
   int line(const std::string& name) const;  // where the value was given, 0 = default
-  int line() const { return line_; }        // where this table starts
+  int line(const std::string& name, const std::string& key) const;  // a Map entry's line
+  int line() const { return line_; }                                // where this table starts
 
   void set(const std::string& name, OptionValue v, int line = 0);
   // The same values (nested tables compared by value; where they were written is ignored).
@@ -78,6 +79,7 @@ class Options {
   struct Entry {
     OptionValue value;
     int line = 0;
+    std::map<std::string, int> key_lines;  // Map options: where each key was written
   };
   std::map<std::string, Entry> values_;
   int line_ = 0;

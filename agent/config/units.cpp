@@ -17,14 +17,22 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   if (r.ec != std::errc() || r.ptr != text.data() + i || value < 0) return std::nullopt;
   std::string unit = to_lower(trim(text.substr(i)));
   double mult = 1;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k" || unit == "kb") mult = 1e3;
-  else if (unit == "m" || unit == "mb") mult = 1e6;
-  else if (unit == "g" || unit == "gb") mult = 1e9;
-  else if (unit == "ki" || unit == "kib") mult = 1024.0;
-  else if (unit == "mi" || unit == "mib") mult = 1024.0 * 1024;
-  else if (unit == "gi" || unit == "gib") mult = 1024.0 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "k" || unit == "kb")
+    mult = 1e3;
+  else if (unit == "m" || unit == "mb")
+    mult = 1e6;
+  else if (unit == "g" || unit == "gb")
+    mult = 1e9;
+  else if (unit == "ki" || unit == "kib")
+    mult = 1024.0;
+  else if (unit == "mi" || unit == "mib")
+    mult = 1024.0 * 1024;
+  else if (unit == "gi" || unit == "gib")
+    mult = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
   double bytes = value * mult;
   if (bytes > 1e18) return std::nullopt;
   return static_cast<uint64_t>(bytes);
@@ -56,13 +64,20 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     while (i < text.size() && !is_digit(text[i]) && text[i] != '.') ++i;
     std::string_view unit = text.substr(ustart, i - ustart);
     double mult;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else if (unit == "d") mult = 86'400'000;
-    else if (unit == "us" || unit == "µs") mult = 0.001;
-    else return std::nullopt;
+    if (unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else if (unit == "d")
+      mult = 86'400'000;
+    else if (unit == "us" || unit == "µs")
+      mult = 0.001;
+    else
+      return std::nullopt;
     total_ms += v * mult;
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));

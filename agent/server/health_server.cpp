@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/metrics/metrics.h"
+#include "agent/server/listen_address.h"
 
 namespace auditrelay {
 
@@ -15,15 +16,13 @@ HealthServer::~HealthServer() {
 }
 
 bool HealthServer::start(const std::string& listen, std::string& error) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    error = "server.listen: \"" + listen + "\" is not host:port";
+  auto address = parse_listen_address(listen, error);
+  if (!address) {
+    error = "server.listen: " + error;
     return false;
   }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = std::atoi(listen.c_str() + colon + 1);
+  const std::string& host = address->host;
+  int port = address->port;
   server_ = std::make_unique<httplib::Server>();
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second agent
   // bind the same port silently.

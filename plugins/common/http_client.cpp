@@ -2,9 +2,12 @@
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "agent/common/strings.h"
@@ -39,7 +42,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     std::string_view v = trim(h.substr(12));
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.remove_suffix(1);
     int64_t secs;
-    if (parse_int64(v, secs) && secs >= 0) r->retry_after = std::chrono::seconds(std::min<int64_t>(secs, 3600));
+    if (parse_int64(v, secs) && secs >= 0)
+      r->retry_after = std::chrono::seconds(std::min<int64_t>(secs, 3600));
     else {
       time_t t = curl_getdate(std::string(v).c_str(), nullptr);  // HTTP-date form
       time_t now = time(nullptr);
@@ -63,12 +67,14 @@ HttpClient::HttpClient(HttpClientOptions opts) : impl_(std::make_unique<Impl>())
   global_init();
   impl_->opts = std::move(opts);
   impl_->curl = curl_easy_init();
-  if (!impl_->opts.verify) spdlog::warn("TLS certificate verification is turned off (tls.verify: false)");
+  if (!impl_->opts.verify)
+    spdlog::warn("TLS certificate verification is turned off (tls.verify: false)");
 }
 
 HttpClient::~HttpClient() = default;
 
-HttpResponse HttpClient::request(const std::string& method, const std::string& url, const std::string& body,
+HttpResponse HttpClient::request(const std::string& method, const std::string& url,
+                                 const std::string& body,
                                  const std::vector<std::string>& extra_headers) {
   HttpResponse r;
   CURL* c = impl_->curl;
@@ -105,7 +111,8 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
   }
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : o.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  if (!o.bearer_token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + o.bearer_token).c_str());
+  if (!o.bearer_token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + o.bearer_token).c_str());
   for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -124,20 +131,47 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
 std::vector<OptionSpec> http_client_specs() {
   return {
       {"headers", OptType::Map, "", false, "extra request headers"},
-      {"auth", OptType::Object, "", false, "authentication", {},
+      {"auth",
+       OptType::Object,
+       "",
+       false,
+       "authentication",
+       {},
        {
            {"user", OptType::String, "", false, "basic auth user"},
-           {"password", OptType::String, "", false, "basic auth password (or password_file)", {}, {}, true},
-           {"bearer_token", OptType::String, "", false, "sent as Authorization: Bearer (or bearer_token_file)", {}, {}, true},
+           {"password",
+            OptType::String,
+            "",
+            false,
+            "basic auth password (or password_file)",
+            {},
+            {},
+            true},
+           {"bearer_token",
+            OptType::String,
+            "",
+            false,
+            "sent as Authorization: Bearer (or bearer_token_file)",
+            {},
+            {},
+            true},
        }},
-      {"tls", OptType::Object, "", false, "TLS settings", {},
+      {"tls",
+       OptType::Object,
+       "",
+       false,
+       "TLS settings",
+       {},
        {
-           {"ca_file", OptType::String, "", false, "CA bundle to verify the server with (default: the system's)"},
+           {"ca_file", OptType::String, "", false,
+            "CA bundle to verify the server with (default: the system's)"},
            {"cert_file", OptType::String, "", false, "client certificate (PEM)"},
            {"key_file", OptType::String, "", false, "client key (PEM)"},
-           {"verify", OptType::Bool, "true", false, "verify the server certificate; false logs a warning"},
+           {"verify", OptType::Bool, "true", false,
+            "verify the server certificate; false logs a warning"},
        }},
-      {"proxy", OptType::String, "", false, "proxy URL (default: none; libcurl also honours https_proxy)"},
+      {"proxy", OptType::String, "", false,
+       "proxy URL (default: none; libcurl also honours https_proxy)"},
       {"timeout", OptType::Duration, "30s", false, "whole-request timeout"},
       {"connect_timeout", OptType::Duration, "10s", false, "connection timeout"},
   };
@@ -161,10 +195,18 @@ HttpClientOptions http_client_options(const Options& o) {
   return h;
 }
 
-void validate_http_url(const Options& o, const std::string& path, Diagnostics& d) {
+void validate_http_client(const Options& o, const std::string& path, Diagnostics& d) {
   std::string url = o.str("url");
   if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
     d.error(o.line("url"), path + ".url", "must start with http:// or https://");
+  // libcurl would only say "problem with the SSL CA cert" at the first request.
+  const Options& tls = o.object("tls");
+  for (const char* name : {"ca_file", "cert_file", "key_file"}) {
+    std::string file = tls.str(name);
+    if (!file.empty() && ::access(file.c_str(), R_OK) != 0)
+      d.error(tls.line(name), path + ".tls." + name,
+              "cannot read " + file + ": " + std::strerror(errno));
+  }
 }
 
 std::string gzip_compress(std::string_view data, int level) {

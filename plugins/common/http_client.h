@@ -51,8 +51,9 @@ class HttpClient {
 std::vector<OptionSpec> http_client_specs();
 HttpClientOptions http_client_options(const Options& o);
 
-// Config check shared by http-style plugins: `url` must be http:// or https://.
-void validate_http_url(const Options& o, const std::string& path, Diagnostics& d);
+// Config check shared by http-style plugins: `url` must be http:// or https://, and the TLS files
+// it names must be readable.
+void validate_http_client(const Options& o, const std::string& path, Diagnostics& d);
 
 // gzip-compresses data (RFC 1952).
 std::string gzip_compress(std::string_view data, int level = 6);

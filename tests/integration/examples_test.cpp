@@ -99,20 +99,38 @@ std::set<std::string> variables_of(const std::string& yaml) {
   return out;
 }
 
-// Files an example names that must exist for validate (token_file, tls.ca_file,
-// ssl.ca.location, ...) become one file holding kSecret; data_dir moves under dir.
-void point_files_at(YAML::Node node, const std::string& secret_file) {
+// Stand-ins for the files an example names, which validate reads: a secret (token_file, ...),
+// and a self-signed certificate with its key for the TLS settings.
+struct ExampleFiles {
+  std::string secret, cert, key;
+  explicit ExampleFiles(const TempDir& dir)
+      : secret(dir / "secret"), cert(dir / "cert.pem"), key(dir / "key.pem") {
+    std::ofstream(secret) << kSecret << "\n";
+    std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " + key +
+        " -out " + cert + " 2>/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  const std::string& for_key(const std::string& key) const {
+    if (key == "key_file" || key == "ssl.key.location") return this->key;
+    if (key.ends_with(".location") || key == "ca_file" || key == "cert_file") return cert;
+    return secret;
+  }
+};
+
+// Every file an example names (token_file, tls.ca_file, ssl.ca.location, ...) becomes one here.
+void point_files_at(YAML::Node node, const ExampleFiles& files) {
   if (node.IsMap()) {
     for (auto kv : node) {
       std::string key = kv.first.Scalar();
       bool names_file = key.ends_with("_file") || key.ends_with(".location");
       if (names_file && kv.second.IsScalar())
-        node[key] = secret_file;
+        node[key] = files.for_key(key);
       else
-        point_files_at(kv.second, secret_file);
+        point_files_at(kv.second, files);
     }
   } else if (node.IsSequence()) {
-    for (auto item : node) point_files_at(item, secret_file);
+    for (auto item : node) point_files_at(item, files);
   }
 }
 
@@ -197,8 +215,7 @@ class Examples : public ::testing::TestWithParam<Example> {};
 TEST_P(Examples, ValidatesAndEveryOutputGetsEventsFromTheSamples) {
   const Example& ex = GetParam();
   TempDir dir;
-  std::string secret_file = dir / "secret";
-  std::ofstream(secret_file) << kSecret << "\n";
+  ExampleFiles files(dir);
   for (const auto& v : variables_of(ex.yaml)) ::setenv(v.c_str(), kSecret, 1);
 
   YAML::Node cfg = YAML::Load(ex.yaml);
@@ -212,7 +229,7 @@ TEST_P(Examples, ValidatesAndEveryOutputGetsEventsFromTheSamples) {
   // As written, with the files it names moved here and what a fragment leaves out (inputs: the
   // samples; outputs: a file) filled in: the real `validate` command must accept it.
   cfg = YAML::Clone(cfg);
-  point_files_at(cfg, secret_file);
+  point_files_at(cfg, files);
   if (cfg["data_dir"]) cfg["data_dir"] = dir / "validate-data";
   if (!cfg["inputs"]) cfg["inputs"].push_back(sample_input(lb));
   if (!cfg["outputs"]) {

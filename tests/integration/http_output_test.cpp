@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -444,6 +447,43 @@ TEST(SplunkHec, RawEndpointCarriesMetadataInTheQuery) {
     EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 3);
     EXPECT_EQ(json::parse(r.body.substr(0, r.body.find('\n')))["schema"], "audit/v1");
   }
+}
+
+// One request per kind on the raw endpoint: every kind gets there (boundary events once did
+// not, while the batch was reported delivered).
+TEST(SplunkHec, RawEndpointCarriesEveryKind) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  std::string connection;
+  {
+    std::ifstream in(std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.json.log");
+    for (std::string line; std::getline(in, line) && connection.empty();)
+      if (line.find("\"msg\":\"connection_log\"") != std::string::npos) connection = line;
+  }
+  ASSERT_FALSE(connection.empty());
+  std::string text =
+      lines(1) + connection + "\n" +
+      R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","Action":"write","ResourceType":"workspace"}})"
+      "\n"
+      R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"boundary_request","logger_names":["coderd","agentrpc"],"fields":{"decision":"deny","http_method":"POST","http_url":"https://pastebin.com/api"}})"
+      "\n";
+  Agent agent(text, "  - {type: splunk_hec, url: \"" + hec.url() +
+                        "\", token: t, endpoint: raw, batch: {max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total",
+                                     "output=\"splunk_hec\"") >= 4;
+  }));
+  std::map<std::string, std::string> kind_by_sourcetype;
+  for (const auto& r : hec.requests()) {
+    if (r.path != "/services/collector/raw") continue;
+    json first = json::parse(r.body.substr(0, r.body.find('\n')));
+    kind_by_sourcetype[r.params.find("sourcetype")->second] = first["kind"];
+  }
+  EXPECT_EQ(kind_by_sourcetype, (std::map<std::string, std::string>{
+                                    {"coder:audit", "audit"},
+                                    {"coder:boundary", "boundary"},
+                                    {"coder:connection", "connection"},
+                                    {"coder:log", "log"}}));
 }
 
 // Splunk restarted while batches awaited acknowledgement: its ackIds start over at 0, and the

@@ -1,14 +1,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 
 #include "agent/config/agent_config.h"
 #include "agent/config/env_subst.h"
+#include "support/temp_dir.h"
 
 using namespace auditrelay;
+using auditrelay::test::TempDir;
+using auditrelay::test::write_text;
 using ::testing::HasSubstr;
 
 namespace {
@@ -116,10 +120,10 @@ outputs:
   EXPECT_THAT(e, ::testing::Not(HasSubstr("match[0]")));
   AgentConfig cfg;
   Diagnostics diags("test.yaml");
-  ASSERT_TRUE(load_config_text(
-      "inputs: [{type: file, paths: [/a]}]\n"
-      "outputs: [{type: stdout, match: [\"kind:audit\", \"alert:true\"]}]\n",
-      "test.yaml", env_of({}), cfg, diags))
+  ASSERT_TRUE(
+      load_config_text("inputs: [{type: file, paths: [/a]}]\n"
+                       "outputs: [{type: stdout, match: [\"kind:audit\", \"alert:true\"]}]\n",
+                       "test.yaml", env_of({}), cfg, diags))
       << diags.to_string();
   EXPECT_EQ(cfg.outputs[0].common.list("match"),
             (std::vector<std::string>{"kind:audit", "alert:true"}));
@@ -151,9 +155,8 @@ transforms:
   EXPECT_THAT(e, HasSubstr("outputs[0].match: invalid filter query: Query param \"bogus\" is not a "
                            "valid query param"));
   EXPECT_THAT(e, HasSubstr("outputs[1].path: required option is missing"));
-  EXPECT_THAT(
-      e, HasSubstr(
-             "test.yaml:13: transforms.drop[0]: invalid filter query: Query param \"severity\" has invalid value"));
+  EXPECT_THAT(e, HasSubstr("test.yaml:13: transforms.drop[0]: invalid filter query: Query param "
+                           "\"severity\" has invalid value"));
   EXPECT_THAT(
       e,
       HasSubstr("unknown built-in alert rule 'autostart_fail' (did you mean 'autostart_failed'?)"));
@@ -221,4 +224,124 @@ outputs:
   EXPECT_THAT(e, HasSubstr("inputs[0].paths: expected a list of strings"));
   EXPECT_THAT(e, HasSubstr("inputs[0].read_from: 'middle' is not one of: beginning, end"));
   EXPECT_THAT(e, HasSubstr("outputs[0].batch.max_events: expected an integer"));
+}
+
+namespace {
+
+// The problems of a config, one string per problem ("LINE: path: message").
+std::vector<std::string> problems(const std::string& text,
+                                  std::map<std::string, std::string> vars = {}) {
+  AgentConfig cfg;
+  Diagnostics d("test.yaml");
+  load_config_text(text, "test.yaml", env_of(vars), cfg, d);
+  std::vector<std::string> out;
+  for (const auto& i : d.items())
+    out.push_back(std::to_string(i.line) + ": " + i.path + ": " + i.message);
+  return out;
+}
+
+const char* kInputs = "inputs: [{type: file, paths: [/a]}]\n";
+
+}  // namespace
+
+TEST(Validate, ServerListenMustBeHostAndPort) {
+  for (const char* bad : {"garbage", "127.0.0.1:", ":2020x", "127.0.0.1:99999", "::1:2020"}) {
+    auto p = problems(std::string(kInputs) + "outputs: [{type: stdout}]\nserver:\n  listen: \"" +
+                      bad + "\"\n");
+    ASSERT_EQ(p.size(), 1u) << bad;
+    EXPECT_THAT(p[0], HasSubstr("4: server.listen: ")) << bad;
+  }
+  for (const char* good : {"127.0.0.1:2020", "0.0.0.0:2020", "[::1]:2020", "localhost:0"})
+    EXPECT_TRUE(problems(std::string(kInputs) + "outputs: [{type: stdout}]\nserver: {listen: \"" +
+                         good + "\"}\n")
+                    .empty())
+        << good;
+}
+
+TEST(Validate, BatchLimitsMustBePositive) {
+  for (const char* bad : {"0", "-1"}) {
+    auto p = problems(std::string(kInputs) + "outputs:\n  - type: stdout\n    batch:\n" +
+                      "      max_events: " + bad + "\n");
+    ASSERT_EQ(p.size(), 1u) << bad;
+    EXPECT_EQ(p[0], "5: outputs[0].batch.max_events: must be at least 1");
+  }
+}
+
+TEST(Validate, KafkaProblemsAreReportedOnTheirOwnLines) {
+  TempDir dir;
+  auto p = problems(std::string(kInputs) + R"(outputs:
+  - type: kafka
+    brokers: ["127.0.0.1:9092"]
+    topic: "coder.{kind"
+    key: "{}"
+    librdkafka:
+      security.protocol: SASL_SSL
+      sasl.mechanism: SCRAM-SHA-999
+      ssl.ca.location: )" +
+                    dir / "missing-ca.pem" + R"(
+      bogus.property: "1"
+)");
+  ASSERT_EQ(p.size(), 5u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("5: outputs[0].topic: '{' at 7 is not closed"));
+  EXPECT_THAT(p[1], HasSubstr("6: outputs[0].key: '{}' does not name a field"));
+  EXPECT_THAT(p[2], HasSubstr("11: outputs[0].librdkafka.bogus.property: No such configuration"));
+  EXPECT_THAT(p[3], HasSubstr("9: outputs[0].librdkafka.sasl.mechanism: unknown SASL mechanism"));
+  EXPECT_THAT(p[4], HasSubstr("10: outputs[0].librdkafka.ssl.ca.location: cannot read"));
+}
+
+TEST(Validate, KafkaPropertiesLibrdkafkaRefusesTogetherAreReported) {
+  // Each value is accepted alone; a client cannot be created with them.
+  TempDir dir;
+  write_text(dir / "not-a-cert.pem", "not a certificate\n");
+  auto p = problems(std::string(kInputs) + R"(outputs:
+  - type: kafka
+    brokers: ["127.0.0.1:9092"]
+    librdkafka:
+      security.protocol: SSL
+      ssl.ca.location: )" +
+                    dir / "not-a-cert.pem" + "\n");
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("5: outputs[0].librdkafka: librdkafka refuses: ssl.ca.location"));
+}
+
+TEST(Validate, TlsFilesMustBeReadable) {
+  for (std::string type : {"http", "splunk_hec"}) {
+    auto p = problems(std::string(kInputs) + "outputs:\n  - type: " + type +
+                      "\n    url: https://x:8088\n    tls:\n      ca_file: /nonexistent/ca.pem\n" +
+                      (type == "splunk_hec" ? "    token: t\n" : ""));
+    ASSERT_EQ(p.size(), 1u) << type << ": " << ::testing::PrintToString(p);
+    EXPECT_EQ(p[0],
+              "6: outputs[0].tls.ca_file: cannot read /nonexistent/ca.pem: No such file or "
+              "directory");
+  }
+}
+
+TEST(Validate, AnUnsetVariableIsOneProblemOnItsLine) {
+  auto p = problems(std::string(kInputs) + R"(outputs:
+  - type: splunk_hec
+    url: https://splunk:8088
+    token: ${SPLUNK_HEC_TOKEN}
+  - type: kafka
+    brokers: ["127.0.0.1:9092"]
+    batch: {max_events: ${BATCH}}
+    librdkafka:
+      sasl.username: auditrelay
+      sasl.password: ${KAFKA_PASSWORD}
+)");
+  ASSERT_EQ(p.size(), 3u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("5: : environment variable SPLUNK_HEC_TOKEN is not set"));
+  EXPECT_THAT(p[1], HasSubstr("8: : environment variable BATCH is not set"));
+  EXPECT_THAT(p[2], HasSubstr("11: : environment variable KAFKA_PASSWORD is not set"));
+  // Set, they are fine.
+  EXPECT_TRUE(problems(std::string(kInputs) + "outputs: [{type: splunk_hec, url: https://s:8088, "
+                                              "token: ${SPLUNK_HEC_TOKEN}}]\n",
+                       {{"SPLUNK_HEC_TOKEN", "t"}})
+                  .empty());
+}
+
+TEST(Validate, AnEmptyRequiredOptionIsOneProblem) {
+  auto p = problems(std::string(kInputs) +
+                    "outputs:\n  - type: splunk_hec\n    url: https://s:8088\n    token:\n");
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_EQ(p[0], "5: outputs[0].token: must not be empty");
 }

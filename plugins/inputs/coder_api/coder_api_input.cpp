@@ -491,7 +491,7 @@ class CoderApiInput final : public Input {
 };
 
 void validate(const Options& o, const std::string& path, Diagnostics& d) {
-  validate_http_url(o, path, d);
+  validate_http_client(o, path, d);
   for (const auto& s : o.list("streams"))
     if (s != "audit" && s != "connection")
       d.error(o.line("streams"), path + ".streams",

@@ -91,7 +91,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext&, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<HttpOutput>(o);
     },
-    .validate = validate_http_url,
+    .validate = validate_http_client,
 });
 
 }  // namespace

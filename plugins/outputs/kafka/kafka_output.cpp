@@ -7,15 +7,18 @@
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -49,6 +52,21 @@ class Template {
       parts_.push_back({true, text.substr(open + 1, close - open - 1)});
       i = close + 1;
     }
+  }
+  // What is wrong with text as a template ("" when nothing): every '{' closes, names a field.
+  static std::string problem(const std::string& text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '}') return "'}' at " + std::to_string(i + 1) + " closes no '{'";
+      if (text[i] != '{') continue;
+      size_t close = text.find('}', i);
+      if (close == std::string::npos)
+        return "'{' at " + std::to_string(i + 1) + " is not closed (write {field})";
+      std::string field = text.substr(i + 1, close - i - 1);
+      if (field.empty() || field.find_first_of("{ ") != std::string::npos)
+        return "'{" + field + "}' does not name a field (such as {kind} or {workspace.id})";
+      i = close;
+    }
+    return {};
   }
   // Renders into out, writing `missing` for a referenced field that is missing or empty;
   // returns false when one was.
@@ -480,7 +498,48 @@ class KafkaOutput final : public Output {
   std::vector<std::unique_ptr<Round>> parked_;  // abandoned rounds still awaiting reports
 };
 
-// Checks the librdkafka properties at config time, without connecting.
+// Each property librdkafka takes, with what librdkafka checks only when a client is created
+// (SASL mechanism names, files it will read), reported on the property's own line.
+void validate_librdkafka_properties(const Options& o, const std::string& path, Diagnostics& d) {
+  static const std::set<std::string> kMechanisms = {"GSSAPI", "PLAIN", "SCRAM-SHA-256",
+                                                    "SCRAM-SHA-512", "OAUTHBEARER"};
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : o.map("librdkafka")) {
+    int line = o.line("librdkafka", k);
+    std::string where = path + ".librdkafka." + k;
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      d.error(line, where, err);
+    } else if ((k == "sasl.mechanism" || k == "sasl.mechanisms") && !kMechanisms.contains(v)) {
+      d.error(line, where,
+              "unknown SASL mechanism \"" + v +
+                  "\" (GSSAPI, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)");
+    } else if (k.ends_with(".location") && !(k == "ssl.ca.location" && v == "probe") &&
+               ::access(v.c_str(), R_OK) != 0) {
+      d.error(line, where, "cannot read " + v + ": " + std::strerror(errno));
+    }
+  }
+  rd_kafka_conf_destroy(conf);
+}
+
+// What is left (a property combination librdkafka refuses, a feature it was built without)
+// shows when a client is created; it does not connect until it has something to send.
+void validate_by_creating_a_client(const Options& o, const std::string& path, Diagnostics& d) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : o.map("librdkafka"))
+    rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk) {
+    rd_kafka_destroy(rk);
+  } else {
+    rd_kafka_conf_destroy(conf);  // rd_kafka_new takes it only on success
+    d.error(o.line("librdkafka"), path + ".librdkafka", std::string("librdkafka refuses: ") + err);
+  }
+}
+
+// Checks the topic and key templates and the librdkafka properties, without connecting.
 void validate(const Options& o, const std::string& path, Diagnostics& d) {
   if (o.list("brokers").empty())
     d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
@@ -488,12 +547,12 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
     if (b.empty() || b.find(' ') != std::string::npos)
       d.error(o.line("brokers"), path + ".brokers",
               "\"" + b + "\" is not a broker address (host:port)");
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[512];
-  for (const auto& [k, v] : o.map("librdkafka"))
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-      d.error(o.line("librdkafka"), path + ".librdkafka." + k, err);
-  rd_kafka_conf_destroy(conf);
+  for (const char* name : {"topic", "key"})
+    if (std::string why = Template::problem(o.str(name)); !why.empty())
+      d.error(o.line(name), path + "." + name, why);
+  size_t before = d.items().size();
+  validate_librdkafka_properties(o, path, d);
+  if (d.items().size() == before) validate_by_creating_a_client(o, path, d);
 }
 
 const bool kRegistered = Registry::instance().add(PluginDescriptor{

@@ -181,7 +181,7 @@ class SplunkHecOutput final : public Output {
   SendResult send_raw(const OutBatch& batch) {
     std::vector<size_t> rejected, posted;
     std::string why;
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < static_cast<int>(kKindCount); ++k) {
       std::string body;
       std::vector<size_t> of_kind;
       for (size_t i = 0; i < batch.events.size(); ++i) {
@@ -483,7 +483,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<SplunkHecOutput>(ctx, o);
     },
-    .validate = validate_http_url,
+    .validate = validate_http_client,
 });
 
 }  // namespace
