@@ -3,8 +3,11 @@
 Debian): the chart's metadata, that every .Values path a template uses exists in values.yaml,
 that template actions are balanced, and that the manifests in packaging/kubernetes are well-formed
 Kubernetes objects that agree with the chart (same kinds, the container's security settings,
-volumes that exist, a ConfigMap that holds an auditrelay config). With --binary, each config in
-a ConfigMap is checked by `auditrelay validate`.
+volumes that exist, a ConfigMap that holds an auditrelay config). In the chart's DaemonSet (read
+through a rough render, see pseudo_render) and in the plain one, data_dir is a hostPath per
+release that an init container chowns to the uid and gid the agent runs as, with no more
+privilege than that needs. With --binary, each config in a ConfigMap is checked by
+`auditrelay validate`.
 
 Usage: lint-chart.py [--binary PATH]"""
 import os
@@ -76,6 +79,139 @@ def lint_chart():
     return values, kinds
 
 
+ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
+CONTROL = re.compile(r"(/\*|if\b|else\b|end\b|range\b|with\b|define\b|\$\w+\s*:=)")
+INCLUDE = re.compile(r'include "([^"]+)" \.(?: \| (n?indent) (\d+))?$')
+
+
+def template_defines(text):
+    """The bodies of {{ define "name" }} ... {{ end }}, with nested actions counted."""
+    defines, depth, name, start = {}, 0, None, 0
+    for m in ACTION.finditer(text):
+        word = m.group(2).split(" ", 1)[0]
+        if word in ("if", "range", "with", "define"):
+            if depth == 0 and word == "define":
+                name, start = re.match(r'define "([^"]+)"', m.group(2)).group(1), m.end()
+            depth += 1
+        elif word == "end":
+            depth -= 1
+            if depth == 0 and name:
+                defines[name] = text[start:m.start()].strip()
+                name = None
+    return defines
+
+
+def pseudo_render(text, defines):
+    """Enough of `helm template` for the checks here, without helm: the trim markers are honoured,
+    control actions vanish (so both branches of an if stay), include of a define (optionally
+    | indent/nindent N) is replaced by that define rendered the same way, other block values
+    (toYaml, toJson, | indent) vanish, and every other action becomes the placeholder <action>
+    (characters YAML could trip on become _), which keeps .Release.Name and the like visible."""
+    out, pos, skip_ws = "", 0, False
+    for m in ACTION.finditer(text):
+        chunk = text[pos:m.start()]
+        out += chunk.lstrip() if skip_ws else chunk
+        if m.group(1):
+            out = out.rstrip()
+        expr = m.group(2)
+        inc = INCLUDE.match(expr)
+        if inc and inc.group(1) in defines:
+            body = pseudo_render(defines[inc.group(1)], defines)
+            if inc.group(2):
+                pad = " " * int(inc.group(3))
+                body = pad + body.replace("\n", "\n" + pad)
+                if inc.group(2) == "nindent":
+                    body = "\n" + body
+            out += body
+        elif not (CONTROL.match(expr) or re.match(r"(toYaml|toJson)\b", expr)
+                  or re.search(r"\| n?indent \d+$", expr)):
+            out += "<" + re.sub(r"[^A-Za-z0-9_./$]", "_", expr) + ">"
+        skip_ws = bool(m.group(3))
+        pos = m.end()
+    chunk = text[pos:]
+    return out + (chunk.lstrip() if skip_ws else chunk)
+
+
+def check_data_dir(spec, data_dir, where, path_ok):
+    """data_dir (the config's) is a hostPath DirectoryOrCreate whose path path_ok accepts; an init
+    container mounting only that volume chowns it, not recursively, to the agent's uid:gid and
+    makes it 0700, as root with at most CAP_CHOWN and CAP_FOWNER; the agent stays non-root."""
+    agent = next((c for c in spec.get("containers", []) if c.get("name") == "auditrelay"), None)
+    if agent is None:
+        problem(f"{where}: no auditrelay container")
+        return
+    sc = agent.get("securityContext", {})
+    uid, gid = sc.get("runAsUser"), sc.get("runAsGroup")
+    if not isinstance(uid, int) or not isinstance(gid, int) or uid == 0 or gid == 0:
+        problem(f"{where}: the agent should run with a numeric non-root runAsUser and runAsGroup")
+        return
+    caps = sc.get("capabilities", {})
+    if caps.get("drop") != ["ALL"] or caps.get("add"):
+        problem(f"{where}: the agent should drop ALL capabilities and add none")
+    vol_name = next((m.get("name") for m in agent.get("volumeMounts", [])
+                     if m.get("mountPath") == data_dir), None)
+    vol = next((v for v in spec.get("volumes", []) if v.get("name") == vol_name), None)
+    if vol is None or "hostPath" not in vol:
+        problem(f"{where}: data_dir {data_dir} is not mounted from a hostPath volume")
+        return
+    if vol["hostPath"].get("type") != "DirectoryOrCreate":
+        problem(f"{where}: hostPath volume {vol_name} should have type DirectoryOrCreate")
+    path_ok(str(vol["hostPath"].get("path")))
+    inits = [c for c in spec.get("initContainers", [])
+             if any(m.get("name") == vol_name for m in c.get("volumeMounts", []))]
+    if not inits:
+        problem(f"{where}: no initContainer makes hostPath volume {vol_name} (created root:root 0755 "
+                f"by the kubelet) writable by uid {uid}, the agent's")
+    for init in inits:
+        iw = f"{where} initContainer {init.get('name')}"
+        mounts = init.get("volumeMounts", [])
+        if len(mounts) != 1:
+            problem(f"{iw}: should mount the data volume and nothing else")
+        path = next(m.get("mountPath") for m in mounts if m.get("name") == vol_name)
+        cmd = " ".join(str(a) for a in init.get("command", []) + init.get("args", []))
+        end = r"(?=$|\s|;|&)"
+        if not re.search(rf"(^|[\s;&])chown {uid}:{gid} {re.escape(path)}{end}", cmd):
+            problem(f"{iw}: does not run `chown {uid}:{gid} {path}` (the agent's uid and gid)")
+        if not re.search(rf"(^|[\s;&])chmod 0?700 {re.escape(path)}{end}", cmd):
+            problem(f"{iw}: does not run `chmod 0700 {path}`")
+        if re.search(r"(chown|chmod)\s+(-\w*R|--recursive)", cmd):
+            problem(f"{iw}: must not chown or chmod recursively (root would follow what is inside)")
+        isc = init.get("securityContext", {})
+        icaps = isc.get("capabilities", {})
+        if icaps.get("drop") != ["ALL"]:
+            problem(f"{iw}: should drop ALL capabilities")
+        extra = set(icaps.get("add", [])) - {"CHOWN", "FOWNER"}
+        if extra:
+            problem(f"{iw}: adds capabilities beyond CHOWN and FOWNER: {sorted(extra)}")
+        for key, want in (("privileged", False), ("allowPrivilegeEscalation", False),
+                          ("readOnlyRootFilesystem", True)):
+            if isc.get(key, False) is not want:
+                problem(f"{iw}: securityContext.{key} should be {want}")
+
+
+def lint_chart_data_dir(values):
+    """The DaemonSet as the chart renders it, by pseudo_render: the data_dir checks, with the
+    hostPath under daemonset.dataHostPath and named after the release's namespace and name."""
+    tdir = os.path.join(CHART, "templates")
+    defines = template_defines(open(os.path.join(tdir, "_helpers.tpl")).read())
+    where = "templates/daemonset.yaml"
+    try:
+        config = yaml.safe_load(pseudo_render(defines["auditrelay.defaultConfig"], defines))
+        ds = yaml.safe_load(pseudo_render(open(os.path.join(tdir, "daemonset.yaml")).read(), defines))
+        spec = ds["spec"]["template"]["spec"]
+    except (KeyError, TypeError, yaml.YAMLError) as e:
+        problem(f"{where}: cannot read the DaemonSet through pseudo_render: {e}")
+        return {}
+
+    def path_ok(path):
+        if ("daemonset.dataHostPath" not in path or "<.Release.Namespace>" not in path
+                or not path.endswith("/<.Release.Name>")):
+            problem(f"{where}: data hostPath {path} should be <dataHostPath>/<namespace>/<release>, "
+                    "so that two releases never share one data_dir")
+    check_data_dir(spec, config["data_dir"], where, path_ok)
+    return spec
+
+
 def lint_container(c, volumes, where):
     for m in c.get("volumeMounts", []):
         if m.get("name") not in volumes:
@@ -97,8 +233,10 @@ def lint_container(c, volumes, where):
         problem(f"{where}: no resource requests/limits")
 
 
-def lint_manifests(chart_kinds, binary):
+def lint_manifests(values, chart_kinds, chart_spec, binary):
+    parent = str(values["daemonset"]["dataHostPath"]).rstrip("/")
     configmaps = {}
+    daemonsets = []
     for root, _, files in os.walk(MANIFESTS):
         for name in sorted(files):
             if not name.endswith(".yaml"):
@@ -126,14 +264,40 @@ def lint_manifests(chart_kinds, binary):
                         labels = doc["spec"]["template"]["metadata"]["labels"]
                         if any(labels.get(k) != v for k, v in sel.items()):
                             problem(f"{where}: selector does not match the pod labels")
-                    for c in spec.get("containers", []):
+                    for c in spec.get("containers", []) + spec.get("initContainers", []):
                         lint_container(c, volumes, f"{where} container {c.get('name')}")
+                    if kind == "DaemonSet":
+                        daemonsets.append((doc, where))
                     for v in spec.get("volumes", []):
                         cm = v.get("configMap", {}).get("name")
                         if cm and cm not in configmaps and not any(
                                 cm in open(os.path.join(r, f)).read()
                                 for r, _, fs in os.walk(MANIFESTS) for f in fs):
                             problem(f"{where}: volume {v['name']} names ConfigMap {cm}, defined nowhere")
+    for doc, where in daemonsets:
+        spec = doc["spec"]["template"]["spec"]
+        release = doc["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/instance")
+        cm = next((v["configMap"]["name"] for v in spec.get("volumes", []) if "configMap" in v), None)
+        if cm not in configmaps:
+            problem(f"{where}: its config ConfigMap {cm} is not in the same directory")
+            continue
+        data_dir = yaml.safe_load(configmaps[cm]["data"]["auditrelay.yaml"]).get("data_dir")
+
+        def path_ok(path, where=where, release=release):
+            if not re.fullmatch(rf"{re.escape(parent)}/[a-z0-9-]+/{re.escape(release)}", path):
+                problem(f"{where}: data hostPath {path} should be {parent}/<namespace>/{release} "
+                        "as the chart renders it, so that two releases never share one data_dir")
+        check_data_dir(spec, data_dir, where, path_ok)
+        # The init container is the chart's, word for word (only its image comes from values).
+        ours = {c.get("name"): c for c in spec.get("initContainers", [])}
+        for c in chart_spec.get("initContainers", []):
+            mine = ours.get(c.get("name"))
+            if mine is None:
+                problem(f"{where}: lacks the chart's initContainer {c.get('name')}")
+                continue
+            for key in ("command", "args", "securityContext", "volumeMounts"):
+                if mine.get(key) != c.get(key):
+                    problem(f"{where}: initContainer {c.get('name')}: {key} differs from the chart's")
     if binary:
         for name, cm in configmaps.items():
             with tempfile.TemporaryDirectory() as tmp:
@@ -149,8 +313,9 @@ def main():
     binary = None
     if len(sys.argv) == 3 and sys.argv[1] == "--binary":
         binary = sys.argv[2]
-    _, kinds = lint_chart()
-    lint_manifests(kinds, binary)
+    values, kinds = lint_chart()
+    chart_spec = lint_chart_data_dir(values)
+    lint_manifests(values, kinds, chart_spec, binary)
     for p in problems:
         print("FAIL:", p)
     if problems:

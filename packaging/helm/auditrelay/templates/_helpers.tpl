@@ -69,6 +69,35 @@ outputs:
 {{- end }}
 {{- end -}}
 
+{{/* The DaemonSet's init container: the kubelet creates the data directory on the node root:root
+0755 (hostPath, DirectoryOrCreate; fsGroup does not apply), and the agent runs as 10001. This
+makes that one directory 10001:10001 0700 (same uid and gid as in auditrelay.container), not
+recursively, so nothing the agent left inside is followed. Root, but only CAP_CHOWN (chown) and
+CAP_FOWNER (chmod of a directory root no longer owns, on every later start). */}}
+{{- define "auditrelay.dataDirInit" -}}
+name: data-dir-owner
+image: "{{ .Values.daemonset.dataDirInit.image.repository }}:{{ .Values.daemonset.dataDirInit.image.tag }}"
+imagePullPolicy: {{ .Values.daemonset.dataDirInit.image.pullPolicy }}
+command:
+  - sh
+  - -c
+  - chown 10001:10001 /var/lib/auditrelay && chmod 0700 /var/lib/auditrelay && ls -ldn /var/lib/auditrelay
+resources:
+{{ toYaml .Values.daemonset.dataDirInit.resources | indent 2 }}
+securityContext:
+  runAsUser: 0
+  runAsGroup: 0
+  runAsNonRoot: false
+  privileged: false
+  allowPrivilegeEscalation: false
+  readOnlyRootFilesystem: true
+  capabilities: {drop: [ALL], add: [CHOWN, FOWNER]}
+  seccompProfile: {type: RuntimeDefault}
+volumeMounts:
+  - name: data
+    mountPath: /var/lib/auditrelay
+{{- end -}}
+
 {{/* The agent container; the DaemonSet uses it, and NOTES print it for the sidecar mode. */}}
 {{- define "auditrelay.container" -}}
 name: auditrelay
