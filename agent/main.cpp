@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
 
   std::string doc_what;
   auto* docs_cmd = app.add_subcommand("docs", "print generated documentation");
-  docs_cmd->add_option("what", doc_what, "config: the configuration reference (Markdown)")
+  docs_cmd->add_option("what", doc_what, "config: the configuration reference; metrics: the metrics table of "
+                  "docs/operations.md (Markdown)")
       ->required();
 
   try {
@@ -77,13 +78,17 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(reload_cmd)) return reload_command(rl);
   if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
   if (app.got_subcommand(docs_cmd)) {
-    if (doc_what != "config") {
-      std::fprintf(stderr, "auditrelay docs: unknown document '%s' (available: config)\n",
-                   doc_what.c_str());
-      return 2;
+    if (doc_what == "config") {
+      std::fputs(config_reference_markdown().c_str(), stdout);
+      return 0;
     }
-    std::fputs(config_reference_markdown().c_str(), stdout);
-    return 0;
+    if (doc_what == "metrics") {
+      std::fputs(metrics_reference_markdown().c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "auditrelay docs: unknown document '%s' (available: config, metrics)\n",
+                 doc_what.c_str());
+    return 2;
   }
   std::fputs(app.help().c_str(), stdout);
   return 0;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "agent/metrics/core_metrics.h"
 #include "agent/registry/registry.h"
 
 namespace auditrelay {
@@ -94,6 +95,20 @@ std::unique_ptr<Input> Runtime::make_input(const PluginConfig& ic, int index, st
   }
 }
 
+// Every metric of the core, the processor and the configured plugins is on /metrics from the
+// start, with its help text, so dashboards and alerts see 0 rather than nothing.
+void Runtime::describe_metrics(const AgentConfig& cfg, const coder::Transforms& transforms) {
+  for (const auto& info : core_metrics()) metrics_.describe(info);
+  coder::create_processor_series(metrics_, transforms);
+  for (const auto* list : {&cfg.inputs, &cfg.outputs})
+    for (const auto& pc : *list)
+      if (const auto* d = Registry::instance().find(
+              list == &cfg.inputs ? PluginKind::Input : PluginKind::Output, pc.type))
+        for (const auto& info : d->metrics) metrics_.describe(info);
+  metrics_.counter("auditrelay_config_reloads_total", "result=\"success\"");
+  metrics_.counter("auditrelay_config_reloads_total", "result=\"failure\"");
+}
+
 bool Runtime::start(std::string& error) {
   if (!lock_.lock(cfg_.data_dir, error)) return false;
   // What a previous run spilled while awaiting acknowledgements is read again from the sources.
@@ -113,8 +128,9 @@ bool Runtime::start(std::string& error) {
       cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
   for (size_t i = 0; i < cfg_.outputs.size(); ++i)
     output_index_[cfg_.outputs[i].name] = static_cast<int>(i);
-  pipeline_ = std::make_unique<Pipeline>(po, build_transforms(cfg_, output_index_), *checkpoints_,
-                                         metrics_);
+  auto transforms = build_transforms(cfg_, output_index_);
+  describe_metrics(cfg_, *transforms);
+  pipeline_ = std::make_unique<Pipeline>(po, std::move(transforms), *checkpoints_, metrics_);
   for (const auto& oc : cfg_.outputs)
     pipeline_->add_output(make_driver(oc, output_index_[oc.name]));
   int index = 0;
@@ -262,6 +278,7 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   auto deadline = std::chrono::steady_clock::now() +
                   cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
   change.transforms = build_transforms(next, next_index);
+  describe_metrics(next, *change.transforms);
   std::string err;
   if (!pipeline_->change_outputs(std::move(change), deadline, err)) {
     report = "reload rejected: " + err + "; the running configuration is kept\n";

@@ -43,6 +43,7 @@ class Runtime {
 
  private:
   bool apply(AgentConfig next, std::string& report);  // with reload_mu_ held
+  void describe_metrics(const AgentConfig& cfg, const coder::Transforms& transforms);
   std::unique_ptr<OutputDriver> make_driver(const PluginConfig& oc, int index);
   uint64_t drivers_made_ = 0;  // numbers each driver's acknowledgement spill directory
   std::unique_ptr<Input> make_input(const PluginConfig& ic, int index, std::string& error);

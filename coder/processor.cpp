@@ -13,6 +13,8 @@ Processor::Processor(const Transforms& t, Metrics* metrics)
 }
 
 namespace {
+const char* const kFormats[5] = {"slog_json", "slog_human", "stackdriver", "raw", "api"};
+
 Slice put_attr(std::string& attrs, std::string_view s) {
   Slice sl{static_cast<uint32_t>(attrs.size()), static_cast<uint32_t>(s.size())};
   attrs.append(s);
@@ -89,13 +91,11 @@ void Processor::flush_counts() {
     encode_stats_ = {};
     return;
   }
-  const std::string input = "";
   metrics_->counter("auditrelay_events_normalized_total") += counts_.records - counts_.dropped;
   if (counts_.dropped) metrics_->counter("auditrelay_events_dropped_total", "reason=\"filter\"") += counts_.dropped;
   if (counts_.raw) metrics_->counter("auditrelay_lines_raw_total") += counts_.raw;
   if (counts_.parse_failed) metrics_->counter("auditrelay_parse_failures_total") += counts_.parse_failed;
   if (encode_stats_.deep_values) metrics_->counter("auditrelay_deep_values_total") += encode_stats_.deep_values;
-  static const char* kFormats[5] = {"slog_json", "slog_human", "stackdriver", "raw", "api"};
   for (int i = 0; i < 5; ++i)
     if (counts_.by_format[i])
       metrics_->counter("auditrelay_events_parsed_total", std::string("format=\"") + kFormats[i] + "\"") +=
@@ -108,6 +108,35 @@ void Processor::flush_counts() {
   }
   counts_ = {};
   encode_stats_ = {};
+}
+
+const std::vector<MetricInfo>& processor_metrics() {
+  using enum MetricType;
+  static const std::vector<MetricInfo> k = {
+      {"auditrelay_events_parsed_total", Counter, "format",
+       "records per recognised format (`slog_json`, `slog_human`, `stackdriver`, `api`, `raw`)"},
+      {"auditrelay_lines_raw_total", Counter, "",
+       "records in no known format, kept as raw events"},
+      {"auditrelay_parse_failures_total", Counter, "",
+       "records that looked like a known format but did not parse, kept as raw events"},
+      {"auditrelay_deep_values_total", Counter, "",
+       "values nested 32 levels or more, written from level 32 down as a JSON string "
+       "(audit-schema.md \"Hostile input\")"},
+      {"auditrelay_events_normalized_total", Counter, "", "events made (and not dropped)"},
+      {"auditrelay_events_dropped_total", Counter, "reason",
+       "events dropped by `transforms.drop` (`reason=\"filter\"`)"},
+      {"auditrelay_alerts_total", Counter, "rule", "events tagged by each alert rule"},
+  };
+  return k;
+}
+
+void create_processor_series(Metrics& m, const Transforms& t) {
+  for (const auto& info : processor_metrics()) m.describe(info);
+  m.counter("auditrelay_events_dropped_total", "reason=\"filter\"");
+  for (const char* format : kFormats)
+    m.counter("auditrelay_events_parsed_total", std::string("format=\"") + format + "\"");
+  for (const auto& rule : t.alerts.rules())
+    m.counter("auditrelay_alerts_total", "rule=\"" + rule.id + "\"");
 }
 
 }  // namespace auditrelay::coder

@@ -25,6 +25,11 @@ struct Transforms {
   std::vector<AnyQuery> routes;
 };
 
+// The metrics processors keep, and every series of this config's made at 0 (so /metrics shows
+// them before the first event).
+const std::vector<MetricInfo>& processor_metrics();
+void create_processor_series(Metrics& m, const Transforms& t);
+
 class Processor {
  public:
   Processor(const Transforms& transforms, Metrics* metrics);

@@ -37,6 +37,8 @@ int version_command();
 int plugins_command(const std::string& kind, const std::string& name);
 // Markdown configuration reference generated from the option tables.
 std::string config_reference_markdown();
+// Every metric the core, the processor and the plugins declare, as docs/operations.md shows them.
+std::string metrics_reference_markdown();
 
 // $AUDITRELAY_CONFIG, then /etc/auditrelay/auditrelay.yaml.
 std::string default_config_path();

@@ -2,8 +2,10 @@
 
 #include "agent/cli/commands.h"
 #include "agent/config/agent_config.h"
+#include "agent/metrics/core_metrics.h"
 #include "agent/registry/registry.h"
 #include "coder/alerts.h"
+#include "coder/processor.h"
 #include "coder/query.h"
 
 namespace auditrelay {
@@ -51,6 +53,16 @@ int plugins_command(const std::string& kind, const std::string& name) {
   std::fprintf(stderr, "auditrelay: plugin kind must be input, format or output, got '%s'\n",
                kind.c_str());
   return 2;
+}
+
+std::string metrics_reference_markdown() {
+  std::vector<MetricInfo> all = core_metrics();
+  const auto& processor = coder::processor_metrics();
+  all.insert(all.end(), processor.begin(), processor.end());
+  for (auto kind : {PluginKind::Input, PluginKind::Output})
+    for (const auto* d : Registry::instance().list(kind))
+      all.insert(all.end(), d->metrics.begin(), d->metrics.end());
+  return metrics_markdown(all);
 }
 
 std::string config_reference_markdown() {

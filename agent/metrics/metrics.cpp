@@ -77,23 +77,38 @@ uint64_t Metrics::value(const std::string& name, const std::string& labels) cons
                                 : static_cast<uint64_t>(std::max<int64_t>(0, jt->second->load()));
 }
 
+void Metrics::describe(const MetricInfo& info) {
+  if (info.labels.empty()) {
+    if (info.type == MetricType::Counter) counter(info.name);
+    else if (info.type == MetricType::Gauge) gauge(info.name);
+    else histogram(info.name);
+  }
+  std::lock_guard lock(mu_);
+  described_[info.name] = info;
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
   std::string out;
+  auto header = [&](const std::string& name, std::string_view type) {
+    if (auto it = described_.find(name); it != described_.end())
+      out += "# HELP " + name + " " + it->second.help + "\n";
+    out += "# TYPE " + name + " " + std::string(type) + "\n";
+  };
   for (const auto& [name, series] : counter_index_) {
-    out += "# TYPE " + name + " counter\n";
+    header(name, "counter");
     for (const auto& [labels, c] : series)
       out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(c->load()) +
              "\n";
   }
   for (const auto& [name, series] : gauge_index_) {
-    out += "# TYPE " + name + " gauge\n";
+    header(name, "gauge");
     for (const auto& [labels, g] : series)
       out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + std::to_string(g->load()) +
              "\n";
   }
   for (const auto& [name, series] : histogram_index_) {
-    out += "# TYPE " + name + " histogram\n";
+    header(name, "histogram");
     for (const auto& [labels, h] : series) {
       std::string sep = labels.empty() ? "" : labels + ",";
       auto counts = h->cumulative();
@@ -106,6 +121,11 @@ std::string Metrics::render() const {
       out += name + "_count" + braces + " " + std::to_string(counts.back()) + "\n";
     }
   }
+  // Declared, but no component has made a series yet (a label value not seen so far).
+  for (const auto& [name, info] : described_)
+    if (!counter_index_.contains(name) && !gauge_index_.contains(name) &&
+        !histogram_index_.contains(name))
+      header(name, metric_type_name(info.type));
   return out;
 }
 

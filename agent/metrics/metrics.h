@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/metrics/metric_info.h"
+
 namespace auditrelay {
 
 // A Prometheus histogram with fixed bucket bounds; observe() is lock-free.
@@ -40,6 +42,9 @@ class Metrics {
                        const std::vector<double>& bounds = latency_buckets());
   Counter& counter(const std::string& name, const std::string& labels = {});
   std::atomic<int64_t>& gauge(const std::string& name, const std::string& labels = {});
+  // Declares a metric: rendered with # HELP and # TYPE from now on, with a 0 sample already when
+  // it has no labels (a series with labels appears when its component creates it).
+  void describe(const MetricInfo& info);
   // A counter's or gauge's current value (0 when unknown).
   uint64_t value(const std::string& name, const std::string& labels = {}) const;
   // Prometheus text exposition.
@@ -53,6 +58,7 @@ class Metrics {
   std::map<std::string, std::map<std::string, Histogram*>> histogram_index_;
   std::map<std::string, std::map<std::string, Counter*>> counter_index_;
   std::map<std::string, std::map<std::string, std::atomic<int64_t>*>> gauge_index_;
+  std::map<std::string, MetricInfo> described_;
 };
 
 }  // namespace auditrelay

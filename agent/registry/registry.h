@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/config/options.h"
+#include "agent/metrics/metric_info.h"
 
 namespace auditrelay {
 
@@ -51,6 +52,8 @@ struct PluginDescriptor {
   bool concurrent_send = false;
   // Outputs only: batches in flight when the config does not set `concurrency`.
   int default_concurrency = 1;
+  // The plugin's own metrics (help text for /metrics and docs/operations.md).
+  std::vector<MetricInfo> metrics;
 };
 
 class Registry {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "agent/config/agent_config.h"
@@ -26,6 +27,7 @@ namespace {
 // comment or a sample `name{label="value",...} number`, and every sample's family was typed first.
 struct Exposition {
   std::map<std::string, double> samples;  // "name{labels}" → value
+  std::set<std::string> typed, helped;     // families with # TYPE, with # HELP
   std::vector<std::string> errors;
 };
 
@@ -41,9 +43,15 @@ Exposition parse_exposition(const std::string& text) {
   while (std::getline(in, line)) {
     std::smatch m;
     if (line.empty()) continue;
-    if (line.rfind("# HELP ", 0) == 0) continue;
+    if (line.rfind("# HELP ", 0) == 0) {
+      std::string rest = line.substr(7);
+      e.helped.insert(rest.substr(0, rest.find(' ')));
+      if (rest.find(' ') == std::string::npos) e.errors.push_back("HELP without text: " + line);
+      continue;
+    }
     if (std::regex_match(line, m, type_line)) {
       typed.insert(m[1]);
+      e.typed.insert(m[1]);
       if (m[2] == "histogram") histograms.insert(m[1]);
       continue;
     }
@@ -147,6 +155,69 @@ outputs:
   EXPECT_GE(e.samples.size(), 5u);
   EXPECT_EQ(agent.status("/readyz"), 200);
   EXPECT_EQ(agent.status("/nothing"), 404);
+}
+
+// Before the first event: every family has help text, and what the config names (the output,
+// the input, each alert rule, each format, the reload results) is there at 0.
+TEST(Server, EveryMetricIsExportedFromTheStartWithHelp) {
+  FakeCoder coder;
+  Agent agent(R"(inputs:
+  - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms}
+  - {name: api, type: coder_api, url: ")" + coder.url() + R"(", token: secret-token}
+outputs:
+  - {name: out, type: file, path: "$DIR/out.ndjson"}
+)");
+  auto r = agent.get("/metrics");
+  ASSERT_TRUE(r);
+  Exposition e = parse_exposition(r->body);
+  EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors);
+  EXPECT_EQ(e.typed, e.helped) << r->body;
+  for (const char* series :
+       {"auditrelay_output_events_sent_total{output=\"out\"}",
+        "auditrelay_output_events_dead_lettered_total{output=\"out\"}",
+        "auditrelay_events_dropped_total{reason=\"filter\"}", "auditrelay_events_normalized_total",
+        "auditrelay_lines_raw_total", "auditrelay_parse_failures_total",
+        "auditrelay_deep_values_total", "auditrelay_events_parsed_total{format=\"slog_human\"}",
+        "auditrelay_alerts_total{rule=\"autostart_failed\"}",
+        "auditrelay_config_reloads_total{result=\"failure\"}",
+        "auditrelay_lines_read_total{input=\"file\"}",
+        "auditrelay_coder_api_errors_total{input=\"api\",stream=\"audit\"}"}) {
+    ASSERT_TRUE(e.samples.count(series)) << series << " missing:\n" << r->body;
+    EXPECT_EQ(e.samples[series], 0) << series;
+  }
+  // A family whose labels are not known yet (a Kafka topic) is not declared here: no kafka output.
+  EXPECT_FALSE(e.typed.count("auditrelay_kafka_messages_produced_total"));
+}
+
+// Coder unreachable (here: answering 500) makes /readyz fail after unready_after, counted as
+// errors and not as pages; it is ready again with the first successful poll.
+TEST(Server, ReadinessFailsWhileCoderKeepsFailing) {
+  FakeCoder coder;
+  std::atomic<bool> broken{true};
+  coder.on_request([&](bool, int& status, std::string& body) {
+    if (!broken) return false;
+    status = 500;
+    body = "oops";
+    return true;
+  });
+  Agent agent(R"(inputs:
+  - {name: api, type: coder_api, url: ")" + coder.url() +
+              R"(", token: secret-token, streams: [audit], interval: 50ms, unready_after: 100ms}
+outputs:
+  - {type: file, path: "$DIR/out.ndjson"}
+)");
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));
+  auto r = agent.get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("input api (audit): GET /api/v2/audit failing for"), std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("HTTP 500"), std::string::npos) << r->body;
+  const std::string label = "input=\"api\",stream=\"audit\"";
+  EXPECT_GE(agent.rt->metrics().value("auditrelay_coder_api_errors_total", label), 2u);
+  EXPECT_EQ(agent.rt->metrics().value("auditrelay_coder_api_pages_total", label), 0u);
+  broken = false;
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+  EXPECT_GE(agent.rt->metrics().value("auditrelay_coder_api_pages_total", label), 1u);
 }
 
 TEST(Server, ReadinessFollowsASplunkTokenProblem) {

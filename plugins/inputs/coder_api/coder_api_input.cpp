@@ -149,6 +149,7 @@ struct InputOptions {
   std::string url, token, query;
   std::vector<std::string> streams;
   milliseconds interval{30000}, overlap{120000}, auth_retry{300000}, max_backoff{300000};
+  milliseconds unready_after{60000};  // 0: failures never make /readyz fail
   milliseconds session_max_age{7LL * 86400 * 1000};
   int64_t limit = 100;
   std::string backfill_from;
@@ -170,6 +171,7 @@ class CoderApiInput final : public Input {
     opts_.interval = o.duration("interval", opts_.interval);
     opts_.overlap = o.duration("overlap", opts_.overlap);
     opts_.auth_retry = o.duration("auth_retry", opts_.auth_retry);
+    opts_.unready_after = o.duration("unready_after", opts_.unready_after);
     opts_.session_max_age = o.duration("session_max_age", opts_.session_max_age);
     opts_.limit = std::clamp<int64_t>(o.integer("limit", 100), 1, 1000);
     opts_.backfill_from = o.str("backfill_from");
@@ -218,8 +220,10 @@ class CoderApiInput final : public Input {
         if (st == FetchStatus::Ok) {
           backoff.erase(s);
           counters_[s].up->store(1);
-          if (auth_status_[s] != 0 && health_) health_->ok("input " + name_ + " (" + s + ")");
+          if ((auth_status_[s] != 0 || failing_since_.count(s)) && health_)
+            health_->ok("input " + name_ + " (" + s + ")");
           auth_status_[s] = 0;
+          failing_since_.erase(s);
         } else if (st == FetchStatus::Auth) {
           counters_[s].up->store(0);
           wait = opts_.auth_retry;
@@ -228,6 +232,7 @@ class CoderApiInput final : public Input {
           auto it = backoff.try_emplace(s, milliseconds(1000), opts_.max_backoff).first;
           wait = it->second.next(retry_after_);
           retry_after_ = {};
+          report_unready_when_failing_long(s);
         }
         next_poll[s] = Clock::now() + wait;
       }
@@ -269,6 +274,18 @@ class CoderApiInput final : public Input {
     return opts_.query.empty() ? q : opts_.query + " " + q;
   }
 
+  // Coder unreachable or failing (not a refused token: that fails readiness at once): /readyz
+  // fails once the stream has failed for unready_after without a success.
+  void report_unready_when_failing_long(const std::string& stream) {
+    auto since = failing_since_.try_emplace(stream, Clock::now()).first->second;
+    if (!health_ || opts_.unready_after.count() == 0 || Clock::now() - since < opts_.unready_after)
+      return;
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since).count();
+    health_->fail("input " + name_ + " (" + stream + ")",
+                  "GET " + endpoint(stream) + " failing for " + std::to_string(secs) +
+                      " s: " + last_failure_[stream]);
+  }
+
   // Fetches pages (newest first) until a short page or one that reaches below `floor`.
   // With `refuse_large`, a first page whose count says more than kWindowRows gives TooLarge.
   FetchStatus fetch(const std::string& stream, const std::string& q, const Timestamp& floor,
@@ -283,7 +300,6 @@ class CoderApiInput final : public Input {
                         "&offset=" + std::to_string(offset);
       HttpResponse r = client_->request(
           "GET", url, "", {"Coder-Session-Token: " + opts_.token, "Accept: application/json"});
-      counters_[stream].pages->fetch_add(1, std::memory_order_relaxed);
       if (r.status == 401 || r.status == 403 || (stream == "connection" && r.status == 404)) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
         if (auth_status_[stream] != r.status) {  // one line per problem, not per retry
@@ -307,6 +323,7 @@ class CoderApiInput final : public Input {
       }
       if (r.status < 200 || r.status >= 300) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
+        last_failure_[stream] = r.status == 0 ? r.error : "HTTP " + std::to_string(r.status);
         spdlog::warn(
             "input {}: GET {} failed ({}); backing off", name_, endpoint(stream),
             r.status == 0 ? r.error : std::to_string(r.status) + " " + r.body.substr(0, 200));
@@ -317,10 +334,12 @@ class CoderApiInput final : public Input {
       simdjson::dom::array items;
       if (r.truncated || parser.parse(r.body).get(root) || root[array_key].get_array().get(items)) {
         counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
+        last_failure_[stream] = "malformed answer";
         spdlog::warn("input {}: GET {} gave a malformed answer (first bytes: {}); retrying", name_,
                      endpoint(stream), r.body.substr(0, 200));
         return FetchStatus::Retry;
       }
+      counters_[stream].pages->fetch_add(1, std::memory_order_relaxed);
       int64_t count = 0;
       if (refuse_large && offset == 0 && !root["count"].get_int64().get(count) &&
           count > kWindowRows)
@@ -479,6 +498,8 @@ class CoderApiInput final : public Input {
 
   std::string name_;
   HealthBoard* health_;
+  std::map<std::string, Clock::time_point> failing_since_;  // per stream, poller thread only
+  std::map<std::string, std::string> last_failure_;
   InputOptions opts_;
   std::shared_ptr<CursorKeeper> keeper_;
   std::unique_ptr<HttpClient> client_;
@@ -532,6 +553,9 @@ std::vector<OptionSpec> specs() {
        "after a 401/403 (bad token, missing role or licence), how long until the next try"},
       {"session_max_age", OptType::Duration, "7d", false,
        "connection sessions open longer than this are no longer re-read for their disconnect"},
+      {"unready_after", OptType::Duration, "60s", false,
+       "/readyz fails when a stream's polls have failed (Coder unreachable, 5xx) for this long; "
+       "0: never (a refused token fails it at once)"},
   };
   for (auto& h : http_client_specs())
     if (h.name != "auth") s.push_back(h);
@@ -548,6 +572,22 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       return std::make_unique<CoderApiInput>(ctx, o);
     },
     .validate = validate,
+    .metrics =
+        {
+            {"auditrelay_coder_api_pages_total", MetricType::Counter, "input, stream",
+             "pages read from Coder's API"},
+            {"auditrelay_coder_api_events_total", MetricType::Counter, "input, stream",
+             "rows made into events (de-duplicated)"},
+            {"auditrelay_coder_api_errors_total", MetricType::Counter, "input, stream",
+             "failed polls: Coder unreachable, an error status, a refused token, a malformed "
+             "answer"},
+            {"auditrelay_coder_api_malformed_rows_total", MetricType::Counter, "input, stream",
+             "rows without an id or a time, skipped"},
+            {"auditrelay_coder_api_up", MetricType::Gauge, "input, stream",
+             "1 when the stream's last poll succeeded"},
+            {"auditrelay_coder_api_watermark_seconds", MetricType::Gauge, "input, stream",
+             "time (Unix seconds) up to which the stream's events are acknowledged by every output"},
+        },
 });
 
 }  // namespace

@@ -973,6 +973,26 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
           if (o.integer("max_open_files", 1024) < 1)
             diags.error(o.line("max_open_files"), path + ".max_open_files", "must be at least 1");
         },
+    .metrics =
+        {
+            {"auditrelay_lines_read_total", MetricType::Counter, "input",
+             "records read: a human entry with its block, or a container line joined from its "
+             "partials, counts once"},
+            {"auditrelay_bytes_read_total", MetricType::Counter, "input", "bytes read"},
+            {"auditrelay_lines_truncated_total", MetricType::Counter, "input",
+             "lines cut at `max_line_size` (the rest discarded; also logged, at most once a "
+             "minute)"},
+            {"auditrelay_files_watched", MetricType::Gauge, "input", "files tracked"},
+            {"auditrelay_files_open", MetricType::Gauge, "input",
+             "descriptors open (at most `max_open_files`)"},
+            {"auditrelay_file_rotations_total", MetricType::Counter, "input",
+             "renames, deletions and truncations seen"},
+            {"auditrelay_read_lag_bytes", MetricType::Gauge, "input",
+             "bytes written to the files but not read yet (as of each file's last look)"},
+            {"auditrelay_input_waiting_for_memory", MetricType::Gauge, "input",
+             "1 while the input waits for room in `pipeline.max_in_flight` (an output is slow or "
+             "down)"},
+        },
 });
 
 }  // namespace

@@ -591,6 +591,19 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     // (tests/bench/e2e_bench file -> kafka: 152,000 events/s at one batch in flight).
     .concurrent_send = true,
     .default_concurrency = 8,
+    .metrics =
+        {
+            {"auditrelay_kafka_messages_produced_total", MetricType::Counter, "output, topic",
+             "messages handed to librdkafka"},
+            {"auditrelay_kafka_messages_delivered_total", MetricType::Counter, "output, topic",
+             "messages the brokers acknowledged (delivery reports)"},
+            {"auditrelay_kafka_messages_failed_total", MetricType::Counter, "output, topic",
+             "messages that failed after librdkafka's own retries"},
+            {"auditrelay_kafka_queue_messages", MetricType::Gauge, "output",
+             "messages in librdkafka's queue (with `statistics.interval.ms`)"},
+            {"auditrelay_kafka_broker_rtt_us", MetricType::Gauge, "output, broker",
+             "average broker round trip (with `statistics.interval.ms`)"},
+        },
 });
 
 }  // namespace

@@ -484,6 +484,9 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       return std::make_unique<SplunkHecOutput>(ctx, o);
     },
     .validate = validate_http_client,
+    .metrics = {{"auditrelay_splunk_ack_id_resets_total", MetricType::Counter, "output",
+                 "Splunk's ackIds started over (an indexer restarted): batches awaiting older ids "
+                 "are sent again after `ack_timeout`"}},
 });
 
 }  // namespace
