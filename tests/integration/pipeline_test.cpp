@@ -388,6 +388,30 @@ outputs:
   EXPECT_EQ(json::parse(all[2])["message"], "hello");
 }
 
+// logrotate's `mv` of the file output's file: later batches go to a new file at the path, and
+// every event is in one of the two.
+TEST(Pipeline, TheFileOutputStartsANewFileWhenItsFileIsRotatedAway) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  write_text(dir / "in/a.log", lines(0, 10));
+  AgentConfig cfg = load("data_dir: " + dir / "data" + R"(
+inputs:
+  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], poll_interval: 10ms}
+outputs:
+  - {name: archive, type: file, path: )" + dir / "out.ndjson" + R"(, batch: {max_delay: 10ms}}
+)");
+  Runtime rt(cfg);
+  std::string err;
+  ASSERT_TRUE(rt.start(err)) << err;
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") == 10; }));
+  std::filesystem::rename(dir / "out.ndjson", dir / "out.ndjson.1");
+  write_text(dir / "in/a.log", lines(10, 20), /*append=*/true);
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") == 10; }));
+  rt.stop();
+  EXPECT_EQ(count_lines(dir / "out.ndjson.1"), 10u);
+  EXPECT_EQ(json::parse(read_lines(dir / "out.ndjson")[0])["fields"]["seq"], 10);
+}
+
 TEST(Pipeline, TwoAgentsCannotShareADataDir) {
   TempDir dir;
   AgentConfig cfg = load("data_dir: " + dir / "data" + R"(

@@ -1,6 +1,9 @@
 // Output `file`: appends NDJSON events to a file. A batch is acknowledged only after its bytes
-// are written and fdatasync'ed, so an acknowledged event survives a crash of the machine.
+// are written and fdatasync'ed, so an acknowledged event survives a crash of the machine. When
+// the path stops naming the open file (rotated away), the next batch goes to a new file there.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +27,7 @@ class FileOutput final : public Output {
   }
 
   SendResult send(const OutBatch& batch) override {
+    if (fd_ >= 0 && !path_names_open_file()) reopen_after_rotation();
     if (fd_ < 0 && !open_file()) return SendResult::retry("cannot open " + path_ + ": " + std::strerror(errno));
     buf_.clear();
     for (const auto& e : batch.events) {
@@ -46,6 +50,20 @@ class FileOutput final : public Output {
   }
 
  private:
+  // logrotate's `mv` (or a deletion) leaves the descriptor on the old file: checked before every
+  // batch (one stat), so no SIGHUP or copytruncate is needed.
+  bool path_names_open_file() const {
+    struct stat by_path {}, open {};
+    return ::stat(path_.c_str(), &by_path) == 0 && ::fstat(fd_, &open) == 0 &&
+           by_path.st_dev == open.st_dev && by_path.st_ino == open.st_ino;
+  }
+  void reopen_after_rotation() {
+    if (sync_) ::fdatasync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    spdlog::info("output file: {} was renamed or deleted; writing to a new {}", path_, path_);
+  }
+
   bool open_file() {
     std::error_code ec;
     auto parent = std::filesystem::path(path_).parent_path();
