@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   auto* reload_cmd = app.add_subcommand(
       "reload", "make a running agent re-read its config (POST /reload); prints what changed");
   reload_cmd->add_option("--url", rl.url, "the agent's server (default http://127.0.0.1:2020)");
+  reload_cmd->add_option("--token-file", rl.token_file,
+                         "file holding the agent's server.token (default: $AUDITRELAY_SERVER_TOKEN)");
 
   std::string pkind, pname;
   auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");

@@ -144,6 +144,7 @@ bool Runtime::start(std::string& error) {
     server_ = std::make_unique<HealthServer>(
         metrics_, [this] { return readiness_problems(); },
         [this](std::string& report) { return reload(report); });
+    server_->require_token(cfg_.server.str("token"));
     if (!server_->start(listen, error)) return false;
   }
   metrics_.gauge("auditrelay_config_last_reload_successful").store(1);

@@ -5,6 +5,8 @@
 #include <httplib.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include "agent/cli/commands.h"
 
@@ -67,7 +69,20 @@ int reload_command(const ReloadArgs& args) {
     std::fprintf(stderr, "auditrelay reload: --url must be http://HOST:PORT[/reload], got '%s'\n", args.url.c_str());
     return 2;
   }
-  return report("reload", args.url, client_for(u).Post(u.path), false);
+  std::string token;
+  if (!args.token_file.empty()) {
+    std::ifstream in(args.token_file);
+    if (!in || !std::getline(in, token)) {
+      std::fprintf(stderr, "auditrelay reload: cannot read --token-file %s\n",
+                   args.token_file.c_str());
+      return 2;
+    }
+  } else if (const char* env = std::getenv("AUDITRELAY_SERVER_TOKEN")) {
+    token = env;
+  }
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  return report("reload", args.url, client_for(u).Post(u.path, headers), false);
 }
 
 }  // namespace auditrelay

@@ -27,6 +27,7 @@ int healthcheck_command(const HealthcheckArgs& args);
 
 struct ReloadArgs {
   std::string url = "http://127.0.0.1:2020/reload";
+  std::string token_file;  // server.token of the agent; else $AUDITRELAY_SERVER_TOKEN
 };
 // POST /reload: 0 when the agent reloaded (what changed on stdout), 1 when it refused (the
 // problems on stderr) or cannot be reached, 2 on a bad url.

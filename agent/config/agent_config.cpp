@@ -22,6 +22,15 @@ const std::vector<OptionSpec>& server_specs() {
        "host:port for /metrics, /healthz and /readyz; no server when unset (use 127.0.0.1:2020)"},
       {"ready_failure_window", OptType::Duration, "60s", false,
        "/readyz fails when an output has failed for longer than this"},
+      {"token",
+       OptType::String,
+       "",
+       false,
+       "bearer token POST /reload requires (or token_file); /metrics, /healthz and /readyz stay "
+       "open for probes and scrapers",
+       {},
+       {},
+       true},
   };
   return k;
 }

@@ -15,6 +15,17 @@ HealthServer::~HealthServer() {
   stop();
 }
 
+namespace {
+// Compares without stopping at the first difference, so the time taken tells nothing of the
+// token.
+bool same_secret(const std::string& given, const std::string& expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
+  return diff == 0;
+}
+}  // namespace
+
 bool HealthServer::start(const std::string& listen, std::string& error) {
   auto address = parse_listen_address(listen, error);
   if (!address) {
@@ -52,10 +63,22 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   // A handler that takes a ContentReader runs before cpp-httplib reads a body, so a POST with no
   // Content-Length (`curl -X POST .../reload`) is served instead of refused with an empty 400.
   // A body carries nothing and is not read (cpp-httplib still keeps the connection in step).
-  server_->Post("/reload", [this](const httplib::Request&, httplib::Response& res,
+  server_->Post("/reload", [this](const httplib::Request& req, httplib::Response& res,
                                   const httplib::ContentReader&) {
     if (!reload_) {
       res.status = 404;
+      return;
+    }
+    if (!reload_token_.empty() &&
+        !same_secret(req.get_header_value("Authorization"), "Bearer " + reload_token_)) {
+      spdlog::warn("POST /reload from {} refused: no valid bearer token (server.token)",
+                   req.remote_addr);
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Bearer");
+      res.set_content(
+          "unauthorized: POST /reload needs Authorization: Bearer <server.token> "
+          "(auditrelay reload --token-file FILE)\n",
+          "text/plain");
       return;
     }
     std::string report;

@@ -364,6 +364,47 @@ TEST(Reload, TheReloadCommandAsksTheRunningAgent) {
   EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 1u);
 }
 
+// With server.token, POST /reload needs the bearer token (from `auditrelay reload --token-file`
+// or $AUDITRELAY_SERVER_TOKEN); the probes and /metrics stay open.
+TEST(Reload, AServerTokenGuardsReloadButNotTheProbes) {
+  Agent a;
+  write_text(a.dir / "token", "s3cret-token\n");
+  std::string server = "server: {listen: \"127.0.0.1:0\", token_file: " + a.dir / "token" + "}\n";
+  a.start(a.base("", server));
+  ASSERT_GT(a.rt->server_port(), 0);
+  std::string url = "http://127.0.0.1:" + std::to_string(a.rt->server_port());
+  httplib::Client client("127.0.0.1", a.rt->server_port());
+  for (const char* path : {"/metrics", "/healthz", "/readyz"}) {
+    auto r = client.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+  }
+  auto without = client.Post("/reload");
+  ASSERT_TRUE(without);
+  EXPECT_EQ(without->status, 401);
+  EXPECT_NE(without->body.find("Authorization: Bearer"), std::string::npos) << without->body;
+  auto wrong = client.Post("/reload", {{"Authorization", "Bearer s3cret-tokeX"}}, "", "text/plain");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 0u);
+
+  write_text(a.config, a.base("", server) + a.output_b());
+  Child refused = spawn({AUDITRELAY_BINARY, "reload", "--url", url}, a.dir / "reload.out",
+                        a.dir / "reload.err");
+  EXPECT_EQ(refused.wait(), 1);
+  EXPECT_NE(slurp(a.dir / "reload.err").find("unauthorized"), std::string::npos);
+  Child with_file = spawn({AUDITRELAY_BINARY, "reload", "--url", url, "--token-file", a.dir / "token"},
+                          a.dir / "reload.out", a.dir / "reload.err");
+  EXPECT_EQ(with_file.wait(), 0) << slurp(a.dir / "reload.err");
+  EXPECT_NE(slurp(a.dir / "reload.out").find("output b: added"), std::string::npos);
+  ::setenv("AUDITRELAY_SERVER_TOKEN", "s3cret-token", 1);
+  Child with_env = spawn({AUDITRELAY_BINARY, "reload", "--url", url}, a.dir / "reload.out",
+                         a.dir / "reload.err");
+  EXPECT_EQ(with_env.wait(), 0) << slurp(a.dir / "reload.err");
+  ::unsetenv("AUDITRELAY_SERVER_TOKEN");
+  EXPECT_EQ(a.rt->metrics().value("auditrelay_config_reloads_total", "result=\"success\""), 2u);
+}
+
 TEST(Reload, SighupReloadsTheRunningAgent) {
   Agent a;
   write_text(a.config, a.base());
