@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/cli/commands.h"
+#include "agent/registry/registry.h"
 #include "agent/common/allocator_tuning.h"
 
 int main(int argc, char** argv) {
@@ -29,8 +30,13 @@ int main(int argc, char** argv) {
   NormalizeArgs norm;
   auto* norm_cmd = app.add_subcommand(
       "normalize", "print audit/v1 events (NDJSON) for log lines from files or stdin");
+  std::string format_names;
+  for (const auto& n : Registry::instance().names(PluginKind::Format))
+    format_names += (format_names.empty() ? "" : ", ") + n;
   norm_cmd->add_option("--format", norm.format,
-                       "auto, slog_json, slog_human, cri, docker or raw (default auto)");
+                       format_names +
+                           " (default auto); api takes Coder API rows one per line, or whole "
+                           "responses as `curl .../api/v2/audit` prints them");
   norm_cmd->add_option("-c,--config", norm.config,
                        "apply this config's redaction, drop and alert settings");
   norm_cmd->add_option("files", norm.files, "files to read (default: stdin)");

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <simdjson.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +39,35 @@ bool drain(coder::Processor& p, RecordBatch& batch, EncodedBatch& enc) {
   batch.text.clear();
   batch.records.clear();
   return write_out(out);
+}
+
+// A whole Coder API response ({"audit_logs": [...]}, {"connection_logs": [...]}, pretty-printed
+// or not) or a JSON array of rows, as the rows one per line, which the api format reads.
+// Returns false when text is not one of those (then it is read line by line as it is).
+bool api_response_as_rows(const std::string& text, std::string& rows) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text).get(root)) return false;
+  simdjson::dom::array items;
+  if (root.get_array().get(items) && root["audit_logs"].get_array().get(items) &&
+      root["connection_logs"].get_array().get(items))
+    return false;
+  for (auto item : items) {
+    rows += simdjson::minify(item);
+    rows.push_back('\n');
+  }
+  return true;
+}
+
+bool read_all(int fd, std::string& out) {
+  char chunk[65536];
+  while (true) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out.append(chunk, static_cast<size_t>(n));
+  }
 }
 
 }  // namespace
@@ -88,13 +119,25 @@ int normalize_command(const NormalizeArgs& args) {
     BatchSink sink(&batch);
     LineReader reader(format->make_framer(), 1 << 20);
     uint64_t offset = 0;
-    while (true) {
-      ssize_t n = ::read(fd, buf.data(), buf.size() - simdjson::SIMDJSON_PADDING);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)), offset, sink);
-      offset += static_cast<uint64_t>(n);
-      if (!drain(processor, batch, enc)) return 1;
+    if (args.format == "api") {
+      // Whole responses are small (a page); rows one per line are read the same way.
+      std::string text, rows;
+      if (!read_all(fd, text)) {
+        std::fprintf(stderr, "auditrelay normalize: cannot read %s: %s\n", file.c_str(),
+                     std::strerror(errno));
+        return 2;
+      }
+      const std::string& lines = api_response_as_rows(text, rows) ? rows : text;
+      reader.feed(lines, 0, sink);
+    } else {
+      while (true) {
+        ssize_t n = ::read(fd, buf.data(), buf.size() - simdjson::SIMDJSON_PADDING);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)), offset, sink);
+        offset += static_cast<uint64_t>(n);
+        if (!drain(processor, batch, enc)) return 1;
+      }
     }
     reader.finish(sink);
     if (!drain(processor, batch, enc)) return 1;

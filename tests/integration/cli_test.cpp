@@ -1,6 +1,9 @@
 // The command line as users and their scripts see it: exit codes, messages, signals.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -63,6 +66,31 @@ TEST(Cli, ValidateReportsEveryProblemWithItsLocation) {
   r = run({"validate", "--config", dir / "missing.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot read config file"));
+}
+
+// The bundled API pages are whole, pretty-printed responses, as curl prints them: --format api
+// takes them (as well as rows one per line), and --help names every format.
+TEST(Cli, NormalizeTakesWholeApiResponses) {
+  for (const auto& [file, key, kind] :
+       {std::tuple{"api.audit_logs.json", "audit_logs", "audit"},
+        std::tuple{"api.connection_logs.json", "connection_logs", "connection"}}) {
+    std::string path = std::string(AUDITRELAY_SAMPLES_DIR) + "/" + file;
+    auto page = json::parse(slurp(path));
+    auto r = run({"normalize", "--format", "api", path});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::vector<json> events;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) events.push_back(json::parse(line));
+    ASSERT_EQ(events.size(), page[key].size()) << file;
+    for (size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i]["kind"], kind) << file;
+      EXPECT_EQ(events[i]["event_id"], page[key][i]["id"]) << file;
+      EXPECT_EQ(events[i]["source"]["format"], "api") << file;
+    }
+  }
+  auto help = run({"normalize", "--help"});
+  for (const char* format : {"api", "auto", "cri", "docker", "raw", "slog_human", "slog_json"})
+    EXPECT_NE(help.out.find(format), std::string::npos) << format;
 }
 
 TEST(Cli, NormalizeSamplesAndStdin) {
