@@ -2,6 +2,9 @@
 // /healthz, and /readyz following a Splunk token problem, an output that keeps failing, and a
 // Coder API input whose token is refused.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <httplib.h>
 
 #include <atomic>
@@ -218,6 +221,48 @@ outputs:
   broken = false;
   ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
   EXPECT_GE(agent.rt->metrics().value("auditrelay_coder_api_pages_total", label), 1u);
+}
+
+// Drops the permission overrides (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from this thread's
+// effective capabilities while it lives; threads started meanwhile inherit that. So a file with
+// mode 000 cannot be opened by the agent's threads even when the tests run as root (CI).
+class WithoutPermissionOverride {
+ public:
+  WithoutPermissionOverride() {
+    syscall(SYS_capget, &header_, saved_);
+    __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
+    reduced[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+    syscall(SYS_capset, &header_, reduced);
+  }
+  ~WithoutPermissionOverride() { syscall(SYS_capset, &header_, saved_); }
+
+ private:
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct saved_[2]{};
+};
+
+TEST(Server, ReadinessFailsWhileAMatchedFileCannotBeOpened) {
+  WithoutPermissionOverride unprivileged;
+  Agent agent(R"(inputs:
+  - {type: file, paths: ["$DIR/in/*.log"], format: slog_json, poll_interval: 10ms, glob_interval: 50ms}
+outputs:
+  - {type: file, path: "$DIR/out.ndjson", batch: {max_delay: 10ms}}
+)");
+  std::string secret = agent.dir / "in/secret.log";
+  write_text(agent.dir / "secret.tmp", lines(3));  // made unreadable before the agent sees it
+  std::filesystem::permissions(agent.dir / "secret.tmp", std::filesystem::perms::none);
+  std::filesystem::rename(agent.dir / "secret.tmp", secret);
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 503; }));
+  auto r = agent.get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->body.find("input file (" + secret + "): cannot open: Permission denied"),
+            std::string::npos)
+      << r->body;
+  std::filesystem::permissions(secret, std::filesystem::perms::owner_read);
+  ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+  ASSERT_TRUE(wait_until([&] {
+    return agent.rt->metrics().value("auditrelay_output_events_sent_total", "output=\"file\"") == 3;
+  }));
 }
 
 TEST(Server, ReadinessFollowsASplunkTokenProblem) {

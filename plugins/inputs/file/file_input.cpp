@@ -41,6 +41,7 @@
 #include "agent/pipeline/offset_tracker.h"
 #include "agent/plugin/input.h"
 #include "agent/registry/registry.h"
+#include "agent/server/health_board.h"
 #include "plugins/inputs/file/change_watcher.h"
 #include "plugins/inputs/file/fingerprint.h"
 #include "plugins/inputs/file/kubernetes_path.h"
@@ -59,6 +60,7 @@ struct FileInputOptions {
   std::vector<std::string> include_namespaces, exclude_namespaces, include_pods, exclude_pods;
   bool from_end = false;
   bool inotify = true;
+  bool unready_when_unreadable = true;
   const Format* format = nullptr;
   size_t max_line = 1 << 20;
   size_t read_size = 256 * 1024;
@@ -126,7 +128,7 @@ struct SavedPosition {
 class FileInput final : public Input {
  public:
   FileInput(const PluginContext& ctx, FileInputOptions opts)
-      : name_(ctx.name), opts_(std::move(opts)) {}
+      : name_(ctx.name), opts_(std::move(opts)), health_(ctx.health) {}
 
   void run(InputHost& host) override {
     host_ = &host;
@@ -235,6 +237,14 @@ class FileInput final : public Input {
       globfree(&g);
       // Watch the pattern's directory too, so new files are seen at once.
       watch(dir_of(pattern));
+    }
+    for (auto it = unreadable_.begin(); it != unreadable_.end();) {
+      if (found.count(*it)) {
+        ++it;
+        continue;
+      }
+      readable_again(*it);  // gone: nothing left to read there
+      it = unreadable_.erase(it);
     }
     present_.clear();
     std::map<InodeKey, uint64_t> still_present;
@@ -362,10 +372,14 @@ class FileInput final : public Input {
   bool open_file(const std::string& path, const struct stat& st) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+      std::string why = std::strerror(errno);
       if (warned_.insert(path).second)
-        spdlog::warn("input {}: cannot open {}: {}; skipped", name_, path, std::strerror(errno));
+        spdlog::warn("input {}: cannot open {}: {}; skipped", name_, path, why);
+      if (unreadable_.insert(path).second && health_ && opts_.unready_when_unreadable)
+        health_->fail("input " + name_ + " (" + path + ")", "cannot open: " + why);
       return false;
     }
+    if (unreadable_.erase(path)) readable_again(path);
     auto f = std::make_unique<TrackedFile>();
     f->path = path;
     char real[PATH_MAX];
@@ -394,6 +408,11 @@ class FileInput final : public Input {
     closed_size_.erase(f->inode);
     files_.emplace(f->inode, std::move(f));
     return true;
+  }
+
+  void readable_again(const std::string& path) {
+    warned_.erase(path);
+    if (health_) health_->ok("input " + name_ + " (" + path + ")");
   }
 
   // ---- identity ------------------------------------------------------------------------
@@ -861,6 +880,8 @@ class FileInput final : public Input {
   std::map<InodeKey, std::string> present_;  // what the last scan found
   std::vector<SavedPosition> saved_;         // positions from the last run not yet claimed
   std::set<std::string> warned_, watch_failed_;
+  std::set<std::string> unreadable_;  // matched files that could not be opened (readiness)
+  HealthBoard* health_;
   std::set<std::string> deferred_initial_;  // present at the first start, opened later
   std::map<InodeKey, uint64_t>
       closed_size_;  // rotated files closed in this run that still match a pattern
@@ -920,6 +941,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
              "container logs: only these pods (glob patterns)"},
             {"exclude_pods", OptType::StringList, "", false,
              "container logs: skip these pods (glob patterns)"},
+            {"unready_when_unreadable", OptType::Bool, "true", false,
+             "/readyz fails while a file matching paths cannot be opened (permissions)"},
             {"inotify", OptType::Bool, "true", false,
              "use inotify for change detection (falls back to polling when unavailable)"},
             {"glob_interval", OptType::Duration, "1s", false,
@@ -943,6 +966,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       opts.exclude_pods = o.list("exclude_pods");
       opts.from_end = o.str("read_from") == "end";
       opts.inotify = o.boolean("inotify", true);
+      opts.unready_when_unreadable = o.boolean("unready_when_unreadable", true);
       opts.format = Registry::instance().format(o.str("format", "auto"));
       opts.max_line = o.size("max_line_size", 1 << 20);
       opts.read_size = std::max<size_t>(4096, o.size("read_buffer", 256 * 1024));
