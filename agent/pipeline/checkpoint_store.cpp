@@ -110,6 +110,8 @@ bool CheckpointStore::save() {
     spdlog::error("cannot save checkpoints: {}", error);
     std::lock_guard lock(mu_);
     dirty_ = true;
+  } else {
+    spdlog::debug("checkpoints saved to {}", file_path());
   }
   return ok;
 }

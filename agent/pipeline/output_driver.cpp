@@ -274,6 +274,7 @@ void OutputDriver::settle(std::unique_ptr<InFlight> f, Output& output) {
     SendResult r = call_send(output, f->batch);
     Applied a = apply(*f, r);
     sent_ += a.delivered;
+    if (a.delivered) spdlog::debug("output {}: {} event(s) delivered", opts_.name, a.delivered);
     if (f->batch.events.empty()) return complete(*f);
     // Awaiting acknowledgement covers only accepted events: when a refused one could not be
     // dead-lettered it stays in the batch, so the whole batch is sent again instead.
@@ -349,12 +350,15 @@ void OutputDriver::complete(InFlight& f) {
   failing_since_ns_.store(0);
   ++batches_;
   // From the read of the batch's oldest part to the destination's acknowledgement.
+  double latency = -1;
   if (f.observed.seconds > 0) {
     Timestamp now = now_timestamp();
     const Timestamp& t = f.observed;
-    latency_.observe(static_cast<double>(now.seconds - t.seconds) +
-                     (static_cast<double>(now.nanos) - static_cast<double>(t.nanos)) / 1e9);
+    latency = static_cast<double>(now.seconds - t.seconds) +
+              (static_cast<double>(now.nanos) - static_cast<double>(t.nanos)) / 1e9;
+    latency_.observe(latency);
   }
+  spdlog::debug("output {}: batch done, {:.3f} s after it was read", opts_.name, latency);
   f.complete();
 }
 
@@ -411,6 +415,7 @@ void OutputDriver::ack_run() {
     PendingAcks::Sweep sweep = pending_->poll(clock_.now());
     for (auto& f : sweep.acknowledged) {
       sent_ += f->events();
+      spdlog::debug("output {}: {} event(s) acknowledged", opts_.name, f->events());
       if (f->spilled) spill_->drop(*f->spilled);
       f->spilled.reset();
       complete(*f);

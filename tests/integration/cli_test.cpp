@@ -135,6 +135,32 @@ TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
   EXPECT_THAT(slurp(dir / "stderr"), HasSubstr("SIGTERM received"));
 }
 
+// --log-level debug shows what moves (records read, events delivered, checkpoints saved); the
+// default info level does not.
+TEST(Cli, DebugLoggingShowsReadsDeliveriesAndCheckpoints) {
+  for (const char* level : {"debug", "info"}) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "in");
+    write_text(dir / "in/coderd.log", "2025-09-16 12:00:00.000 [info]  coderd: hello\n");
+    write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\n" +
+                                     "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                     "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
+                                     dir / "out.ndjson" + ", batch: {max_delay: 10ms}}\n");
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "text",
+                     "--log-level", level},
+                    dir / "stdout", dir / "stderr");
+    ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("\"offset\":46") != std::string::npos; }))
+        << slurp(dir / "stderr");
+    c.signal(SIGTERM);
+    EXPECT_EQ(c.wait(), 0);
+    std::string log = slurp(dir / "stderr");
+    bool debug = std::string(level) == "debug";
+    for (const char* what : {"1 record(s) read from", "output file: 1 event(s) delivered",
+                             "checkpoints saved to"})
+      EXPECT_EQ(log.find(what) != std::string::npos, debug) << level << ": " << what << "\n" << log;
+  }
+}
+
 // A line cut at max_line_size is told in the log (not only counted), at most once a minute.
 TEST(Cli, RunWarnsAboutCutLinesOnceAMinute) {
   TempDir dir;

@@ -486,6 +486,7 @@ class CoderApiInput final : public Input {
       batch->ack = std::make_shared<AckToken>(
           [keeper = keeper_, tracker, ticket] { keeper->ack(tracker, ticket); });
       counters_[stream].events->fetch_add(end - i, std::memory_order_relaxed);
+      spdlog::debug("input {} ({}): {} new row(s) sent on", name_, stream, end - i);
       host_->submit(std::move(batch));
       i = end;
     }

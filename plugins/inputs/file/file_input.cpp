@@ -779,6 +779,8 @@ class FileInput final : public Input {
     }
     *lines_read_ += batch->records.size();
     uint64_t end = f.reader->safe_offset();
+    spdlog::debug("input {}: {} record(s) read from {} (up to offset {})", name_,
+                  batch->records.size(), f.path, end);
     uint64_t ticket = f.tracker->add(end);
     CheckpointStore* store = &host_->checkpoints();
     batch->ack = std::make_shared<AckToken>(
