@@ -24,7 +24,8 @@ bool parse_agent_url(const std::string& text, const std::string& default_path, A
   std::string url = text.rfind("http://", 0) == 0 ? text.substr(7) : text;
   size_t slash = url.find('/');
   std::string host_port = url.substr(0, slash);
-  out.path = slash == std::string::npos || slash + 1 == url.size() ? default_path : url.substr(slash);
+  out.path =
+      slash == std::string::npos || slash + 1 == url.size() ? default_path : url.substr(slash);
   size_t colon = host_port.rfind(':');
   if (host_port.empty() || colon == std::string::npos) return false;
   out.host = host_port.substr(0, colon);
@@ -42,7 +43,8 @@ httplib::Client client_for(const AgentUrl& u) {
 // Prints the answer (stdout for 200, stderr otherwise) and returns the exit status.
 int report(const char* verb, const std::string& url, const httplib::Result& res, bool with_status) {
   if (!res) {
-    std::fprintf(stderr, "auditrelay %s: %s: %s\n", verb, url.c_str(), httplib::to_string(res.error()).c_str());
+    std::fprintf(stderr, "auditrelay %s: %s: %s\n", verb, url.c_str(),
+                 httplib::to_string(res.error()).c_str());
     return 1;
   }
   FILE* to = res->status == 200 ? stdout : stderr;
@@ -56,7 +58,8 @@ int report(const char* verb, const std::string& url, const httplib::Result& res,
 int healthcheck_command(const HealthcheckArgs& args) {
   AgentUrl u;
   if (!parse_agent_url(args.url, "/healthz", u)) {
-    std::fprintf(stderr, "auditrelay healthcheck: --url must be http://HOST:PORT[/PATH], got '%s'\n",
+    std::fprintf(stderr,
+                 "auditrelay healthcheck: --url must be http://HOST:PORT[/PATH], got '%s'\n",
                  args.url.c_str());
     return 2;
   }
@@ -66,7 +69,8 @@ int healthcheck_command(const HealthcheckArgs& args) {
 int reload_command(const ReloadArgs& args) {
   AgentUrl u;
   if (!parse_agent_url(args.url, "/reload", u)) {
-    std::fprintf(stderr, "auditrelay reload: --url must be http://HOST:PORT[/reload], got '%s'\n", args.url.c_str());
+    std::fprintf(stderr, "auditrelay reload: --url must be http://HOST:PORT[/reload], got '%s'\n",
+                 args.url.c_str());
     return 2;
   }
   std::string token;

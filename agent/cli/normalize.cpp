@@ -1,9 +1,8 @@
 // `auditrelay normalize`: reads log lines from files or stdin and prints one audit-schema event
 // per entry, in input order, without a pipeline (single thread, no checkpoints).
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,10 +11,10 @@
 
 #include "agent/cli/commands.h"
 #include "agent/config/agent_config.h"
+#include "agent/event/line_reader.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "coder/processor.h"
-#include "agent/event/line_reader.h"
 
 namespace auditrelay {
 namespace {
@@ -76,8 +75,10 @@ int normalize_command(const NormalizeArgs& args) {
   const Format* format = Registry::instance().format(args.format);
   if (!format) {
     std::string all;
-    for (const auto& n : Registry::instance().names(PluginKind::Format)) all += (all.empty() ? "" : ", ") + n;
-    std::fprintf(stderr, "auditrelay normalize: unknown format '%s' (available: %s)\n", args.format.c_str(), all.c_str());
+    for (const auto& n : Registry::instance().names(PluginKind::Format))
+      all += (all.empty() ? "" : ", ") + n;
+    std::fprintf(stderr, "auditrelay normalize: unknown format '%s' (available: %s)\n",
+                 args.format.c_str(), all.c_str());
     return 2;
   }
   std::unique_ptr<coder::Transforms> transforms;
@@ -103,7 +104,8 @@ int normalize_command(const NormalizeArgs& args) {
   for (const auto& file : files) {
     int fd = file == "-" ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      std::fprintf(stderr, "auditrelay normalize: cannot open %s: %s\n", file.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "auditrelay normalize: cannot open %s: %s\n", file.c_str(),
+                   std::strerror(errno));
       return 2;
     }
     auto source = std::make_shared<SourceInfo>();

@@ -21,8 +21,8 @@ std::string metrics_markdown(const std::vector<MetricInfo>& metrics) {
     if (!m.labels.empty()) labels = "`" + m.labels + "`";
     for (size_t at = 0; (at = labels.find(", ", at)) != std::string::npos; at += 5)
       labels.replace(at, 2, "`, `");
-    md += "| `" + m.name + "` | " + std::string(metric_type_name(m.type)) + " | " + labels +
-          " | " + m.help + " |\n";
+    md += "| `" + m.name + "` | " + std::string(metric_type_name(m.type)) + " | " + labels + " | " +
+          m.help + " |\n";
   }
   return md;
 }

@@ -79,9 +79,12 @@ uint64_t Metrics::value(const std::string& name, const std::string& labels) cons
 
 void Metrics::describe(const MetricInfo& info) {
   if (info.labels.empty()) {
-    if (info.type == MetricType::Counter) counter(info.name);
-    else if (info.type == MetricType::Gauge) gauge(info.name);
-    else histogram(info.name);
+    if (info.type == MetricType::Counter)
+      counter(info.name);
+    else if (info.type == MetricType::Gauge)
+      gauge(info.name);
+    else
+      histogram(info.name);
   }
   std::lock_guard lock(mu_);
   described_[info.name] = info;

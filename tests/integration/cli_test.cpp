@@ -2,22 +2,21 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
-#include <tuple>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
 using namespace auditrelay::test;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -34,7 +33,6 @@ Result run(const std::vector<std::string>& args, const std::string& in = "/dev/n
   int code = c.wait();
   return Result{code, slurp(dir / "out"), slurp(dir / "err")};
 }
-
 
 }  // namespace
 
@@ -53,16 +51,24 @@ TEST(Cli, VersionAndHelp) {
 
 TEST(Cli, ValidateReportsEveryProblemWithItsLocation) {
   TempDir dir;
-  write_text(dir / "good.yaml", "data_dir: /tmp/x\ninputs:\n  - {type: file, paths: [/var/log/*.log]}\noutputs:\n  - {type: stdout}\n");
+  write_text(dir / "good.yaml",
+             "data_dir: /tmp/x\ninputs:\n  - {type: file, paths: [/var/log/*.log]}\noutputs:\n  - "
+             "{type: stdout}\n");
   auto r = run({"validate", "--config", dir / "good.yaml"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("valid"));
-  write_text(dir / "bad.yaml", "inputs:\n  - type: file\n    pathz: [/x]\noutputs:\n  - {type: stdout, match: \"kind:nope\"}\n");
+  write_text(dir / "bad.yaml",
+             "inputs:\n  - type: file\n    pathz: [/x]\noutputs:\n  - {type: stdout, match: "
+             "\"kind:nope\"}\n");
   r = run({"validate", "--config", dir / "bad.yaml"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.err, HasSubstr(dir / "bad.yaml" + ":3: inputs[0].pathz: unknown key 'pathz' for input type 'file' (did you mean 'paths'?)"));
-  EXPECT_THAT(r.err, HasSubstr(dir / "bad.yaml" + ":2: inputs[0].paths: required option is missing"));
-  EXPECT_THAT(r.err, HasSubstr("outputs[0].match: invalid filter query: Query param \"kind\" has invalid value"));
+  EXPECT_THAT(r.err, HasSubstr(dir / "bad.yaml" + ":3: inputs[0].pathz: unknown key 'pathz' for "
+                                                  "input type 'file' (did you mean 'paths'?)"));
+  EXPECT_THAT(r.err,
+              HasSubstr(dir / "bad.yaml" + ":2: inputs[0].paths: required option is missing"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("outputs[0].match: invalid filter query: Query param \"kind\" has invalid value"));
   r = run({"validate", "--config", dir / "missing.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot read config file"));
@@ -105,7 +111,8 @@ TEST(Cli, NormalizeSamplesAndStdin) {
     ++n;
   }
   EXPECT_EQ(n, 48);
-  r = run({"normalize", "--format", "slog_human"}, std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.human.log");
+  r = run({"normalize", "--format", "slog_human"},
+          std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.human.log");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 49);
   EXPECT_EQ(run({"normalize", "--format", "xml"}).code, 2);
@@ -117,14 +124,17 @@ TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
   std::filesystem::create_directories(dir / "in");
   std::string text;
   for (int i = 0; i < 5000; ++i)
-    text += "2025-09-16 12:00:00.000 [info]  coderd: line " + std::to_string(i) + "  seq=" + std::to_string(i) + "\n";
+    text += "2025-09-16 12:00:00.000 [info]  coderd: line " + std::to_string(i) +
+            "  seq=" + std::to_string(i) + "\n";
   write_text(dir / "in/coderd.log", text);
-  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                                   "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " + dir / "out.ndjson" +
-                                   ", batch: {max_delay: 50ms}}\n");
-  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"}, dir / "stdout",
-                  dir / "stderr");
-  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 5000; })) << slurp(dir / "stderr");
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                 "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
+                 dir / "out.ndjson" + ", batch: {max_delay: 50ms}}\n");
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
+                  dir / "stdout", dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 5000; }))
+      << slurp(dir / "stderr");
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait(), 0) << slurp(dir / "stderr");
   EXPECT_EQ(count_lines(dir / "out.ndjson"), 5000u);
@@ -142,21 +152,23 @@ TEST(Cli, DebugLoggingShowsReadsDeliveriesAndCheckpoints) {
     TempDir dir;
     std::filesystem::create_directories(dir / "in");
     write_text(dir / "in/coderd.log", "2025-09-16 12:00:00.000 [info]  coderd: hello\n");
-    write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\n" +
-                                     "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                                     "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
-                                     dir / "out.ndjson" + ", batch: {max_delay: 10ms}}\n");
+    write_text(dir / "cfg.yaml",
+               "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\n" +
+                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                   "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
+                   dir / "out.ndjson" + ", batch: {max_delay: 10ms}}\n");
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "text",
                      "--log-level", level},
                     dir / "stdout", dir / "stderr");
-    ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("\"offset\":46") != std::string::npos; }))
-        << slurp(dir / "stderr");
+    ASSERT_TRUE(wait_until([&] {
+      return slurp(dir / "data/checkpoints.json").find("\"offset\":46") != std::string::npos;
+    })) << slurp(dir / "stderr");
     c.signal(SIGTERM);
     EXPECT_EQ(c.wait(), 0);
     std::string log = slurp(dir / "stderr");
     bool debug = std::string(level) == "debug";
-    for (const char* what : {"1 record(s) read from", "output file: 1 event(s) delivered",
-                             "checkpoints saved to"})
+    for (const char* what :
+         {"1 record(s) read from", "output file: 1 event(s) delivered", "checkpoints saved to"})
       EXPECT_EQ(log.find(what) != std::string::npos, debug) << level << ": " << what << "\n" << log;
   }
 }
@@ -165,13 +177,18 @@ TEST(Cli, DebugLoggingShowsReadsDeliveriesAndCheckpoints) {
 TEST(Cli, RunWarnsAboutCutLinesOnceAMinute) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");
-  write_text(dir / "in/coderd.log", std::string(3000, 'a') + "\nshort\n" + std::string(5000, 'b') + "\n");
-  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                                   "/*.log\"], format: raw, max_line_size: 1KiB, read_buffer: 4KiB, poll_interval: 20ms}\n"
-                                   "outputs:\n  - {type: file, path: " + dir / "out.ndjson" + ", batch: {max_delay: 20ms}}\n");
-  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"}, dir / "stdout",
-                  dir / "stderr");
-  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 3; })) << slurp(dir / "stderr");
+  write_text(dir / "in/coderd.log",
+             std::string(3000, 'a') + "\nshort\n" + std::string(5000, 'b') + "\n");
+  write_text(
+      dir / "cfg.yaml",
+      "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
+          "/*.log\"], format: raw, max_line_size: 1KiB, read_buffer: 4KiB, poll_interval: 20ms}\n"
+          "outputs:\n  - {type: file, path: " +
+          dir / "out.ndjson" + ", batch: {max_delay: 20ms}}\n");
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
+                  dir / "stdout", dir / "stderr");
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 3; }))
+      << slurp(dir / "stderr");
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait(), 0);
   int warnings = 0;
@@ -191,9 +208,10 @@ TEST(Cli, RunWithBadConfigExits2AndLockedDataDirExits1) {
   auto r = run({"run", "--config", dir / "bad.yaml", "--log-format", "text"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("inputs: expected a list"));
-  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs: [{type: file, paths: [\"" + dir / "none/*.log" +
-                                   "\"]}]\noutputs: [{type: stdout}]\n");
-  Child first = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "o1", dir / "e1");
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\ninputs: [{type: file, paths: [\"" +
+                                   dir / "none/*.log" + "\"]}]\noutputs: [{type: stdout}]\n");
+  Child first =
+      spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "o1", dir / "e1");
   ASSERT_TRUE(wait_until([&] { return slurp(dir / "e1").find("started") != std::string::npos; }));
   r = run({"run", "--config", dir / "cfg.yaml"});
   EXPECT_EQ(r.code, 1);
@@ -215,8 +233,10 @@ TEST(Cli, PluginHelpComesFromTheOptionTables) {
 TEST(Cli, ConfigReferenceIsUpToDate) {
   auto r = run({"docs", "config"});
   ASSERT_EQ(r.code, 0);
-  std::string committed = slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/../../docs/configuration.md");
-  EXPECT_EQ(r.out, committed) << "docs/configuration.md is out of date: run `auditrelay docs config > docs/configuration.md`";
+  std::string committed =
+      slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/../../docs/configuration.md");
+  EXPECT_EQ(r.out, committed) << "docs/configuration.md is out of date: run `auditrelay docs "
+                                 "config > docs/configuration.md`";
 }
 
 TEST(Cli, MetricsReferenceIsUpToDate) {
@@ -241,7 +261,8 @@ TEST(Docs, LinksAndNamedFilesExist) {
   for (const auto& entry : fs::directory_iterator(root / "docs"))
     if (entry.path().extension() == ".md") pages.push_back(entry.path());
   static const std::regex kLink(R"(\]\(([^)#\s]+)(#[^)]*)?\))");
-  static const std::regex kNamed(R"(`([A-Za-z0-9_./-]+\.md|(?:docs|config)/[A-Za-z0-9_./-]+\.(?:yaml|log|json))`)");
+  static const std::regex kNamed(
+      R"(`([A-Za-z0-9_./-]+\.md|(?:docs|config)/[A-Za-z0-9_./-]+\.(?:yaml|log|json))`)");
   int checked = 0;
   for (const auto& page : pages) {
     std::string text = slurp(page.string());
@@ -249,7 +270,8 @@ TEST(Docs, LinksAndNamedFilesExist) {
     for (std::sregex_iterator it(text.begin(), text.end(), kLink), end; it != end; ++it) {
       std::string target = (*it)[1];
       if (target.find("://") != std::string::npos || target.starts_with("mailto:")) continue;
-      EXPECT_TRUE(fs::exists(page.parent_path() / target)) << page.filename() << " links to " << target;
+      EXPECT_TRUE(fs::exists(page.parent_path() / target))
+          << page.filename() << " links to " << target;
       ++checked;
     }
     for (std::sregex_iterator it(text.begin(), text.end(), kNamed), end; it != end; ++it) {

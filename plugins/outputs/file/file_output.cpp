@@ -28,7 +28,8 @@ class FileOutput final : public Output {
 
   SendResult send(const OutBatch& batch) override {
     if (fd_ >= 0 && !path_names_open_file()) reopen_after_rotation();
-    if (fd_ < 0 && !open_file()) return SendResult::retry("cannot open " + path_ + ": " + std::strerror(errno));
+    if (fd_ < 0 && !open_file())
+      return SendResult::retry("cannot open " + path_ + ": " + std::strerror(errno));
     buf_.clear();
     for (const auto& e : batch.events) {
       buf_.append(e.json);
@@ -53,7 +54,8 @@ class FileOutput final : public Output {
   // logrotate's `mv` (or a deletion) leaves the descriptor on the old file: checked before every
   // batch (one stat), so no SIGHUP or copytruncate is needed.
   bool path_names_open_file() const {
-    struct stat by_path {}, open {};
+    struct stat by_path {
+    }, open{};
     return ::stat(path_.c_str(), &by_path) == 0 && ::fstat(fd_, &open) == 0 &&
            by_path.st_dev == open.st_dev && by_path.st_ino == open.st_ino;
   }
@@ -74,7 +76,8 @@ class FileOutput final : public Output {
     // on a line of its own (the torn event was not acknowledged and will be written again).
     off_t size = ::lseek(fd_, 0, SEEK_END);
     char last = '\n';
-    if (size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 && last != '\n' && !write_all(fd_, "\n")) {
+    if (size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 && last != '\n' &&
+        !write_all(fd_, "\n")) {
       ::close(fd_);
       fd_ = -1;
       return false;
