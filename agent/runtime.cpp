@@ -110,6 +110,7 @@ void Runtime::describe_metrics(const AgentConfig& cfg, const coder::Transforms& 
 }
 
 bool Runtime::start(std::string& error) {
+  std::lock_guard starting(reload_mu_);  // a POST /reload before the pipeline runs is refused
   if (!lock_.lock(cfg_.data_dir, error)) return false;
   // What a previous run spilled while awaiting acknowledgements is read again from the sources.
   std::error_code ec;
@@ -128,6 +129,14 @@ bool Runtime::start(std::string& error) {
       cfg_.server.duration("ready_failure_window", std::chrono::milliseconds(60000)));
   for (size_t i = 0; i < cfg_.outputs.size(); ++i)
     output_index_[cfg_.outputs[i].name] = static_cast<int>(i);
+  // The server's port first: a start that fails on it must not have read or sent anything.
+  if (std::string listen = cfg_.server.str("listen"); !listen.empty()) {
+    server_ = std::make_unique<HealthServer>(
+        metrics_, [this] { return readiness_problems(); },
+        [this](std::string& report) { return reload(report); });
+    server_->require_token(cfg_.server.str("token"));
+    if (!server_->start(listen, error)) return false;
+  }
   auto transforms = build_transforms(cfg_, output_index_);
   describe_metrics(cfg_, *transforms);
   pipeline_ = std::make_unique<Pipeline>(po, std::move(transforms), *checkpoints_, metrics_);
@@ -140,13 +149,7 @@ bool Runtime::start(std::string& error) {
     pipeline_->add_input(ic.name, std::move(input));
   }
   if (!pipeline_->start(error)) return false;
-  if (std::string listen = cfg_.server.str("listen"); !listen.empty()) {
-    server_ = std::make_unique<HealthServer>(
-        metrics_, [this] { return readiness_problems(); },
-        [this](std::string& report) { return reload(report); });
-    server_->require_token(cfg_.server.str("token"));
-    if (!server_->start(listen, error)) return false;
-  }
+  started_.store(true);
   metrics_.gauge("auditrelay_config_last_reload_successful").store(1);
   spdlog::info("auditrelay {} started: {} input(s), {} output(s), data_dir {}", AUDITRELAY_VERSION,
                cfg_.inputs.size(), cfg_.outputs.size(), cfg_.data_dir);
@@ -156,7 +159,7 @@ bool Runtime::start(std::string& error) {
 bool Runtime::reload(std::string& report) {
   std::unique_lock lock(reload_mu_, std::try_to_lock);
   if (!lock.owns_lock()) {
-    report = "a reload or stop is already in progress\n";
+    report = "the agent is starting, stopping or reloading already; try again\n";
     return false;
   }
   AgentConfig next;
@@ -176,7 +179,7 @@ bool Runtime::reload(std::string& report) {
 bool Runtime::reload(AgentConfig next, std::string& report) {
   std::unique_lock lock(reload_mu_, std::try_to_lock);
   if (!lock.owns_lock()) {
-    report = "a reload or stop is already in progress\n";
+    report = "the agent is starting, stopping or reloading already; try again\n";
     return false;
   }
   return apply(std::move(next), report);
@@ -317,6 +320,7 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
 }
 
 std::vector<std::string> Runtime::readiness_problems() const {
+  if (!started_.load()) return {"starting"};
   std::vector<std::string> problems = health_.problems();
   if (pipeline_)
     for (const auto& [name, s] : pipeline_->output_failures())

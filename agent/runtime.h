@@ -2,6 +2,7 @@
 // Builds the running agent from a validated config: transforms, inputs and outputs through the
 // plugin registry, the pipeline that joins them. A reload applies a new config to the running
 // agent: only the inputs and outputs that changed are restarted.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,7 @@ class Runtime {
   HealthBoard health_;
   std::unique_ptr<HealthServer> server_;
   std::chrono::seconds ready_window_{60};
+  std::atomic<bool> started_{false};  // /readyz says "starting" until the pipeline runs
   std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /reload)
 };
 

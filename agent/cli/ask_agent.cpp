@@ -43,8 +43,11 @@ httplib::Client client_for(const AgentUrl& u) {
 // Prints the answer (stdout for 200, stderr otherwise) and returns the exit status.
 int report(const char* verb, const std::string& url, const httplib::Result& res, bool with_status) {
   if (!res) {
-    std::fprintf(stderr, "auditrelay %s: %s: %s\n", verb, url.c_str(),
-                 httplib::to_string(res.error()).c_str());
+    std::string why =
+        res.error() == httplib::Error::Connection
+            ? "cannot connect (is an agent running with server.listen at this address?)"
+            : httplib::to_string(res.error());
+    std::fprintf(stderr, "auditrelay %s: %s: %s\n", verb, url.c_str(), why.c_str());
     return 1;
   }
   FILE* to = res->status == 200 ? stdout : stderr;

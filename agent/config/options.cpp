@@ -348,7 +348,7 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
   for (const auto& s : specs) names.push_back(s.name);
 
   std::map<std::string, bool> seen;
-  std::set<std::string> empty_required;  // already reported as empty, not also as missing
+  std::set<std::string> empty_required;  // reported as empty or unreadable, not also as missing
   if (node.IsMap()) {
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
@@ -385,6 +385,7 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
         std::string content, err;
         if (!read_secret_file(kv.second.Scalar(), content, err)) {
           diags.error(kline, kpath, err);
+          empty_required.insert(spec->name);
           continue;
         }
         out.set(spec->name, content, kline);

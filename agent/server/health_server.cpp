@@ -3,6 +3,9 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "agent/metrics/metrics.h"
 #include "agent/server/listen_address.h"
 
@@ -89,7 +92,7 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   port_ =
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
-    error = "server.listen: cannot listen on " + listen;
+    error = "server.listen: cannot listen on " + listen + ": " + std::strerror(errno);
     server_.reset();
     return false;
   }

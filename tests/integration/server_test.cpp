@@ -181,24 +181,33 @@ TEST(Server, EveryMetricIsExportedFromTheStartWithHelp) {
 outputs:
   - {name: out, type: file, path: "$DIR/out.ndjson"}
 )");
-  auto r = agent.get("/metrics");
-  ASSERT_TRUE(r);
-  Exposition e = parse_exposition(r->body);
+  const std::vector<std::string> expected = {
+      "auditrelay_output_events_sent_total{output=\"out\"}",
+      "auditrelay_output_events_dead_lettered_total{output=\"out\"}",
+      "auditrelay_events_dropped_total{reason=\"filter\"}",
+      "auditrelay_events_normalized_total",
+      "auditrelay_lines_raw_total",
+      "auditrelay_parse_failures_total",
+      "auditrelay_deep_values_total",
+      "auditrelay_events_parsed_total{format=\"slog_human\"}",
+      "auditrelay_alerts_total{rule=\"autostart_failed\"}",
+      "auditrelay_config_reloads_total{result=\"failure\"}",
+      "auditrelay_lines_read_total{input=\"file\"}",
+      "auditrelay_coder_api_errors_total{input=\"api\",stream=\"audit\"}"};
+  // The inputs make their series as their threads start; nothing has been read by then.
+  std::string body;
+  Exposition e;
+  ASSERT_TRUE(wait_until([&] {
+    auto r = agent.get("/metrics");
+    if (!r) return false;
+    body = r->body;
+    e = parse_exposition(body);
+    return std::all_of(expected.begin(), expected.end(),
+                       [&](const std::string& s) { return e.samples.count(s) > 0; });
+  })) << body;
   EXPECT_TRUE(e.errors.empty()) << ::testing::PrintToString(e.errors);
-  EXPECT_EQ(e.typed, e.helped) << r->body;
-  for (const char* series :
-       {"auditrelay_output_events_sent_total{output=\"out\"}",
-        "auditrelay_output_events_dead_lettered_total{output=\"out\"}",
-        "auditrelay_events_dropped_total{reason=\"filter\"}", "auditrelay_events_normalized_total",
-        "auditrelay_lines_raw_total", "auditrelay_parse_failures_total",
-        "auditrelay_deep_values_total", "auditrelay_events_parsed_total{format=\"slog_human\"}",
-        "auditrelay_alerts_total{rule=\"autostart_failed\"}",
-        "auditrelay_config_reloads_total{result=\"failure\"}",
-        "auditrelay_lines_read_total{input=\"file\"}",
-        "auditrelay_coder_api_errors_total{input=\"api\",stream=\"audit\"}"}) {
-    ASSERT_TRUE(e.samples.count(series)) << series << " missing:\n" << r->body;
-    EXPECT_EQ(e.samples[series], 0) << series;
-  }
+  EXPECT_EQ(e.typed, e.helped) << body;
+  for (const auto& series : expected) EXPECT_EQ(e.samples[series], 0) << series;
   // A family whose labels are not known yet (a Kafka topic) is not declared here: no kafka output.
   EXPECT_FALSE(e.typed.count("auditrelay_kafka_messages_produced_total"));
 }
@@ -345,17 +354,29 @@ TEST(Server, AnAddressInUseIsAStartError) {
   // stop() before the server runs would be lost and join() would hang.
   ASSERT_TRUE(wait_until([&] { return other.is_running(); }));
   TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  write_text(dir / "in/a.log", lines(10));
   AgentConfig cfg;
   Diagnostics d("t");
-  ASSERT_TRUE(load_config_text(
-      "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:" + std::to_string(port) +
-          "\"}\ninputs: [{type: file, paths: [/nonexistent/*.log]}]\noutputs: [{type: stdout}]\n",
-      "t", process_env(), cfg, d))
+  ASSERT_TRUE(load_config_text("data_dir: " + dir / "data" +
+                                   "\nserver: {listen: \"127.0.0.1:" + std::to_string(port) +
+                                   "\"}\ninputs: [{type: file, paths: [\"" + dir / "in/*.log" +
+                                   "\"], poll_interval: 10ms}]\noutputs: [{type: file, path: \"" +
+                                   dir / "out.ndjson" + "\", batch: {max_delay: 10ms}}]\n",
+                               "t", process_env(), cfg, d))
       << d.to_string();
   Runtime rt(cfg);
   std::string err;
   EXPECT_FALSE(rt.start(err));
-  EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
+  EXPECT_NE(
+      err.find("cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use"),
+      std::string::npos)
+      << err;
+  // Nothing was read or sent before the start failed: stopping (which would drain whatever was
+  // in flight) leaves no output and no saved position.
+  rt.stop();
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.ndjson"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "data/checkpoints.json"));
   other.stop();
   serving.join();
 }

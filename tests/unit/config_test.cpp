@@ -345,3 +345,11 @@ TEST(Validate, AnEmptyRequiredOptionIsOneProblem) {
   ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
   EXPECT_EQ(p[0], "5: outputs[0].token: must not be empty");
 }
+
+TEST(Validate, AnUnreadableSecretFileIsOneProblem) {
+  auto p = problems(std::string(kInputs) +
+                    "outputs:\n  - type: splunk_hec\n    url: https://s:8088\n"
+                    "    token_file: /nonexistent/hec-token\n");
+  ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+  EXPECT_THAT(p[0], HasSubstr("5: outputs[0].token_file: cannot read"));
+}
