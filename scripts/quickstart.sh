@@ -4,9 +4,9 @@
 # SIGTERM); pass --follow to keep it running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh >&2
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUDITRELAY_TESTS=OFF -DAUDITRELAY_BENCH=OFF >/dev/null
-cmake --build build --target auditrelay -j "$(nproc)"
+cmake --build build --target auditrelay -j "$(nproc)" >&2   # stdout carries only the events
 export AUDITRELAY_DATA_DIR="$(mktemp -d /tmp/auditrelay-quickstart.XXXXXX)"
 if [ "${1:-}" = "--follow" ]; then
   exec ./build/auditrelay run --config config/quickstart.yaml --log-format text

@@ -13,15 +13,17 @@ deb=$(ls "$work"/out/auditrelay_*_amd64.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no .deb in $work/out"
 
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' | grep -v '/$' | sort > "$work/files"
-cat > "$work/expected" <<'LIST'
+source=$(cd "$(dirname "$0")/../.." && pwd)
+{
+  cat <<'LIST'
 /usr/bin/auditrelay
 /usr/lib/systemd/system/auditrelay.service
+/usr/share/doc/auditrelay/CHANGELOG.md
 /usr/share/doc/auditrelay/README.md
-/usr/share/doc/auditrelay/configuration.md
 /usr/share/doc/auditrelay/examples/auditrelay.yaml
-/usr/share/doc/auditrelay/getting-started.md
-/usr/share/doc/auditrelay/troubleshooting.md
 LIST
+  for page in "$source"/docs/*.md; do echo "/usr/share/doc/auditrelay/docs/$(basename "$page")"; done
+} | sort > "$work/expected"
 diff -u "$work/expected" "$work/files" || fail "file list differs from the expected one"
 
 dpkg-deb -f "$deb" Package | grep -qx auditrelay || fail "Package"
