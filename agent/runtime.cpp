@@ -43,7 +43,12 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
   return t;
 }
 
-Runtime::Runtime(AgentConfig cfg) : cfg_(std::move(cfg)) {}
+Runtime::Runtime(AgentConfig cfg) : cfg_(std::move(cfg)) {
+  // spdlog's registry is made by its first use, behind a static-init guard inside libspdlog that
+  // ThreadSanitizer cannot see (the library is not instrumented). Made here, before any thread
+  // of ours starts, every later use is ordered after it by the thread's creation.
+  spdlog::default_logger();
+}
 
 Runtime::~Runtime() {
   stop();
