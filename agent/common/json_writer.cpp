@@ -187,7 +187,12 @@ void json_double_append(std::string& out, double v) {
     return;
   }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // The shortest form of a whole double past 64 bits has no '.' or exponent
+  // (1180591620717234618368): readers take it for an integer they cannot hold (simdjson, Go's
+  // int64, jq's exactness). The exponent form keeps it a float.
+  auto format = std::fabs(v) >= 9.2e18 ? std::chars_format::scientific : std::chars_format{};
+  auto r = format == std::chars_format{} ? std::to_chars(buf, buf + sizeof buf, v)
+                                         : std::to_chars(buf, buf + sizeof buf, v, format);
   out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -45,6 +46,27 @@ TEST(Uuid, V5IsStableAndVersioned) {
   ASSERT_TRUE(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", ns));  // DNS namespace
   // Known vector: uuid5(NAMESPACE_DNS, "python.org")
   EXPECT_EQ(format_uuid(uuid_v5(ns, "python.org")), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+}
+
+// Whole doubles past 64 bits keep an exponent, so strict readers (simdjson here) take them as
+// floats; smaller ones keep their plain shortest form (found by fuzz_cri).
+TEST(JsonWriter, DoublesPastSixtyFourBitsKeepAnExponent) {
+  simdjson::dom::parser parser;
+  for (double v : {1180591620717234567890.5, 1e19, -1e19, 9.3e18, 1e300, -1.5e308}) {
+    std::string out;
+    json_double_append(out, v);
+    simdjson::dom::element e;
+    ASSERT_FALSE(parser.parse(out).get(e)) << out;
+    double back = 0;
+    ASSERT_FALSE(e.get_double().get(back)) << out;
+    EXPECT_EQ(back, v) << out;
+  }
+  for (auto [v, text] : {std::pair{123.0, "123"}, std::pair{0.5, "0.5"}, std::pair{-0.0, "-0"},
+                         std::pair{9007199254740993.0, "9007199254740992"}}) {
+    std::string out;
+    json_double_append(out, v);
+    EXPECT_EQ(out, text);
+  }
 }
 
 TEST(JsonWriter, EscapesAndRepairsUtf8) {
