@@ -34,6 +34,18 @@ Result run(const std::vector<std::string>& args, const std::string& in = "/dev/n
   return Result{code, slurp(dir / "out"), slurp(dir / "err")};
 }
 
+// Writes dir/cfg.yaml: a file input on dir/in/*.log into a file output dir/out.ndjson, with
+// extra input options and extra top-level YAML; returns its path.
+std::string file_to_file_config(const TempDir& dir, const std::string& input_options,
+                                const std::string& max_delay, const std::string& top = "") {
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" + "\n" + top +
+                                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                                   "/*.log\"], " + input_options +
+                                   "}\noutputs:\n  - {type: file, path: " + dir / "out.ndjson" +
+                                   ", batch: {max_delay: " + max_delay + "}}\n");
+  return dir / "cfg.yaml";
+}
+
 }  // namespace
 
 TEST(Cli, VersionAndHelp) {
@@ -127,10 +139,7 @@ TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
     text += "2025-09-16 12:00:00.000 [info]  coderd: line " + std::to_string(i) +
             "  seq=" + std::to_string(i) + "\n";
   write_text(dir / "in/coderd.log", text);
-  write_text(dir / "cfg.yaml",
-             "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                 "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
-                 dir / "out.ndjson" + ", batch: {max_delay: 50ms}}\n");
+  file_to_file_config(dir, "poll_interval: 20ms", "50ms");
   Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
                   dir / "stdout", dir / "stderr");
   ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 5000; }))
@@ -152,11 +161,8 @@ TEST(Cli, DebugLoggingShowsReadsDeliveriesAndCheckpoints) {
     TempDir dir;
     std::filesystem::create_directories(dir / "in");
     write_text(dir / "in/coderd.log", "2025-09-16 12:00:00.000 [info]  coderd: hello\n");
-    write_text(dir / "cfg.yaml",
-               "data_dir: " + dir / "data" + "\npipeline: {checkpoint_interval: 20ms}\n" +
-                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                   "/*.log\"], poll_interval: 20ms}\noutputs:\n  - {type: file, path: " +
-                   dir / "out.ndjson" + ", batch: {max_delay: 10ms}}\n");
+    file_to_file_config(dir, "poll_interval: 20ms", "10ms",
+                        "pipeline: {checkpoint_interval: 20ms}\n");
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "text",
                      "--log-level", level},
                     dir / "stdout", dir / "stderr");
@@ -179,12 +185,9 @@ TEST(Cli, RunWarnsAboutCutLinesOnceAMinute) {
   std::filesystem::create_directories(dir / "in");
   write_text(dir / "in/coderd.log",
              std::string(3000, 'a') + "\nshort\n" + std::string(5000, 'b') + "\n");
-  write_text(
-      dir / "cfg.yaml",
-      "data_dir: " + dir / "data" + "\ninputs:\n  - {type: file, paths: [\"" + dir / "in" +
-          "/*.log\"], format: raw, max_line_size: 1KiB, read_buffer: 4KiB, poll_interval: 20ms}\n"
-          "outputs:\n  - {type: file, path: " +
-          dir / "out.ndjson" + ", batch: {max_delay: 20ms}}\n");
+  file_to_file_config(
+      dir, "format: raw, max_line_size: 1KiB, read_buffer: 4KiB, poll_interval: 20ms", "20ms");
+
   Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
                   dir / "stdout", dir / "stderr");
   ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= 3; }))

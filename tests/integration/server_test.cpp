@@ -118,6 +118,13 @@ struct Agent {
   }
 };
 
+// A coder_api input "api" (audit stream, polled every 50 ms) on coder, into a file output.
+std::string coder_api_to_file(const FakeCoder& coder, const std::string& options) {
+  return "inputs:\n  - {name: api, type: coder_api, url: \"" + coder.url() +
+         "\", token: secret-token, streams: [audit], interval: 50ms, " + options +
+         "}\noutputs:\n  - {type: file, path: \"$DIR/out.ndjson\"}\n";
+}
+
 std::string lines(int n) {
   std::string s;
   for (int i = 0; i < n; ++i)
@@ -223,13 +230,7 @@ TEST(Server, ReadinessFailsWhileCoderKeepsFailing) {
     body = "oops";
     return true;
   });
-  Agent agent(R"(inputs:
-  - {name: api, type: coder_api, url: ")" +
-              coder.url() +
-              R"(", token: secret-token, streams: [audit], interval: 50ms, unready_after: 100ms}
-outputs:
-  - {type: file, path: "$DIR/out.ndjson"}
-)");
+  Agent agent(coder_api_to_file(coder, "unready_after: 100ms"));
   std::string why = agent.unready_reasons();
   ASSERT_FALSE(why.empty());
   EXPECT_NE(why.find("input api (audit): GET /api/v2/audit failing for"), std::string::npos) << why;
@@ -333,13 +334,7 @@ outputs:
 TEST(Server, ReadinessFailsWhileTheCoderTokenIsRefused) {
   FakeCoder coder;
   coder.set_token("other");
-  Agent agent(R"(inputs:
-  - {name: api, type: coder_api, url: ")" +
-              coder.url() +
-              R"(", token: secret-token, streams: [audit], interval: 50ms, auth_retry: 50ms}
-outputs:
-  - {type: file, path: "$DIR/out.ndjson"}
-)");
+  Agent agent(coder_api_to_file(coder, "auth_retry: 50ms"));
   std::string why = agent.unready_reasons();
   ASSERT_FALSE(why.empty());
   EXPECT_NE(why.find("input api (audit)"), std::string::npos) << why;
