@@ -278,6 +278,10 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
   Arena& arena = scratch.arena;
   e.clear();
   e.severity = entry.severity;
+  // A line in no known format has no level of its own; its wrapper's (journal PRIORITY) is better
+  // than a guess.
+  if (entry.raw && ctx.wrapper_severity != Record::kNoWrapperSeverity)
+    e.severity = static_cast<Severity>(ctx.wrapper_severity);
   e.logger = entry.logger;
   e.message = entry.message;
   e.observed = ctx.observed;
@@ -293,6 +297,7 @@ void normalize(const ParsedEntry& entry, const RecordContext& ctx, ParseScratch&
   e.source.format = entry.format;
   e.source.offset = ctx.offset;
   e.source.has_offset = ctx.has_offset;
+  e.source.attrs = ctx.source_attrs;
 
   const std::vector<Field>* fields = &entry.fields;
 

@@ -14,6 +14,8 @@ struct RecordContext {
   bool has_offset = true;
   Timestamp wrapper_time;
   Timestamp observed;
+  uint8_t wrapper_severity = Record::kNoWrapperSeverity;  // used when the entry has no level
+  std::string_view source_attrs;                          // Record::source_attrs_*
 };
 
 // Fills `out` from `entry`. Strings the normalizer makes (targets, error summaries, derived ids)

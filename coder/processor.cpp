@@ -55,6 +55,8 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
 
     ctx.offset = r.source_offset;
     ctx.wrapper_time = r.wrapper_time;
+    ctx.wrapper_severity = r.wrapper_severity;
+    ctx.source_attrs = in.source_attrs(r);
     normalize(entry_, ctx, scratch_, event_);
 
     if (t_.drop.matches(event_)) {

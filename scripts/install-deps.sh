@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libcurl4-openssl-dev libssl-dev librdkafka-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libconcurrentqueue-dev libsimdjson-dev libcli11-dev zlib1g-dev libzstd-dev
+  libconcurrentqueue-dev libsimdjson-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev
+  systemd-journal-remote
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
 )
 

@@ -104,6 +104,14 @@ class JsonWriter {
     out_.append(json);
   }
 
+  // Already-valid members of the open object (`"a":1,"b":2`); nothing when empty.
+  void members(std::string_view json) {
+    if (json.empty()) return;
+    if (!first_[depth_]) out_.push_back(',');
+    first_[depth_] = false;
+    out_.append(json);
+  }
+
   // "k":"v" with a literal key. The common case (a short plain value) is one append.
   void field(std::string_view k, std::string_view v) {
     if (!try_plain_pair(k, v)) {

@@ -32,6 +32,8 @@ std::string_view opt_type_name(OptType t) {
       return "filter query, or a list of them (any may hold)";
     case OptType::Map:
       return "map of strings";
+    case OptType::MapOfLists:
+      return "map of strings or lists of strings";
     case OptType::Object:
       return "object";
     case OptType::ObjectList:
@@ -93,6 +95,19 @@ std::map<std::string, std::string> Options::map(const std::string& name) const {
   if (it == values_.end()) return {};
   if (auto* v = std::get_if<std::map<std::string, std::string>>(&it->second.value)) return *v;
   return {};
+}
+
+// Stored as a Map whose values are joined by '\n' (no option value of this type holds one).
+std::map<std::string, std::vector<std::string>> Options::map_of_lists(const std::string& name) const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [key, joined] : map(name)) {
+    auto& values = out[key];
+    size_t start = 0;
+    for (size_t nl; (nl = joined.find('\n', start)) != std::string::npos; start = nl + 1)
+      values.push_back(joined.substr(start, nl - start));
+    values.push_back(joined.substr(start));
+  }
+  return out;
 }
 
 const Options& Options::object(const std::string& name) const {
@@ -287,6 +302,36 @@ OptionValue convert(const YAML::Node& node, const OptionSpec& spec, const std::s
       }
       return out;
     }
+    case OptType::MapOfLists: {
+      if (!node.IsMap()) {
+        diags.error(line, path, "expected a mapping of names to a value or a list of values");
+        return {};
+      }
+      std::map<std::string, std::string> out;
+      for (const auto& kv : node) {
+        std::string kpath = join_path(path, kv.first.Scalar());
+        std::vector<std::string> values;
+        if (kv.second.IsScalar()) values.push_back(kv.second.Scalar());
+        if (kv.second.IsSequence())
+          for (const auto& item : kv.second)
+            if (item.IsScalar()) values.push_back(item.Scalar());
+        if (values.empty() || (kv.second.IsSequence() && values.size() != kv.second.size())) {
+          diags.error(node_line(kv.second), kpath, "expected a value or a list of values");
+          continue;
+        }
+        std::string joined;
+        for (const auto& v : values) {
+          if (v.find('\n') != std::string::npos) {
+            diags.error(node_line(kv.second), kpath, "a value cannot hold a line break");
+            joined.clear();
+            break;
+          }
+          joined += (joined.empty() ? "" : "\n") + v;
+        }
+        if (!joined.empty()) out[kv.first.Scalar()] = joined;
+      }
+      return out;
+    }
     case OptType::Object: {
       if (!node.IsMap()) {
         diags.error(line, path, "expected a mapping");
@@ -401,7 +446,7 @@ Options validate_options(const YAML::Node& node, const std::vector<OptionSpec>& 
       OptionValue v = convert(kv.second, *spec, kpath, diags, qv);
       if (std::holds_alternative<std::monostate>(v)) continue;
       out.set(spec->name, std::move(v), kline);
-      if (spec->type == OptType::Map)
+      if (spec->type == OptType::Map || spec->type == OptType::MapOfLists)
         for (const auto& entry : kv.second)
           out.values_[spec->name].key_lines[entry.first.Scalar()] = node_line(entry.first);
     }

@@ -27,6 +27,7 @@ enum class OptType {
   Query,
   QueryList,  // one filter query or a list of them, any of which may hold
   Map,
+  MapOfLists,  // names to a string or a list of strings
   Object,
   ObjectList
 };
@@ -65,6 +66,7 @@ class Options {
                                      std::chrono::milliseconds fallback = {}) const;
   std::vector<std::string> list(const std::string& name) const;
   std::map<std::string, std::string> map(const std::string& name) const;
+  std::map<std::string, std::vector<std::string>> map_of_lists(const std::string& name) const;
   const Options& object(const std::string& name) const;  // empty Options when absent
   std::vector<std::shared_ptr<Options>> objects(const std::string& name) const;
   int line(const std::string& name) const;  // where the value was given, 0 = default

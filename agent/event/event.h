@@ -54,6 +54,7 @@ struct Event {
     uint64_t offset = 0;
     bool has_offset = false;
     std::string_view k8s_namespace, k8s_pod, k8s_container;
+    std::string_view attrs;  // JSON members the input added (the journal's unit, pid, cursor)
   } source;
 
   void clear() {

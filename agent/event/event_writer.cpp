@@ -333,6 +333,7 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
     opt(w, "container", e.source.k8s_container);
     w.end_object();
   }
+  w.members(e.source.attrs);
   w.end_object();
   w.end_object();
 }

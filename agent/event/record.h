@@ -45,6 +45,13 @@ struct Record {
   Timestamp wrapper_time;  // CRI / docker receive time
   Stream stream = Stream::None;
   uint8_t flags = 0;  // record_flags
+  // The wrapper's level (the journal's PRIORITY), used when the record itself has none.
+  uint8_t wrapper_severity = kNoWrapperSeverity;
+  // JSON members (`"k":v,...`) the input adds to the event's `source`, in RecordBatch::text.
+  uint32_t source_attrs_offset = 0;
+  uint32_t source_attrs_size = 0;
+
+  static constexpr uint8_t kNoWrapperSeverity = 0xFF;
 };
 
 struct RecordBatch {
@@ -58,14 +65,15 @@ struct RecordBatch {
   size_t budget = 0;      // bytes taken from the memory budget for this batch
 
   std::string_view record_text(const Record& r) const { return {text.data() + r.text_offset, r.text_size}; }
+  std::string_view source_attrs(const Record& r) const {
+    return {text.data() + r.source_attrs_offset, r.source_attrs_size};
+  }
 
   void reserve(size_t bytes) { text.reserve(bytes + simdjson::SIMDJSON_PADDING); }
 
   void add(std::string_view bytes, uint64_t source_offset, const Format* format,
            Timestamp wrapper_time = {}, Stream stream = Stream::None, uint8_t flags = 0) {
-    // Keep SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
-    if (text.capacity() < text.size() + bytes.size() + simdjson::SIMDJSON_PADDING)
-      text.reserve((text.size() + bytes.size()) * 2 + simdjson::SIMDJSON_PADDING);
+    make_room(bytes.size());
     Record r;
     r.text_offset = static_cast<uint32_t>(text.size());
     r.text_size = static_cast<uint32_t>(bytes.size());
@@ -76,6 +84,22 @@ struct RecordBatch {
     r.flags = flags;
     text.append(bytes);
     records.push_back(r);
+  }
+
+  // Gives the last record added its source attributes (JSON members, already valid).
+  void add_source_attrs(std::string_view members) {
+    make_room(members.size());
+    Record& r = records.back();
+    r.source_attrs_offset = static_cast<uint32_t>(text.size());
+    r.source_attrs_size = static_cast<uint32_t>(members.size());
+    text.append(members);
+  }
+
+ private:
+  // Keeps SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
+  void make_room(size_t bytes) {
+    if (text.capacity() < text.size() + bytes + simdjson::SIMDJSON_PADDING)
+      text.reserve((text.size() + bytes) * 2 + simdjson::SIMDJSON_PADDING);
   }
 };
 

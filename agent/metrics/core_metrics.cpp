@@ -31,6 +31,8 @@ const std::vector<MetricInfo>& core_metrics() {
   using enum MetricType;
   static const std::vector<MetricInfo> k = {
       {"auditrelay_bytes_in_flight", Gauge, "", "memory budget in use (`pipeline.max_in_flight`)"},
+      {"auditrelay_input_waiting_for_memory", Gauge, "input",
+       "1 while the input waits for room in `pipeline.max_in_flight` (an output is slow or down)"},
       {"auditrelay_output_events_sent_total", Counter, "output",
        "events acknowledged by the destination (dead-lettered events are not counted here)"},
       {"auditrelay_output_batches_sent_total", Counter, "output",

@@ -61,11 +61,12 @@ bool CheckpointStore::load() {
   }
   for (auto kv : sources) {
     Checkpoint cp;
-    std::string_view path;
+    std::string_view path, cursor;
     uint64_t off = 0;
     int64_t upd = 0;
     if (!kv.value["path"].get_string().get(path)) cp.path = std::string(path);
     if (!kv.value["offset"].get_uint64().get(off)) cp.offset = off;
+    if (!kv.value["cursor"].get_string().get(cursor)) cp.cursor = std::string(cursor);
     if (!kv.value["updated"].get_int64().get(upd)) cp.updated = upd;
     loaded[std::string(kv.key)] = cp;
   }
@@ -92,6 +93,7 @@ bool CheckpointStore::save() {
       w.field("path", cp.path);
       w.key("offset");
       w.uinteger(cp.offset);
+      if (!cp.cursor.empty()) w.field("cursor", cp.cursor);
       w.key("updated");
       w.integer(cp.updated);
       w.end_object();
@@ -126,7 +128,7 @@ std::optional<Checkpoint> CheckpointStore::get(const std::string& key) const {
 void CheckpointStore::set(const std::string& key, const Checkpoint& cp) {
   std::lock_guard lock(mu_);
   auto& e = entries_[key];
-  if (e.offset == cp.offset && e.path == cp.path && e.updated != 0) return;
+  if (e.offset == cp.offset && e.path == cp.path && e.cursor == cp.cursor && e.updated != 0) return;
   e = cp;
   if (e.updated == 0) e.updated = static_cast<int64_t>(std::time(nullptr));
   dirty_ = true;

@@ -13,6 +13,9 @@ struct Checkpoint {
   std::string path;     // last known path (informational; identity is the key)
   uint64_t offset = 0;  // everything before it is acknowledged by every output
   int64_t updated = 0;  // unix seconds
+  // Where a source that is not a byte stream stands (the journal's cursor): the entry it names
+  // and every one before it are acknowledged. Empty for files.
+  std::string cursor;
 };
 
 class CheckpointStore {

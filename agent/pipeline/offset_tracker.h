@@ -1,20 +1,23 @@
 #pragma once
 // Per source: the position below which every batch is acknowledged, even when acknowledgements
-// arrive out of order. Batches are registered in source order with the position after them.
+// arrive out of order. Batches are registered in source order with the position after them. A
+// position is a byte offset for files and a journal cursor for the journal.
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 
 namespace auditrelay {
 
-class OffsetTracker {
+template <class Position>
+class PositionTracker {
  public:
-  explicit OffsetTracker(uint64_t start = 0) : committed_(start) {}
+  explicit PositionTracker(Position start = {}) : committed_(std::move(start)) {}
 
   // Registers the next batch, which ends at `end`; returns its ticket.
-  uint64_t add(uint64_t end) {
+  uint64_t add(Position end) {
     std::lock_guard lock(mu_);
-    pending_.push_back(Entry{next_ticket_, end, false});
+    pending_.push_back(Entry{next_ticket_, std::move(end), false});
     return next_ticket_++;
   }
 
@@ -27,14 +30,14 @@ class OffsetTracker {
     pending_[idx].acked = true;
     bool moved = false;
     while (!pending_.empty() && pending_.front().acked) {
-      committed_ = pending_.front().end;
+      committed_ = std::move(pending_.front().end);
       pending_.pop_front();
       moved = true;
     }
     return moved;
   }
 
-  uint64_t committed() const {
+  Position committed() const {
     std::lock_guard lock(mu_);
     return committed_;
   }
@@ -43,7 +46,7 @@ class OffsetTracker {
     return pending_.size();
   }
   // After a truncation the source starts over; nothing older can move the position any more.
-  void reset(uint64_t start) {
+  void reset(const Position& start) {
     std::lock_guard lock(mu_);
     committed_ = start;
     for (auto& e : pending_) e.end = start;
@@ -52,13 +55,16 @@ class OffsetTracker {
  private:
   struct Entry {
     uint64_t ticket;
-    uint64_t end;
+    Position end;
     bool acked;
   };
   mutable std::mutex mu_;
   std::deque<Entry> pending_;
   uint64_t next_ticket_ = 0;
-  uint64_t committed_;
+  Position committed_;
 };
+
+using OffsetTracker = PositionTracker<uint64_t>;
+using CursorTracker = PositionTracker<std::string>;
 
 }  // namespace auditrelay

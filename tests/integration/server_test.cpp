@@ -3,8 +3,6 @@
 // Coder API input whose token is refused.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +14,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/capabilities.h"
 #include "support/fake_coder.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
@@ -242,24 +241,6 @@ TEST(Server, ReadinessFailsWhileCoderKeepsFailing) {
   ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
   EXPECT_GE(agent.rt->metrics().value("auditrelay_coder_api_pages_total", label), 1u);
 }
-
-// Drops the permission overrides (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from this thread's
-// effective capabilities while it lives; threads started meanwhile inherit that. So a file with
-// mode 000 cannot be opened by the agent's threads even when the tests run as root (CI).
-class WithoutPermissionOverride {
- public:
-  WithoutPermissionOverride() {
-    syscall(SYS_capget, &header_, saved_);
-    __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
-    reduced[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
-    syscall(SYS_capset, &header_, reduced);
-  }
-  ~WithoutPermissionOverride() { syscall(SYS_capset, &header_, saved_); }
-
- private:
-  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct saved_[2]{};
-};
 
 TEST(Server, ReadinessFailsWhileAMatchedFileCannotBeOpened) {
   WithoutPermissionOverride unprivileged;

@@ -1015,9 +1015,6 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
              "renames, deletions and truncations seen"},
             {"auditrelay_read_lag_bytes", MetricType::Gauge, "input",
              "bytes written to the files but not read yet (as of each file's last look)"},
-            {"auditrelay_input_waiting_for_memory", MetricType::Gauge, "input",
-             "1 while the input waits for room in `pipeline.max_in_flight` (an output is slow or "
-             "down)"},
         },
 });
 
