@@ -21,6 +21,7 @@
 #include "support/checkpoints.h"
 #include "support/fake_coder.h"
 #include "support/http_server.h"
+#include "support/journal_files.h"
 #include "support/kafka_mock.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -139,9 +140,15 @@ struct Loopback {
   FakeCoder coder;
   MockCluster kafka{1};
   std::vector<std::string> sample_logs;
+  TempDir journal;  // the JSON and human samples as coder.service entries
 
   Loopback() {
     coder.set_token(kSecret);
+    std::vector<JournalLine> entries;
+    for (const auto* name : {"coderd.json.log", "coderd.human.log"})
+      for (const auto& line : read_lines(std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name))
+        entries.push_back(JournalLine{.message = line});
+    EXPECT_TRUE(JournalWriter().write(journal.path(), "system.journal", entries));
     for (const auto& e : fs::directory_iterator(AUDITRELAY_SAMPLES_DIR))
       if (e.path().extension() == ".log") sample_logs.push_back(e.path().string());
     std::sort(sample_logs.begin(), sample_logs.end());
@@ -172,6 +179,9 @@ YAML::Node on_loopback(YAML::Node cfg, const Loopback& lb, const std::string& di
     if (type == "file") {
       in.remove("paths");
       for (const auto& p : lb.sample_logs) in["paths"].push_back(p);
+    } else if (type == "journald") {
+      in["directory"] = lb.journal.path();
+      in.remove("read_from");
     } else if (type == "coder_api") {
       in["url"] = lb.coder.url();
       in.remove("tls");

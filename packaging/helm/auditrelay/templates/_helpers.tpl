@@ -43,6 +43,11 @@ inputs:
     format: cri
     include_namespaces: {{ toJson .Values.daemonset.namespaces }}
     include_pods: {{ toJson .Values.daemonset.pods }}
+{{- if .Values.daemonset.journal.enabled }}
+  - name: node-journal
+    type: journald
+    units: {{ toJson .Values.daemonset.journal.units }}
+{{- end }}
 {{- else }}
   - name: coderd
     type: file
@@ -138,6 +143,14 @@ volumeMounts:
   - name: varlog
     mountPath: /var/log
     readOnly: true
+{{- if .Values.daemonset.journal.enabled }}
+  - name: journal-persistent
+    mountPath: /var/log/journal
+    readOnly: true
+  - name: journal-runtime
+    mountPath: /run/log/journal
+    readOnly: true
+{{- end }}
 {{- else }}
   - name: {{ .Values.sidecar.volumeName }}
     mountPath: {{ .Values.sidecar.logDir }}
