@@ -5,6 +5,10 @@
 // RSS, the median of several runs, and writes them as JSON.
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
 //   E2E_ONLY=<path substring>   one path;  E2E_ONLY=latency  the write-to-delivery latency probe
+//   E2E_ONLY=idle               the idle cost of the file and journald inputs: 10 lines/s (or
+//                               journal entries/s) for 20 s, the agent's CPU share
+//   "journal -> http" reads the same lines as journal entries of coder.service, written by
+//   systemd-journal-remote (1M entries take it about 45 s)
 //   E2E_MIX=heavy               the audit-heavy line mix (~580 B) instead of the reference mix
 //   E2E_COMPARE=/path/to/auditrelay   also run that binary (an older build), interleaved run by
 //                               run with this one on the same data, and print both: only ratios
@@ -146,19 +150,45 @@ double stop_agent(pid_t pid) {
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-struct Input {
-  std::string glob, format;
-};
+// The input under test, as a YAML flow mapping.
+std::string file_input(const std::string& glob, const std::string& format) {
+  return "{type: file, paths: [\"" + glob + "\"], format: " + format + "}";
+}
+std::string journal_input(const std::string& dir) {
+  return "{type: journald, directory: \"" + dir + "\"}";
+}
 
-Result run_once(const std::string& binary, const std::string& dir, const Input& input,
+// Journal export format: one entry per line of `text`, as coder.service's stdout, one
+// microsecond apart.
+void journal_export(std::string& out, std::string_view text, uint64_t first_usec) {
+  uint64_t t = first_usec;
+  for (size_t start = 0, nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1, ++t) {
+    out += "__REALTIME_TIMESTAMP=" + std::to_string(t) + "\n__MONOTONIC_TIMESTAMP=" +
+           std::to_string(t - 1700000000000000) +
+           "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=coder.service\n"
+           "_HOSTNAME=bench\n_PID=4242\nPRIORITY=6\nMESSAGE=";
+    out.append(text.substr(start, nl - start));
+    out += "\n\n";
+  }
+}
+
+// Runs systemd-journal-remote writing `file` (which must end in .journal), fed `export_text`.
+bool write_journal(const std::string& file, const std::string& export_text) {
+  std::string cmd = "/lib/systemd/systemd-journal-remote -o " + file + " - >/dev/null 2>&1";
+  FILE* p = popen(cmd.c_str(), "w");
+  if (!p) return false;
+  std::fwrite(export_text.data(), 1, export_text.size(), p);
+  return pclose(p) == 0;
+}
+
+Result run_once(const std::string& binary, const std::string& dir, const std::string& input,
                 const std::string& output_yaml, size_t events, size_t input_bytes,
                 const std::function<size_t()>& delivered) {
   fs::remove_all(dir + "/data");
   fs::remove(dir + "/out.ndjson");
   std::string cfg = dir + "/bench.yaml";
   std::ofstream(cfg) << "data_dir: " << dir << "/data\n"
-                     << "inputs:\n  - {type: file, paths: [\"" << input.glob
-                     << "\"], format: " << input.format << "}\n"
+                     << "inputs:\n  - " << input << "\n"
                      << "outputs:\n"
                      << output_yaml;
   // Extra options for the output under test, e.g. E2E_OUTPUT_OPTIONS='concurrency: 2'.
@@ -257,6 +287,57 @@ void latency_probe(const std::string& binary, const std::string& dir, double rat
       rate, secs, latency_ms.size(), n, pct(0.5), pct(0.99), pct(1.0), 100 * cpu / secs);
 }
 
+// Idle cost: 10 lines/s appended to a file in one run, 10 entries/s appended to a journal (a
+// live systemd-journal-remote) in the other, each for `secs`; prints the agent's CPU share.
+void idle_probe(const std::string& binary, const std::string& dir, double rate, double secs) {
+  CountingHttpSink sink;
+  auditrelay::bench::CoderLineGenerator gen(5);
+  for (bool journal : {false, true}) {
+    std::string in = dir + (journal ? "/idle-journal" : "/idle-file");
+    fs::create_directories(in);
+    std::string cfg = dir + "/idle.yaml";
+    std::ofstream(cfg) << "data_dir: " << dir << "/data-idle-" << journal << "\ninputs:\n  - "
+                       << (journal ? journal_input(in) : file_input(in + "/*.log", "slog_json"))
+                       << "\noutputs:\n  - type: http\n    url: \"http://127.0.0.1:" << sink.port()
+                       << "/ingest\"\n";
+    std::string cmd = "/lib/systemd/systemd-journal-remote -o " + in + "/live.journal - >/dev/null 2>&1";
+    FILE* writer = journal ? popen(cmd.c_str(), "w") : std::fopen((in + "/coderd.log").c_str(), "a");
+    sink.reset();
+    pid_t pid = spawn_agent(binary, cfg);
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // started and caught up
+    size_t n = static_cast<size_t>(rate * secs);
+    auto cpu_now = [&] {
+      std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+      std::string f;
+      for (int i = 0; i < 13 && st >> f;) ++i;  // fields 14, 15: utime, stime in ticks
+      double ut = 0, stt = 0;
+      st >> ut >> stt;
+      return (ut + stt) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    };
+    double cpu0 = cpu_now();
+    auto start = Clock::now();
+    std::string line, entry;
+    for (size_t i = 0; i < n; ++i) {
+      std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<int64_t>(i * 1e6 / rate)));
+      line.clear();
+      gen.json_line(line);
+      entry.clear();
+      if (journal) journal_export(entry, line, 1758000000000000 + i);
+      const std::string& bytes = journal ? entry : line;
+      std::fwrite(bytes.data(), 1, bytes.size(), writer);
+      std::fflush(writer);
+    }
+    while (sink.events() < n && Clock::now() - start < std::chrono::duration<double>(secs + 10))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    double cpu = cpu_now() - cpu0;
+    stop_agent(pid);
+    journal ? pclose(writer) : std::fclose(writer);
+    std::printf("idle, %s input, %.0f lines/s for %.0f s: %zu of %zu delivered, agent CPU %.2f %% of a core\n",
+                journal ? "journald" : "file", rate, secs, sink.events(), n, 100 * cpu / elapsed);
+  }
+}
+
 int main(int argc, char** argv) {
   size_t events = argc > 1 ? std::stoul(argv[1]) : 1000000;
   int runs = argc > 2 ? std::stoi(argv[2]) : 3;
@@ -277,6 +358,11 @@ int main(int argc, char** argv) {
     fs::remove_all(dir);
     return 0;
   }
+  if (only && std::string_view(only) == "idle") {
+    idle_probe(binary, dir, 10, 20);
+    fs::remove_all(dir);
+    return 0;
+  }
   // One file per input format; the human file is written only when a human path runs.
   auto generate = [&](bool json) {
     std::string sub = dir + (json ? "/in-json" : "/in-human");
@@ -286,6 +372,14 @@ int main(int argc, char** argv) {
     text.reserve(events * (json ? 600 : 360));
     for (size_t i = 0; i < events; ++i) json ? gen.json_line(text) : gen.human_line(text);
     std::ofstream(sub + "/coderd.log", std::ios::binary) << text;
+    if (json && selected("journal -> http")) {
+      fs::create_directories(dir + "/in-journal");
+      std::string exported;
+      exported.reserve(text.size() + events * 200);
+      journal_export(exported, text, 1758000000000000);
+      if (!write_journal(dir + "/in-journal/system.journal", exported))
+        std::fprintf(stderr, "systemd-journal-remote failed: is systemd-journal-remote installed?\n");
+    }
     return fs::file_size(sub + "/coderd.log");
   };
   size_t json_bytes = generate(true);
@@ -319,6 +413,7 @@ int main(int argc, char** argv) {
       {"file -> splunk_hec", false,
        "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
       {"human -> http", true, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
+      {"journal -> http", false, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
   };
   // Splunk with indexer acknowledgement that comes 2 s after each request (Splunk's typical
   // latency), against the same receiver without indexer_ack (issue 18's target: at least half).
@@ -348,8 +443,10 @@ int main(int argc, char** argv) {
   if (compare) binaries.push_back({" [E2E_COMPARE]", compare});
   for (auto& path : paths) {
     if (!selected(path.name)) continue;
-    Input input{dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
-                path.human ? "slog_human" : "slog_json"};
+    std::string input = std::string_view(path.name).starts_with("journal")
+                            ? journal_input(dir + "/in-journal")
+                            : file_input(dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
+                                         path.human ? "slog_human" : "slog_json");
     std::vector<std::vector<Result>> rs(binaries.size());
     for (int r = 0; r < runs; ++r)
       for (size_t b = 0; b < binaries.size(); ++b) {

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
+#include "agent/plugin/output.h"
+#include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/capabilities.h"
 #include "support/journal_files.h"
@@ -54,16 +56,39 @@ std::map<int, int> seqs_in(const std::string& path) {
   return out;
 }
 
-// The agent in this process: a journald input on dir/journal into a file output.
+// An output that holds every batch while `g_stalled` is set.
+std::atomic<bool> g_stalled{false};
+std::atomic<size_t> g_stall_delivered{0};
+class StallingOutput final : public Output {
+ public:
+  SendResult send(const OutBatch& b) override {
+    while (g_stalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    g_stall_delivered += b.events.size();
+    return SendResult::delivered();
+  }
+};
+const bool kRegistered = Registry::instance().add(PluginDescriptor{
+    .kind = PluginKind::Output,
+    .name = "test_stall",
+    .summary = "test output that can stall",
+    .make_output = [](const PluginContext&, const Options&) -> std::unique_ptr<Output> {
+      return std::make_unique<StallingOutput>();
+    },
+});
+
+// The agent in this process: a journald input on dir/journal into an output (a file).
 struct Agent {
-  explicit Agent(const TempDir& dir, const std::string& input_options = "") {
+  // `output`: the output's flow mapping ($DIR: the test's directory); `top`: more settings.
+  explicit Agent(const TempDir& dir, const std::string& input_options = "",
+                 const std::string& output = "{name: out, type: file, path: \"$DIR/out.ndjson\", "
+                                             "batch: {max_delay: 20ms}}",
+                 const std::string& top = "") {
     Diagnostics d("t");
-    std::string yaml = "data_dir: " + dir / "data" +
-                       "\nserver: {listen: \"127.0.0.1:0\"}\n"
-                       "inputs:\n  - {name: journal, type: journald, directory: \"" +
-                       dir / "journal" + "\"" + input_options +
-                       "}\noutputs:\n  - {name: out, type: file, path: \"" + dir / "out.ndjson" +
-                       "\", batch: {max_delay: 20ms}}\n";
+    std::string yaml = "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:0\"}\n" + top +
+                       "inputs:\n  - {name: journal, type: journald, directory: \"" + dir / "journal" +
+                       "\"" + input_options + "}\noutputs:\n  - " + output + "\n";
+    for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR"))
+      yaml.replace(p, 4, dir.path());
     EXPECT_TRUE(load_config_text(yaml, "t", process_env(), cfg, d)) << d.to_string();
   }
   void start() {
@@ -284,6 +309,28 @@ TEST(Journald, ReadFromEndSkipsOnlyWhatWasThereAtTheFirstStart) {
   EXPECT_EQ(seqs.size(), 20u);
   EXPECT_EQ(seqs.begin()->first, 10);
   EXPECT_EQ(seqs.rbegin()->first, 29);
+}
+
+// The journal is the buffer: while the output holds everything in flight, reading stops (it
+// waits for memory) instead of buffering the journal in memory; then everything arrives.
+TEST(Journald, AStalledOutputStopsReadingWithinTheMemoryBudget) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  const int n = 20000;  // ~8 MB of records against a 1 MiB budget
+  ASSERT_TRUE(JournalWriter().write(dir / "journal", "system.journal", seq_entries(0, n)));
+  g_stalled = true;
+  g_stall_delivered = 0;
+  Agent agent(dir, ", batch_size: 16KiB", "{name: out, type: test_stall, batch: {max_events: 100}}",
+              "pipeline: {max_in_flight: 1MiB}\n");
+  ASSERT_NO_FATAL_FAILURE(agent.start());
+  ASSERT_TRUE(wait_until([&] { return agent.metric("auditrelay_input_waiting_for_memory") == 1; }));
+  uint64_t read = agent.metric("auditrelay_journal_entries_read_total");
+  EXPECT_LT(read, static_cast<uint64_t>(n) / 2) << "read while the output held everything";
+  EXPECT_LE(agent.rt->metrics().value("auditrelay_bytes_in_flight"), 2u << 20);
+  g_stalled = false;
+  ASSERT_TRUE(wait_until([&] { return g_stall_delivered.load() == static_cast<size_t>(n); }))
+      << g_stall_delivered.load();
+  EXPECT_EQ(agent.metric("auditrelay_journal_entries_read_total"), static_cast<uint64_t>(n));
 }
 
 // units and matches: sd-journal's rule, values of one field ORed, fields ANDed.

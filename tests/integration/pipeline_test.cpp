@@ -435,10 +435,13 @@ TEST(Pipeline, CorruptCheckpointIsIgnored) {
   EXPECT_FALSE(store.load());
   EXPECT_TRUE(store.all().empty());
   store.set("fp:2", Checkpoint{"/x", 42, 0});
+  store.set("journald:j", Checkpoint{"", 0, 0, "s=ab;i=7;b=cd;m=1;t=2;x=3"});
   ASSERT_TRUE(store.save());
   CheckpointStore again(dir / "data");
   ASSERT_TRUE(again.load());
   EXPECT_EQ(again.get("fp:2")->offset, 42u);
+  EXPECT_EQ(again.get("fp:2")->cursor, "");
+  EXPECT_EQ(again.get("journald:j")->cursor, "s=ab;i=7;b=cd;m=1;t=2;x=3");
   // A torn write (cut in the middle) is detected too.
   std::string good = slurp(dir / "data/checkpoints.json");
   write_text(dir / "data/checkpoints.json", good.substr(0, good.size() / 2));

@@ -9,6 +9,7 @@
 #include "agent/common/uuid.h"
 #include "agent/config/units.h"
 #include "agent/pipeline/offset_tracker.h"
+#include "plugins/inputs/journald/journal.h"
 
 using namespace auditrelay;
 
@@ -162,4 +163,27 @@ TEST(OffsetTracker, AdvancesOnlyOverContiguousAcks) {
   EXPECT_EQ(t.committed(), 300u);
   EXPECT_TRUE(t.ack(c));
   EXPECT_EQ(t.committed(), 400u);
+}
+
+// The journal's position is a cursor; out of order acknowledgements commit in source order.
+TEST(CursorTracker, CommitsTheCursorOfTheLastContiguousAck) {
+  CursorTracker t("s=a;i=1");
+  auto a = t.add("s=a;i=5"), b = t.add("s=a;i=9");
+  EXPECT_FALSE(t.ack(b));
+  EXPECT_EQ(t.committed(), "s=a;i=1");
+  EXPECT_TRUE(t.ack(a));
+  EXPECT_EQ(t.committed(), "s=a;i=9");
+  EXPECT_EQ(t.outstanding(), 0u);
+}
+
+TEST(JournalCursor, SequenceNumberSpaceAndNumber) {
+  auto p = parse_cursor("s=9ace11ec70a74899abdf1e3cf90b262e;i=2aaa7;b=0123;m=3e8;t=62884a340f000;x=2dbb9fc0ab5c7c0a");
+  ASSERT_TRUE(p.valid);
+  EXPECT_EQ(p.seqnum_id, "9ace11ec70a74899abdf1e3cf90b262e");
+  EXPECT_EQ(p.seqnum, 0x2aaa7u);
+  EXPECT_FALSE(parse_cursor("").valid);
+  EXPECT_FALSE(parse_cursor("s=abc").valid);
+  EXPECT_FALSE(parse_cursor("s=abc;i=zz").valid);
+  EXPECT_FALSE(parse_cursor("i=5;b=1").valid);
+  EXPECT_FALSE(parse_cursor(";;;=;s=;i=").valid);
 }

@@ -353,3 +353,24 @@ TEST(Validate, AnUnreadableSecretFileIsOneProblem) {
   ASSERT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
   EXPECT_THAT(p[0], HasSubstr("5: outputs[0].token_file: cannot read"));
 }
+
+// A map whose values are a string or a list of strings (the journald input's matches).
+TEST(Options, AMapOfListsTakesAValueOrAListPerKey) {
+  std::vector<OptionSpec> specs = {{"m", OptType::MapOfLists, "", false, "matches"}};
+  Diagnostics d("t");
+  Options o = validate_options(YAML::Load("m: {A: x, B: [y, z]}"), specs, "in", d);
+  EXPECT_TRUE(d.ok()) << d.to_string();
+  auto m = o.map_of_lists("m");
+  EXPECT_EQ(m["A"], std::vector<std::string>{"x"});
+  EXPECT_EQ(m["B"], (std::vector<std::string>{"y", "z"}));
+
+  Diagnostics bad("t");
+  validate_options(YAML::Load("m:\n  A: {x: 1}\n  B: [y, [z]]\n  C: []\n  D: \"a\\nb\""), specs, "in", bad);
+  EXPECT_THAT(bad.to_string(), HasSubstr("t:2: in.m.A: expected a value or a list of values"));
+  EXPECT_THAT(bad.to_string(), HasSubstr("t:3: in.m.B: expected a value or a list of values"));
+  EXPECT_THAT(bad.to_string(), HasSubstr("in.m.C: expected a value or a list of values"));
+  EXPECT_THAT(bad.to_string(), HasSubstr("in.m.D: a value cannot hold a line break"));
+  Diagnostics not_map("t");
+  validate_options(YAML::Load("m: [a]"), specs, "in", not_map);
+  EXPECT_THAT(not_map.to_string(), HasSubstr("in.m: expected a mapping of names to a value or a list"));
+}
