@@ -2,6 +2,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -16,10 +17,9 @@ CursorPosition parse_cursor(std::string_view cursor) {
     if (part.starts_with("s=")) {
       p.seqnum_id = part.substr(2);
     } else if (part.starts_with("i=")) {
-      std::string hex(part.substr(2));
-      char* end = nullptr;
-      p.seqnum = std::strtoull(hex.c_str(), &end, 16);
-      have_seqnum = !hex.empty() && end && *end == '\0';
+      std::string_view hex = part.substr(2);
+      auto r = std::from_chars(hex.data(), hex.data() + hex.size(), p.seqnum, 16);
+      have_seqnum = !hex.empty() && r.ec == std::errc() && r.ptr == hex.data() + hex.size();
     }
     if (semi == std::string_view::npos) break;
     cursor.remove_prefix(semi + 1);

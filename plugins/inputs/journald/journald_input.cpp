@@ -23,7 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
-#include <deque>
+#include <vector>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +82,38 @@ struct EntryMeta {
   uint8_t severity = Record::kNoWrapperSeverity;
 };
 
+// The data of entries first..first+size-1 in a ring of reused slots: once warm, keeping an
+// entry allocates nothing (its strings keep their capacity). Was a std::deque: three
+// allocations and frees per entry.
+class EntryWindow {
+ public:
+  // The slot of entry first() + size(), with what an older entry left in it: set every field.
+  EntryMeta& push() {
+    if (size_ == slots_.size()) grow();
+    EntryMeta& m = slots_[(first_ + size_) & (slots_.size() - 1)];
+    ++size_;
+    return m;
+  }
+  const EntryMeta& at(uint64_t entry) const { return slots_[entry & (slots_.size() - 1)]; }
+  void drop_before(uint64_t entry) {
+    uint64_t n = entry > first_ ? std::min<uint64_t>(entry - first_, size_) : 0;
+    first_ += n;
+    size_ -= static_cast<size_t>(n);
+  }
+  size_t size() const { return size_; }
+
+ private:
+  void grow() {
+    std::vector<EntryMeta> bigger(std::max<size_t>(64, slots_.size() * 2));
+    for (uint64_t i = first_; i < first_ + size_; ++i)
+      bigger[i & (bigger.size() - 1)] = std::move(slots_[i & (slots_.size() - 1)]);
+    slots_ = std::move(bigger);
+  }
+  std::vector<EntryMeta> slots_;  // a power of two of them
+  uint64_t first_ = 0;
+  size_t size_ = 0;
+};
+
 // The lines of one process (unit + PID), framed together.
 struct ProcessStream {
   std::unique_ptr<Framer> framer;
@@ -114,7 +146,7 @@ class JournaldInput final : public Input, private RecordSink {
       if (r > 0) {
         take_entry();
         if (batch_ && batch_->text.size() >= opts_.batch_bytes) submit_batch();
-        if (metas_.size() > kMaxEntriesHeld) flush_all_streams();
+        if (entries_.size() > kMaxEntriesHeld) flush_all_streams();
         continue;
       }
       if (r < 0) warn_read_error(r);
@@ -198,21 +230,21 @@ class JournaldInput final : public Input, private RecordSink {
   void take_entry() {
     JournalEntry e;
     journal_->read(e);
-    std::string cursor;
-    journal_->cursor(cursor);
-    if (!resume_cursor_.empty() && !check_resume(cursor)) return;
+    journal_->cursor(cursor_);
+    if (!resume_cursor_.empty() && !check_resume(cursor_)) return;
     ++*entries_read_;
-    EntryMeta& m = metas_.emplace_back();
-    m.cursor = std::move(cursor);
-    m.unit = e.unit;
-    m.pid = e.pid;
-    m.boot_id = e.boot_id;
+    EntryMeta& m = entries_.push();
+    m.cursor.assign(cursor_);
+    m.unit.assign(e.unit);
+    m.pid.assign(e.pid);
+    m.boot_id.assign(e.boot_id);
     CursorPosition pos = parse_cursor(m.cursor);
     m.source = source_for(e.hostname, pos.seqnum_id);
     m.seqnum = pos.seqnum;
     m.realtime = Timestamp{static_cast<int64_t>(e.realtime_usec / 1000000),
                            static_cast<uint32_t>(e.realtime_usec % 1000000 * 1000), 6};
-    if (e.priority >= 0) m.severity = static_cast<uint8_t>(severity_of_priority(e.priority));
+    m.severity = e.priority >= 0 ? static_cast<uint8_t>(severity_of_priority(e.priority))
+                                 : Record::kNoWrapperSeverity;
 
     std::string_view message = e.message;
     if (message.size() > opts_.max_line) {
@@ -363,7 +395,7 @@ class JournaldInput final : public Input, private RecordSink {
     return first;
   }
 
-  const EntryMeta& meta_of(uint64_t entry) const { return metas_[entry - metas_base_]; }
+  const EntryMeta& meta_of(uint64_t entry) const { return entries_.at(entry); }
 
   // The cursor that says "every entry below `entry` is done".
   std::string cursor_before(uint64_t entry) const {
@@ -372,10 +404,7 @@ class JournaldInput final : public Input, private RecordSink {
 
   // Entries below `entry` - 1 are no longer needed (the one before stays: its cursor).
   void forget_before(uint64_t entry) {
-    while (metas_base_ + 1 < entry && !metas_.empty()) {
-      metas_.pop_front();
-      ++metas_base_;
-    }
+    if (entry > 0) entries_.drop_before(entry - 1);
   }
 
   // ---- held entries and idle streams ---------------------------------------------------
@@ -436,13 +465,12 @@ class JournaldInput final : public Input, private RecordSink {
   std::shared_ptr<CursorTracker> tracker_;
 
   uint64_t fed_ = 0;  // entries read in this run (the next one's number)
-  std::deque<EntryMeta> metas_;
-  uint64_t metas_base_ = 0;  // number of metas_.front()
+  EntryWindow entries_;  // read and not yet known to be done
   std::map<std::string, ProcessStream, std::less<>> streams_;
   std::map<std::string, std::shared_ptr<const SourceInfo>, std::less<>> sources_;
   std::unique_ptr<RecordBatch> batch_;
 
-  std::string line_buf_, attrs_, stream_key_, source_key_;
+  std::string cursor_, line_buf_, attrs_, stream_key_, source_key_;
   Clock::time_point last_read_warning_{};
   Metrics::Counter* entries_read_ = nullptr;
   Metrics::Counter* records_read_ = nullptr;
