@@ -23,6 +23,13 @@ class PositionTracker {
 
   // Marks a batch acknowledged; returns true when the committed position moved.
   bool ack(uint64_t ticket) {
+    return ack(ticket, [](const Position&) {});
+  }
+  // The same, and hands the new committed position to `saved` while still holding the lock, so
+  // positions reach a checkpoint store in the order they were committed even when outputs
+  // acknowledge on several threads at once (otherwise an older one could be stored last).
+  template <class Saver>
+  bool ack(uint64_t ticket, Saver&& saved) {
     std::lock_guard lock(mu_);
     if (pending_.empty() || ticket < pending_.front().ticket) return false;
     size_t idx = static_cast<size_t>(ticket - pending_.front().ticket);
@@ -34,6 +41,7 @@ class PositionTracker {
       pending_.pop_front();
       moved = true;
     }
+    if (moved) saved(committed_);
     return moved;
   }
 

@@ -39,6 +39,24 @@ std::vector<JournalLine> seq_entries(int from, int to) {
   return out;
 }
 
+// Seqs from..to-1 (from a multiple of 3) as three processes write them: a human entry with a
+// two-line block from PID 200 whose lines come between the entries of PID 100 and of PID 300 on
+// another host. So blocks are held while other processes' records go out, and a batch changes
+// source in the middle.
+std::vector<JournalLine> interleaved_entries(int from, int to) {
+  std::vector<JournalLine> out;
+  for (int i = from; i < to; i += 3) {
+    out.push_back({.message = "2025-09-16 12:00:00.123 [info]  coderd: block entry  seq=" +
+                              std::to_string(i + 1) + " ...",
+                   .pid = 200});
+    out.push_back({.message = seq_line(i), .pid = 100});
+    out.push_back({.message = "    detail= part one", .pid = 200});
+    if (i + 2 < to) out.push_back({.message = seq_line(i + 2), .pid = 300, .hostname = "other-vm"});
+    out.push_back({.message = "            part two", .pid = 200});
+  }
+  return out;
+}
+
 std::vector<json> events_in(const std::string& path) {
   std::vector<json> out;
   for (const auto& line : read_lines(path)) {
@@ -48,11 +66,13 @@ std::vector<json> events_in(const std::string& path) {
   return out;
 }
 
-// seq → how many times it arrived.
+// seq → how many times it arrived; events without a seq count under -1.
 std::map<int, int> seqs_in(const std::string& path) {
   std::map<int, int> out;
-  for (const auto& e : events_in(path))
-    if (e.contains("fields") && e["fields"].contains("seq")) ++out[e["fields"]["seq"].get<int>()];
+  for (const auto& e : events_in(path)) {
+    bool has = e.contains("fields") && e["fields"].contains("seq");
+    ++out[has ? e["fields"]["seq"].get<int>() : -1];
+  }
   return out;
 }
 
@@ -208,10 +228,10 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   TempDir dir;
   std::filesystem::create_directories(dir / "journal");
   JournalWriter writer;
-  const int per_file = 10000, files = 4;
+  const int per_file = 9999, files = 4;  // multiples of 3 (interleaved_entries)
   for (int f = 0; f < 2; ++f)
     ASSERT_TRUE(writer.write(dir / "journal", "system@" + std::to_string(f) + ".journal",
-                             seq_entries(f * per_file, (f + 1) * per_file)));
+                             interleaved_entries(f * per_file, (f + 1) * per_file)));
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
                  "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
@@ -225,14 +245,14 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   };
   for (int round = 0; round < 4; ++round) {
     if (round == 1) {  // a file appears while the agent is down
-      ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal", seq_entries(2 * per_file, 3 * per_file)));
+      ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal", interleaved_entries(2 * per_file, 3 * per_file)));
     }
     std::string log = "stderr" + std::to_string(round);
     Child c = run(log);
     size_t before = count_lines(dir / "out.ndjson");
     ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") > before; })) << slurp(dir / log);
     if (round == 2) {  // and one while it runs
-      ASSERT_TRUE(writer.write(dir / "journal", "system@3.journal", seq_entries(3 * per_file, 4 * per_file)));
+      ASSERT_TRUE(writer.write(dir / "journal", "system@3.journal", interleaved_entries(3 * per_file, 4 * per_file)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));
     c.signal(SIGKILL);
@@ -246,9 +266,12 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
     EXPECT_EQ(last.wait(), 0);
   }
   auto seqs = seqs_in(dir / "out.ndjson");
+  EXPECT_EQ(seqs.count(-1), 0u) << "a block was cut into pieces";
   EXPECT_EQ(seqs.size(), n);
   EXPECT_EQ(seqs.begin()->first, 0);
   EXPECT_EQ(seqs.rbegin()->first, static_cast<int>(n) - 1);
+  for (const auto& e : events_in(dir / "out.ndjson"))
+    if (e["message"] == "block entry") ASSERT_EQ(e["fields"]["detail"], "part one\npart two");
 
   // After the clean stop: one new entry, and exactly that one arrives.
   size_t delivered = count_lines(dir / "out.ndjson");
@@ -298,6 +321,8 @@ TEST(Journald, ReadFromEndSkipsOnlyWhatWasThereAtTheFirstStart) {
   {
     Agent agent(dir, ", read_from: end");
     ASSERT_NO_FATAL_FAILURE(agent.start());
+    // The tail is saved at once: after that, what is written is read.
+    ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos; }));
     ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal", seq_entries(10, 20)));
     ASSERT_TRUE(wait_until([&] { return agent.sent() == 10; }));
   }
@@ -323,7 +348,11 @@ TEST(Journald, AStalledOutputStopsReadingWithinTheMemoryBudget) {
   Agent agent(dir, ", batch_size: 16KiB", "{name: out, type: test_stall, batch: {max_events: 100}}",
               "pipeline: {max_in_flight: 1MiB}\n");
   ASSERT_NO_FATAL_FAILURE(agent.start());
-  ASSERT_TRUE(wait_until([&] { return agent.metric("auditrelay_input_waiting_for_memory") == 1; }));
+  // Waiting while the budget is used up (the gauge is also 1 for a moment at every batch).
+  ASSERT_TRUE(wait_until([&] {
+    return agent.metric("auditrelay_input_waiting_for_memory") == 1 &&
+           agent.rt->metrics().value("auditrelay_bytes_in_flight") >= (1u << 20) - (64u << 10);
+  }));
   uint64_t read = agent.metric("auditrelay_journal_entries_read_total");
   EXPECT_LT(read, static_cast<uint64_t>(n) / 2) << "read while the output held everything";
   EXPECT_LE(agent.rt->metrics().value("auditrelay_bytes_in_flight"), 2u << 20);
@@ -358,7 +387,7 @@ TEST(Journald, BadConfigIsALocatedValidateError) {
                      "  - type: journald\n"
                      "    directory: " + dir / "nowhere" + "\n"
                      "    format: cri\n"
-                     "    matches: {_systemd_unit: x, PRIORITY: [3, [4]]}\n"
+                     "    matches: {_systemd_unit: x, PRIORITY: [3, [4]], _SYSTEMD_UNIT: y}\n"
                      "outputs:\n  - {type: stdout}\n";
   AgentConfig cfg;
   Diagnostics d("cfg.yaml");
@@ -369,6 +398,7 @@ TEST(Journald, BadConfigIsALocatedValidateError) {
   EXPECT_NE(text.find("cfg.yaml:5: inputs[0].format: unknown format 'cri' for the journal"), std::string::npos) << text;
   EXPECT_NE(text.find("inputs[0].matches._systemd_unit: a journal field name is upper-case"), std::string::npos) << text;
   EXPECT_NE(text.find("inputs[0].matches.PRIORITY: expected a value or a list of values"), std::string::npos) << text;
+  EXPECT_NE(text.find("inputs[0].matches._SYSTEMD_UNIT: give units in `units`"), std::string::npos) << text;
 }
 
 // A journal file the agent may not read: /readyz says why, nothing crashes, and once it can be
@@ -402,4 +432,65 @@ TEST(Journald, AnUnreadableJournalMakesTheAgentUnreadyUntilItCanBeRead) {
     auto r = agent.get("/readyz");
     return r && r->status == 503;
   }));
+}
+
+// A MESSAGE of several lines (sd_journal_send) gives a record per line, each with its own
+// event_id; an over-long message is cut at max_line_size and counted; read_from: end on an empty
+// journal still saves where it began, so a restart misses nothing written meanwhile.
+TEST(Journald, LinesOfOneMessageMessagesCutAndAnEmptyJournalAtTheFirstStart) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  Agent first(dir, ", read_from: end, max_line_size: 200");
+  ASSERT_NO_FATAL_FAILURE(first.start());
+  ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos; }));
+  first.rt->stop();
+  first.rt.reset();
+  std::vector<JournalLine> lines = {{.message = "first line\nsecond line\nthird line", .pid = 0},
+                                    {.message = std::string(1000, 'x'), .pid = 7}};
+  ASSERT_TRUE(JournalWriter().write(dir / "journal", "system.journal", lines));
+  Agent agent(dir, ", read_from: end, max_line_size: 200");
+  ASSERT_NO_FATAL_FAILURE(agent.start());
+  ASSERT_TRUE(wait_until([&] { return agent.sent() == 4; })) << agent.sent();
+  auto events = events_in(dir / "out.ndjson");
+  ASSERT_EQ(events.size(), 4u);
+  std::set<std::string> ids;
+  for (const auto& e : events) ids.insert(e["event_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 4u) << "every record has its own id";
+  EXPECT_EQ(events[0]["message"], "first line");
+  EXPECT_EQ(events[2]["message"], "third line");
+  EXPECT_EQ(events[0]["source"]["journal"]["pid"], 0);
+  EXPECT_EQ(events[3]["message"], std::string(200, 'x'));
+  EXPECT_EQ(agent.metric("auditrelay_journal_messages_truncated_total"), 1u);
+}
+
+// The checkpoint never passes a block still held for its process's next line, even though a
+// later entry of another process was delivered: after a stop, the block is read again whole.
+TEST(Journald, AHeldBlockKeepsTheCheckpointBeforeIt) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  JournalWriter writer;
+  auto header = [](int seq, const char* end) {
+    return "2025-09-16 12:00:00.123 [info]  coderd: block entry  seq=" + std::to_string(seq) + end;
+  };
+  ASSERT_TRUE(writer.write(dir / "journal", "system@1.journal",
+                           {{.message = header(1, " ..."), .pid = 200},
+                            {.message = "    detail= part one", .pid = 200},
+                            {.message = seq_line(0), .pid = 100}}));
+  {
+    Agent agent(dir, ", multiline_flush: 1h");
+    ASSERT_NO_FATAL_FAILURE(agent.start());
+    ASSERT_TRUE(wait_until([&] { return agent.sent() == 1; }));  // seq 0; the block is held
+  }
+  ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal",
+                           {{.message = "            part two", .pid = 200},
+                            {.message = seq_line(2), .pid = 100},
+                            {.message = header(3, ""), .pid = 200}}));
+  Agent agent(dir, ", multiline_flush: 1h");
+  ASSERT_NO_FATAL_FAILURE(agent.start());
+  ASSERT_TRUE(wait_until([&] {
+    auto seqs = seqs_in(dir / "out.ndjson");
+    return seqs.count(1) && seqs.count(2) && seqs.count(3);
+  })) << slurp(dir / "out.ndjson");
+  for (const auto& e : events_in(dir / "out.ndjson"))
+    if (e["fields"].value("seq", 0) == 1) EXPECT_EQ(e["fields"]["detail"], "part one\npart two");
 }

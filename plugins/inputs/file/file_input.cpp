@@ -785,8 +785,9 @@ class FileInput final : public Input {
     CheckpointStore* store = &host_->checkpoints();
     batch->ack = std::make_shared<AckToken>(
         [tracker = f.tracker, ticket, key = f.key, path = f.path, store, retired = f.retired] {
-          if (tracker->ack(ticket) && !retired->load())
-            store->set(key, Checkpoint{path, tracker->committed(), 0});
+          tracker->ack(ticket, [&](uint64_t committed) {
+            if (!retired->load()) store->set(key, Checkpoint{path, committed, 0});
+          });
         });
     host_->submit(std::move(batch));
   }

@@ -80,28 +80,32 @@ bool Journal::is_at(const std::string& c) { return sd_journal_test_cursor(j_, c.
 
 int Journal::next() { return sd_journal_next(j_); }
 
-void Journal::read(JournalEntry& out) {
-  out = JournalEntry{};
-  sd_journal_get_realtime_usec(j_, &out.realtime_usec);
+void Journal::read(JournalEntry& out, size_t padding) {
+  for (auto* s : {&out.message, &out.unit, &out.hostname, &out.pid, &out.boot_id}) s->clear();
+  out.priority = -1;
+  if (sd_journal_get_realtime_usec(j_, &out.realtime_usec) < 0) out.realtime_usec = 0;
   const void* data = nullptr;
   size_t len = 0;
   // One pass over the entry's fields (each sd_journal_get_data call would walk them again).
   sd_journal_restart_data(j_);
   while (sd_journal_enumerate_available_data(j_, &data, &len) > 0) {
     std::string_view f(static_cast<const char*>(data), len);
-    auto take = [&](std::string_view name, std::string_view& into) {
-      if (f.size() > name.size() && f.starts_with(name) && f[name.size()] == '=') {
-        into = f.substr(name.size() + 1);
-        return true;
-      }
-      return false;
+    auto take = [&](std::string_view name, std::string& into) {
+      if (f.size() <= name.size() || !f.starts_with(name) || f[name.size()] != '=') return false;
+      into.assign(f.substr(name.size() + 1));
+      return true;
     };
-    std::string_view priority;
-    if (take("MESSAGE", out.message) || take("_SYSTEMD_UNIT", out.unit) ||
-        take("_HOSTNAME", out.hostname) || take("_PID", out.pid) || take("_BOOT_ID", out.boot_id))
+    if (f.starts_with("MESSAGE=")) {
+      std::string_view m = f.substr(8);
+      out.message.reserve(m.size() + padding);
+      out.message.assign(m);
       continue;
-    if (take("PRIORITY", priority) && priority.size() == 1 && priority[0] >= '0' && priority[0] <= '7')
-      out.priority = priority[0] - '0';
+    }
+    if (take("_SYSTEMD_UNIT", out.unit) || take("_HOSTNAME", out.hostname) || take("_PID", out.pid) ||
+        take("_BOOT_ID", out.boot_id))
+      continue;
+    if (f.size() == 10 && f.starts_with("PRIORITY=") && f[9] >= '0' && f[9] <= '7')
+      out.priority = f[9] - '0';
   }
 }
 

@@ -12,12 +12,14 @@ struct sd_journal;
 
 namespace auditrelay {
 
-// The fields of the current entry the input uses. Views into the journal's memory map: valid
-// until the next call on the journal.
+// The fields of the current entry the input uses, copied: what sd-journal returns is valid only
+// until its next call (a compressed field is decompressed into one buffer per file). The
+// strings keep their capacity from entry to entry.
 struct JournalEntry {
-  std::string_view message, unit, hostname, pid, boot_id;
-  int priority = -1;  // 0 (emerg) .. 7 (debug); -1 when absent
-  uint64_t realtime_usec = 0;
+  std::string message;  // with at least `padding` bytes of capacity after it (Journal::read)
+  std::string unit, hostname, pid, boot_id;
+  int priority = -1;           // 0 (emerg) .. 7 (debug); -1 when absent
+  uint64_t realtime_usec = 0;  // 0 when unknown
 };
 
 // What a cursor says about the entry it names (s= and i=): the sequence number space and the
@@ -56,7 +58,8 @@ class Journal {
 
   // 1: moved to the next entry; 0: none yet; negative: -errno.
   int next();
-  void read(JournalEntry& out);
+  // Fills `out` from the current entry; `padding` spare bytes stay readable after the message.
+  void read(JournalEntry& out, size_t padding);
   // The current entry's cursor, appended to `out` (cleared first).
   bool cursor(std::string& out);
   // Waits up to timeout_us for the journal to change; true when it did (entries appended, files

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -45,9 +46,16 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kWaitSlice = std::chrono::milliseconds(250);  // how soon a stop is seen when idle
 constexpr auto kReopenInterval = std::chrono::seconds(5);
 constexpr auto kStreamForgetAfter = std::chrono::minutes(5);
+// How often held blocks and idle processes are looked at while entries keep coming.
+constexpr auto kMaintainInterval = std::chrono::milliseconds(100);
 // Entries kept for records not yet emitted; past this every held entry is emitted as it is, so a
-// process that holds a block while others write fast cannot make the input hold unbounded memory.
-constexpr size_t kMaxEntriesHeld = 65536;
+// process that holds a block while others write fast cannot make the input hold much memory
+// (about 300 bytes an entry).
+constexpr size_t kMaxEntriesHeld = 8192;
+// A record's place among the records of its entry (a MESSAGE of several lines gives several):
+// its source offset is the entry's sequence number shifted by this, plus the place, so each has
+// its own derived event_id.
+constexpr int kRecordBits = 16;
 
 struct JournaldOptions {
   std::string directory;  // empty: the system journal
@@ -68,8 +76,9 @@ Severity severity_of_priority(int p) {
   return kMap[p];
 }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() < 20 &&
+// A decimal number JSON can hold as written (no leading zero).
+bool json_integer(std::string_view s) {
+  return !s.empty() && s.size() < 19 && (s[0] != '0' || s.size() == 1) &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -80,6 +89,7 @@ struct EntryMeta {
   uint64_t seqnum = 0;
   Timestamp realtime;
   uint8_t severity = Record::kNoWrapperSeverity;
+  uint32_t records = 0;  // emitted so far
 };
 
 // The data of entries first..first+size-1 in a ring of reused slots: once warm, keeping an
@@ -94,20 +104,24 @@ class EntryWindow {
     ++size_;
     return m;
   }
-  const EntryMeta& at(uint64_t entry) const { return slots_[entry & (slots_.size() - 1)]; }
+  EntryMeta& at(uint64_t entry) { return slots_[entry & (slots_.size() - 1)]; }
   void drop_before(uint64_t entry) {
     uint64_t n = entry > first_ ? std::min<uint64_t>(entry - first_, size_) : 0;
     first_ += n;
     size_ -= static_cast<size_t>(n);
+    // After a burst of held entries, give the memory back.
+    if (slots_.size() > kSmall && size_ < slots_.size() / 16) resize(std::max(kSmall, std::bit_ceil(size_ * 2)));
   }
   size_t size() const { return size_; }
 
  private:
-  void grow() {
-    std::vector<EntryMeta> bigger(std::max<size_t>(64, slots_.size() * 2));
+  static constexpr size_t kSmall = 64;
+  void grow() { resize(std::max(kSmall, slots_.size() * 2)); }
+  void resize(size_t slots) {
+    std::vector<EntryMeta> next(slots);
     for (uint64_t i = first_; i < first_ + size_; ++i)
-      bigger[i & (bigger.size() - 1)] = std::move(slots_[i & (slots_.size() - 1)]);
-    slots_ = std::move(bigger);
+      next[i & (slots - 1)] = std::move(slots_[i & (slots_.size() - 1)]);
+    slots_ = std::move(next);
   }
   std::vector<EntryMeta> slots_;  // a power of two of them
   uint64_t first_ = 0;
@@ -118,6 +132,8 @@ class EntryWindow {
 struct ProcessStream {
   std::unique_ptr<Framer> framer;
   Clock::time_point last_line;
+  uint64_t held_at = UINT64_MAX;  // the entry the framer held at the last look, and since when
+  Clock::time_point held_since{};
 };
 
 class JournaldInput final : public Input, private RecordSink {
@@ -145,15 +161,15 @@ class JournaldInput final : public Input, private RecordSink {
       int r = journal_->next();
       if (r > 0) {
         take_entry();
-        if (batch_ && batch_->text.size() >= opts_.batch_bytes) submit_batch();
         if (entries_.size() > kMaxEntriesHeld) flush_all_streams();
+        if (Clock::now() >= next_maintenance_) maintain();
+        if (batch_ && batch_->text.size() >= opts_.batch_bytes) submit_batch();
         continue;
       }
       if (r < 0) warn_read_error(r);
       // Caught up: what is held too long goes out, the batch is handed on, then wait.
-      flush_quiet_streams();
+      maintain();
       submit_batch();
-      forget_old_streams();
       if (journal_->wait(wait_time())) check_readable();
     }
     // A batch being filled when the stop came is dropped: its entries are not acknowledged, so
@@ -185,16 +201,21 @@ class JournaldInput final : public Input, private RecordSink {
 
   void position() {
     auto saved = host_->checkpoints().get(key_);
-    if (saved && !saved->cursor.empty()) {
-      journal_->seek_cursor(saved->cursor);
+    if (saved && !saved->cursor.empty() && journal_->seek_cursor(saved->cursor)) {
       resume_cursor_ = start_cursor_ = saved->cursor;
       spdlog::info("input {}: resuming after journal cursor {}", name_, saved->cursor);
     } else if (opts_.from_end && !saved) {
-      // read_from: end applies to the very first start only: the tail is saved at once, so a
-      // later start reads everything after it.
+      // read_from: end applies to the very first start only. The decision is saved at once,
+      // even on an empty journal (an empty cursor: from the beginning), so a later start reads
+      // everything after this point, however soon it comes.
       start_cursor_ = journal_->seek_tail();
-      if (!start_cursor_.empty()) host_->checkpoints().set(key_, checkpoint(start_cursor_));
+      host_->checkpoints().set(key_, checkpoint(start_cursor_));
+      host_->checkpoints().save();
     } else {
+      if (saved && !saved->cursor.empty())
+        spdlog::warn("input {}: the saved journal cursor '{}' cannot be used; reading from the "
+                     "oldest entry",
+                     name_, saved->cursor);
       journal_->seek_head();
     }
     tracker_ = std::make_shared<CursorTracker>(start_cursor_);
@@ -228,12 +249,13 @@ class JournaldInput final : public Input, private RecordSink {
   // ---- reading -------------------------------------------------------------------------
 
   void take_entry() {
-    JournalEntry e;
-    journal_->read(e);
     journal_->cursor(cursor_);
     if (!resume_cursor_.empty() && !check_resume(cursor_)) return;
+    JournalEntry& e = entry_;
+    journal_->read(e, simdjson::SIMDJSON_PADDING);
     ++*entries_read_;
     EntryMeta& m = entries_.push();
+    m.records = 0;
     m.cursor.assign(cursor_);
     m.unit.assign(e.unit);
     m.pid.assign(e.pid);
@@ -241,8 +263,9 @@ class JournaldInput final : public Input, private RecordSink {
     CursorPosition pos = parse_cursor(m.cursor);
     m.source = source_for(e.hostname, pos.seqnum_id);
     m.seqnum = pos.seqnum;
-    m.realtime = Timestamp{static_cast<int64_t>(e.realtime_usec / 1000000),
-                           static_cast<uint32_t>(e.realtime_usec % 1000000 * 1000), 6};
+    m.realtime = e.realtime_usec == 0 ? Timestamp{}
+                                      : Timestamp{static_cast<int64_t>(e.realtime_usec / 1000000),
+                                                  static_cast<uint32_t>(e.realtime_usec % 1000000 * 1000), 6};
     m.severity = e.priority >= 0 ? static_cast<uint8_t>(severity_of_priority(e.priority))
                                  : Record::kNoWrapperSeverity;
 
@@ -257,7 +280,10 @@ class JournaldInput final : public Input, private RecordSink {
     LineMeta meta{m.realtime, Stream::None};
     for (size_t start = 0;;) {
       size_t nl = message.find('\n', start);
-      feed_line(*s.framer, message.substr(start, nl == std::string_view::npos ? nl : nl - start), meta);
+      // The message's buffer keeps SIMDJSON_PADDING bytes after it, which framers and parsers
+      // may read past a line.
+      std::string_view line = message.substr(start, nl == std::string_view::npos ? nl : nl - start);
+      s.framer->line(line, fed_, *this, meta);
       if (nl == std::string_view::npos) break;
       start = nl + 1;
     }
@@ -270,22 +296,16 @@ class JournaldInput final : public Input, private RecordSink {
     std::string saved = std::move(resume_cursor_);
     resume_cursor_.clear();
     if (journal_->is_at(saved)) return false;
-    ++*gaps_;
     CursorPosition was = parse_cursor(saved), now = parse_cursor(cursor);
-    std::string lost = was.valid && now.valid && was.seqnum_id == now.seqnum_id && now.seqnum > was.seqnum
-                           ? std::to_string(now.seqnum - was.seqnum - 1) + " journal entries (all units) "
-                           : "an unknown number of entries ";
+    bool same_space = was.valid && now.valid && was.seqnum_id == now.seqnum_id && now.seqnum > was.seqnum;
+    if (same_space && now.seqnum == was.seqnum + 1) return true;  // only the saved entry is gone
+    ++*gaps_;
+    std::string lost = same_space ? std::to_string(now.seqnum - was.seqnum - 1) + " journal entries (all units) "
+                                  : "an unknown number of entries ";
     spdlog::warn("input {}: the saved journal position {} no longer exists (vacuumed or rotated "
                  "away); {}were lost, resuming at the oldest entry after it ({})",
                  name_, saved, lost, cursor);
     return true;
-  }
-
-  void feed_line(Framer& framer, std::string_view line, const LineMeta& meta) {
-    // Framers and parsers read SIMDJSON_PADDING bytes past a line.
-    line_buf_.resize(line.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(line_buf_.data(), line.data(), line.size());
-    framer.line(std::string_view(line_buf_.data(), line.size()), fed_, *this, meta);
   }
 
   ProcessStream& stream_for(std::string_view unit, std::string_view pid) {
@@ -321,12 +341,13 @@ class JournaldInput final : public Input, private RecordSink {
 
   // A framed record: `r.offset` is the number of its first entry.
   void emit(const FramedRecord& r) override {
-    const EntryMeta& m = meta_of(r.offset);
-    if (batch_ && batch_->source != m.source) submit_batch(r.offset);
+    if (batch_ && batch_->source != meta_of(r.offset).source) submit_batch(r.offset);
     if (!batch_ && !start_batch()) return;
+    EntryMeta& m = meta_of(r.offset);  // after the submit: it may have moved the window's slots
     if (!batch_->source) batch_->source = m.source;
-    batch_->add(r.text, m.seqnum, r.format, r.wrapper_time.valid() ? r.wrapper_time : m.realtime,
-                r.stream, r.flags);
+    uint64_t place = std::min<uint64_t>(m.records++, (1u << kRecordBits) - 1);
+    batch_->add(r.text, m.seqnum << kRecordBits | place, r.format,
+                r.wrapper_time.valid() ? r.wrapper_time : m.realtime, r.stream, r.flags);
     batch_->records.back().wrapper_severity = m.severity;
     attrs_.clear();
     JsonWriter w(attrs_);
@@ -334,7 +355,7 @@ class JournaldInput final : public Input, private RecordSink {
     w.key_literal("journal");
     w.begin_object();
     if (!m.unit.empty()) w.field("unit", m.unit);
-    if (all_digits(m.pid)) {
+    if (json_integer(m.pid)) {
       w.key_literal("pid");
       w.raw(m.pid);
     }
@@ -379,10 +400,11 @@ class JournaldInput final : public Input, private RecordSink {
     CheckpointStore* store = &host_->checkpoints();
     batch->ack = std::make_shared<AckToken>([tracker = tracker_, ticket, key = key_, store,
                                              cp = checkpoint({})] {
-      if (!tracker->ack(ticket)) return;
-      Checkpoint now = cp;
-      now.cursor = tracker->committed();
-      if (!now.cursor.empty()) store->set(key, now);
+      tracker->ack(ticket, [&](const std::string& committed) {
+        Checkpoint now = cp;
+        now.cursor = committed;
+        if (!now.cursor.empty()) store->set(key, now);
+      });
     });
     host_->submit(std::move(batch));
     forget_before(done);
@@ -395,10 +417,10 @@ class JournaldInput final : public Input, private RecordSink {
     return first;
   }
 
-  const EntryMeta& meta_of(uint64_t entry) const { return entries_.at(entry); }
+  EntryMeta& meta_of(uint64_t entry) { return entries_.at(entry); }
 
   // The cursor that says "every entry below `entry` is done".
-  std::string cursor_before(uint64_t entry) const {
+  std::string cursor_before(uint64_t entry) {
     return entry == 0 ? start_cursor_ : meta_of(entry - 1).cursor;
   }
 
@@ -409,23 +431,40 @@ class JournaldInput final : public Input, private RecordSink {
 
   // ---- held entries and idle streams ---------------------------------------------------
 
-  // A block is complete once its process writes no more lines for multiline_flush.
-  void flush_quiet_streams() {
+  // Held blocks that are due go out; processes quiet for long are forgotten.
+  void maintain() {
     auto now = Clock::now();
-    for (auto& [key, s] : streams_)
-      if (s.framer->held_from(fed_) < fed_ && now - s.last_line >= opts_.multiline_flush)
-        s.framer->flush(*this);
-  }
-
-  void flush_all_streams() {
-    for (auto& [key, s] : streams_) s.framer->flush(*this);
-  }
-
-  void forget_old_streams() {
-    auto now = Clock::now();
+    next_maintenance_ = now + kMaintainInterval;
+    for (auto& [key, s] : streams_) flush_if_due(s, now);
     std::erase_if(streams_, [&](const auto& kv) {
       return now - kv.second.last_line >= kStreamForgetAfter && kv.second.framer->held_from(fed_) == fed_;
     });
+  }
+
+  // A block is complete once its process writes no more lines for multiline_flush; one whose
+  // process keeps writing continuation lines goes out once it has been held that long, so it
+  // cannot hold the position (and memory) for ever.
+  void flush_if_due(ProcessStream& s, Clock::time_point now) {
+    uint64_t held = s.framer->held_from(fed_);
+    if (held == fed_) {
+      s.held_at = UINT64_MAX;
+      return;
+    }
+    if (held != s.held_at) {
+      s.held_at = held;
+      s.held_since = now;
+    }
+    if (now - s.last_line >= opts_.multiline_flush || now - s.held_since >= opts_.multiline_flush) {
+      s.framer->flush(*this);
+      s.held_at = UINT64_MAX;
+    }
+  }
+
+  // Too many entries are waiting for held blocks: emit them all and hand the batch on, which
+  // forgets the entries before.
+  void flush_all_streams() {
+    for (auto& [key, s] : streams_) s.framer->flush(*this);
+    submit_batch();
   }
 
   // Until the next held block is due, at most kWaitSlice (a stop must be seen soon).
@@ -435,7 +474,7 @@ class JournaldInput final : public Input, private RecordSink {
     for (const auto& [key, s] : streams_)
       if (s.framer->held_from(fed_) < fed_)
         wait = std::min(wait, std::chrono::duration_cast<std::chrono::microseconds>(
-                                  s.last_line + opts_.multiline_flush - now));
+                                  std::min(s.last_line, s.held_since) + opts_.multiline_flush - now));
     return static_cast<uint64_t>(std::max<int64_t>(wait.count(), 1000));
   }
 
@@ -470,7 +509,9 @@ class JournaldInput final : public Input, private RecordSink {
   std::map<std::string, std::shared_ptr<const SourceInfo>, std::less<>> sources_;
   std::unique_ptr<RecordBatch> batch_;
 
-  std::string cursor_, line_buf_, attrs_, stream_key_, source_key_;
+  JournalEntry entry_;  // the entry being read (its buffers are reused)
+  std::string cursor_, attrs_, stream_key_, source_key_;
+  Clock::time_point next_maintenance_{};
   Clock::time_point last_read_warning_{};
   Metrics::Counter* entries_read_ = nullptr;
   Metrics::Counter* records_read_ = nullptr;
@@ -519,6 +560,9 @@ void validate(const Options& o, const std::string& path, Diagnostics& diags) {
       diags.error(o.line("matches", field), path + ".matches." + field,
                   "a journal field name is upper-case letters, digits and '_' (e.g. _TRANSPORT, "
                   "SYSLOG_IDENTIFIER)");
+    else if (field == "_SYSTEMD_UNIT")
+      diags.error(o.line("matches", field), path + ".matches." + field,
+                  "give units in `units` (sd-journal would OR them with it)");
   }
 }
 
