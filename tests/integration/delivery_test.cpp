@@ -15,6 +15,7 @@
 #include "support/checkpoints.h"
 #include "support/http_server.h"
 #include "support/process.h"
+#include "support/stalling_output.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -90,25 +91,6 @@ void run_until_all_delivered(const TempDir& dir, int n) {
   EXPECT_EQ(last.wait(), 0);
 }
 
-// A test output that can be told to stall.
-std::atomic<bool> g_slow_stalled{false};
-std::atomic<size_t> g_slow_delivered{0};
-class SlowOutput final : public Output {
- public:
-  SendResult send(const OutBatch& b) override {
-    while (g_slow_stalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    g_slow_delivered += b.events.size();
-    return SendResult::delivered();
-  }
-};
-const bool kRegistered = Registry::instance().add(PluginDescriptor{
-    .kind = PluginKind::Output,
-    .name = "test_slow",
-    .summary = "test output that can stall",
-    .make_output = [](const PluginContext&, const Options&) -> std::unique_ptr<Output> {
-      return std::make_unique<SlowOutput>();
-    },
-});
 
 }  // namespace
 
@@ -219,12 +201,12 @@ inputs:
 outputs:
   - {name: fast, type: file, path: )" +
           dir / "fast.ndjson" + R"(, batch: {max_delay: 10ms}}
-  - {name: slow, type: test_slow, batch: {max_delay: 10ms}}
+  - {name: slow, type: test_stall, batch: {max_delay: 10ms}}
 )",
       "t", process_env(), cfg, diags))
       << diags.to_string();
-  g_slow_stalled = true;
-  g_slow_delivered = 0;
+  g_stalling_output.stalled = true;
+  g_stalling_output.delivered = 0;
   Runtime rt(cfg);
   std::string err;
   ASSERT_TRUE(rt.start(err)) << err;
@@ -249,9 +231,9 @@ outputs:
   EXPECT_LT(count_lines(dir / "fast.ndjson"), 20000u);
   std::string cp = slurp(dir / "data/checkpoints.json");
   EXPECT_EQ(cp.find("\"offset\":" + std::to_string(text.size())), std::string::npos);
-  g_slow_stalled = false;
+  g_stalling_output.stalled = false;
   ASSERT_TRUE(wait_until([&] {
-    return g_slow_delivered.load() >= 20000u && count_lines(dir / "fast.ndjson") >= 20000u;
+    return g_stalling_output.delivered.load() >= 20000u && count_lines(dir / "fast.ndjson") >= 20000u;
   }));
   ASSERT_TRUE(wait_until([&] {
     return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) !=

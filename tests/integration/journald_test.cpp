@@ -13,12 +13,11 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/capabilities.h"
 #include "support/journal_files.h"
 #include "support/process.h"
+#include "support/stalling_output.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -76,37 +75,18 @@ std::map<int, int> seqs_in(const std::string& path) {
   return out;
 }
 
-// An output that holds every batch while `g_stalled` is set.
-std::atomic<bool> g_stalled{false};
-std::atomic<size_t> g_stall_delivered{0};
-class StallingOutput final : public Output {
- public:
-  SendResult send(const OutBatch& b) override {
-    while (g_stalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    g_stall_delivered += b.events.size();
-    return SendResult::delivered();
-  }
-};
-const bool kRegistered = Registry::instance().add(PluginDescriptor{
-    .kind = PluginKind::Output,
-    .name = "test_stall",
-    .summary = "test output that can stall",
-    .make_output = [](const PluginContext&, const Options&) -> std::unique_ptr<Output> {
-      return std::make_unique<StallingOutput>();
-    },
-});
-
 // The agent in this process: a journald input on dir/journal into an output (a file).
 struct Agent {
   // `output`: the output's flow mapping ($DIR: the test's directory); `top`: more settings.
   explicit Agent(const TempDir& dir, const std::string& input_options = "",
-                 const std::string& output = "{name: out, type: file, path: \"$DIR/out.ndjson\", "
-                                             "batch: {max_delay: 20ms}}",
+                 const std::string& output =
+                     "{name: out, type: file, path: \"$DIR/out.ndjson\", "
+                     "batch: {max_delay: 20ms}}",
                  const std::string& top = "") {
     Diagnostics d("t");
     std::string yaml = "data_dir: " + dir / "data" + "\nserver: {listen: \"127.0.0.1:0\"}\n" + top +
-                       "inputs:\n  - {name: journal, type: journald, directory: \"" + dir / "journal" +
-                       "\"" + input_options + "}\noutputs:\n  - " + output + "\n";
+                       "inputs:\n  - {name: journal, type: journald, directory: \"" +
+                       dir / "journal" + "\"" + input_options + "}\noutputs:\n  - " + output + "\n";
     for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR"))
       yaml.replace(p, 4, dir.path());
     EXPECT_TRUE(load_config_text(yaml, "t", process_env(), cfg, d)) << d.to_string();
@@ -119,8 +99,12 @@ struct Agent {
   ~Agent() {
     if (rt) rt->stop();
   }
-  uint64_t sent() { return rt->metrics().value("auditrelay_output_events_sent_total", "output=\"out\""); }
-  uint64_t metric(const std::string& name) { return rt->metrics().value(name, "input=\"journal\""); }
+  uint64_t sent() {
+    return rt->metrics().value("auditrelay_output_events_sent_total", "output=\"out\"");
+  }
+  uint64_t metric(const std::string& name) {
+    return rt->metrics().value(name, "input=\"journal\"");
+  }
   httplib::Result get(const std::string& path) {
     httplib::Client c("127.0.0.1", rt->server_port());
     return c.Get(path.c_str());
@@ -132,8 +116,9 @@ struct Agent {
 // What `auditrelay normalize` makes of a sample file: the events a file input would send.
 std::vector<json> normalized_sample(const std::string& name) {
   TempDir tmp;
-  Child c = spawn({AUDITRELAY_BINARY, "normalize", std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name},
-                  tmp / "out", tmp / "err");
+  Child c =
+      spawn({AUDITRELAY_BINARY, "normalize", std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name},
+            tmp / "out", tmp / "err");
   EXPECT_EQ(c.wait(), 0) << slurp(tmp / "err");
   return events_in(tmp / "out");
 }
@@ -232,27 +217,32 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   for (int f = 0; f < 2; ++f)
     ASSERT_TRUE(writer.write(dir / "journal", "system@" + std::to_string(f) + ".journal",
                              interleaved_entries(f * per_file, (f + 1) * per_file)));
-  write_text(dir / "cfg.yaml",
-             "data_dir: " + dir / "data" +
-                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
-                 "inputs:\n  - {type: journald, directory: \"" + dir / "journal" +
-                 "\", batch_size: 16KiB}\n"
-                 "outputs:\n  - {type: file, path: \"" + dir / "out.ndjson" +
-                 "\", batch: {max_events: 200, max_delay: 20ms}}\n");
+  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
+                                   "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
+                                   "inputs:\n  - {type: journald, directory: \"" +
+                                   dir / "journal" +
+                                   "\", batch_size: 16KiB}\n"
+                                   "outputs:\n  - {type: file, path: \"" +
+                                   dir / "out.ndjson" +
+                                   "\", batch: {max_events: 200, max_delay: 20ms}}\n");
   std::mt19937 rng(26);
   auto run = [&](const std::string& log) {
-    return spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / log);
+    return spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                 dir / log);
   };
   for (int round = 0; round < 4; ++round) {
     if (round == 1) {  // a file appears while the agent is down
-      ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal", interleaved_entries(2 * per_file, 3 * per_file)));
+      ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal",
+                               interleaved_entries(2 * per_file, 3 * per_file)));
     }
     std::string log = "stderr" + std::to_string(round);
     Child c = run(log);
     size_t before = count_lines(dir / "out.ndjson");
-    ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") > before; })) << slurp(dir / log);
+    ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") > before; }))
+        << slurp(dir / log);
     if (round == 2) {  // and one while it runs
-      ASSERT_TRUE(writer.write(dir / "journal", "system@3.journal", interleaved_entries(3 * per_file, 4 * per_file)));
+      ASSERT_TRUE(writer.write(dir / "journal", "system@3.journal",
+                               interleaved_entries(3 * per_file, 4 * per_file)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));
     c.signal(SIGKILL);
@@ -261,7 +251,8 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   const size_t n = static_cast<size_t>(per_file * files);
   {
     Child last = run("stderr-last");
-    ASSERT_TRUE(wait_until([&] { return seqs_in(dir / "out.ndjson").size() >= n; })) << slurp(dir / "stderr-last");
+    ASSERT_TRUE(wait_until([&] { return seqs_in(dir / "out.ndjson").size() >= n; }))
+        << slurp(dir / "stderr-last");
     last.signal(SIGTERM);
     EXPECT_EQ(last.wait(), 0);
   }
@@ -270,15 +261,20 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   EXPECT_EQ(seqs.size(), n);
   EXPECT_EQ(seqs.begin()->first, 0);
   EXPECT_EQ(seqs.rbegin()->first, static_cast<int>(n) - 1);
-  for (const auto& e : events_in(dir / "out.ndjson"))
-    if (e["message"] == "block entry") ASSERT_EQ(e["fields"]["detail"], "part one\npart two");
+  for (const auto& e : events_in(dir / "out.ndjson")) {
+    if (e["message"] == "block entry") {
+      ASSERT_EQ(e["fields"]["detail"], "part one\npart two");
+    }
+  }
 
   // After the clean stop: one new entry, and exactly that one arrives.
   size_t delivered = count_lines(dir / "out.ndjson");
-  ASSERT_TRUE(writer.write(dir / "journal", "system@9.journal", seq_entries(static_cast<int>(n), static_cast<int>(n) + 1)));
+  ASSERT_TRUE(writer.write(dir / "journal", "system@9.journal",
+                           seq_entries(static_cast<int>(n), static_cast<int>(n) + 1)));
   Child again = run("stderr-again");
-  ASSERT_TRUE(wait_until([&] { return seqs_in(dir / "out.ndjson").count(static_cast<int>(n)) == 1; }))
-      << slurp(dir / "stderr-again");
+  ASSERT_TRUE(wait_until([&] {
+    return seqs_in(dir / "out.ndjson").count(static_cast<int>(n)) == 1;
+  })) << slurp(dir / "stderr-again");
   again.signal(SIGTERM);
   EXPECT_EQ(again.wait(), 0);
   EXPECT_EQ(count_lines(dir / "out.ndjson"), delivered + 1);
@@ -322,7 +318,9 @@ TEST(Journald, ReadFromEndSkipsOnlyWhatWasThereAtTheFirstStart) {
     Agent agent(dir, ", read_from: end");
     ASSERT_NO_FATAL_FAILURE(agent.start());
     // The tail is saved at once: after that, what is written is read.
-    ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos; }));
+    ASSERT_TRUE(wait_until([&] {
+      return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos;
+    }));
     ASSERT_TRUE(writer.write(dir / "journal", "system@2.journal", seq_entries(10, 20)));
     ASSERT_TRUE(wait_until([&] { return agent.sent() == 10; }));
   }
@@ -343,8 +341,8 @@ TEST(Journald, AStalledOutputStopsReadingWithinTheMemoryBudget) {
   std::filesystem::create_directories(dir / "journal");
   const int n = 20000;  // ~8 MB of records against a 1 MiB budget
   ASSERT_TRUE(JournalWriter().write(dir / "journal", "system.journal", seq_entries(0, n)));
-  g_stalled = true;
-  g_stall_delivered = 0;
+  g_stalling_output.stalled = true;
+  g_stalling_output.delivered = 0;
   Agent agent(dir, ", batch_size: 16KiB", "{name: out, type: test_stall, batch: {max_events: 100}}",
               "pipeline: {max_in_flight: 1MiB}\n");
   ASSERT_NO_FATAL_FAILURE(agent.start());
@@ -356,9 +354,10 @@ TEST(Journald, AStalledOutputStopsReadingWithinTheMemoryBudget) {
   uint64_t read = agent.metric("auditrelay_journal_entries_read_total");
   EXPECT_LT(read, static_cast<uint64_t>(n) / 2) << "read while the output held everything";
   EXPECT_LE(agent.rt->metrics().value("auditrelay_bytes_in_flight"), 2u << 20);
-  g_stalled = false;
-  ASSERT_TRUE(wait_until([&] { return g_stall_delivered.load() == static_cast<size_t>(n); }))
-      << g_stall_delivered.load();
+  g_stalling_output.stalled = false;
+  ASSERT_TRUE(wait_until([&] {
+    return g_stalling_output.delivered.load() == static_cast<size_t>(n);
+  })) << g_stalling_output.delivered.load();
   EXPECT_EQ(agent.metric("auditrelay_journal_entries_read_total"), static_cast<uint64_t>(n));
 }
 
@@ -368,11 +367,15 @@ TEST(Journald, UnitsAndMatchesSelectEntries) {
   std::filesystem::create_directories(dir / "journal");
   std::vector<JournalLine> lines;
   for (int i = 0; i < 12; ++i)
-    lines.push_back(JournalLine{.unit = i % 3 == 0 ? "coder.service" : i % 3 == 1 ? "coder-provisioner.service" : "nginx.service",
+    lines.push_back(JournalLine{.unit = i % 3 == 0   ? "coder.service"
+                                        : i % 3 == 1 ? "coder-provisioner.service"
+                                                     : "nginx.service",
                                 .message = seq_line(i),
                                 .priority = i % 2 ? 3 : 6});
   ASSERT_TRUE(JournalWriter().write(dir / "journal", "system.journal", lines));
-  Agent agent(dir, ", units: [coder.service, coder-provisioner.service], matches: {PRIORITY: [\"3\", \"4\"]}");
+  Agent agent(
+      dir,
+      ", units: [coder.service, coder-provisioner.service], matches: {PRIORITY: [\"3\", \"4\"]}");
   ASSERT_NO_FATAL_FAILURE(agent.start());
   // Coder's two units and priority 3: 1, 3, 7, 9.
   ASSERT_TRUE(wait_until([&] { return agent.sent() == 4; }));
@@ -385,7 +388,9 @@ TEST(Journald, BadConfigIsALocatedValidateError) {
   std::string yaml = "data_dir: " + dir / "data" +
                      "\ninputs:\n"
                      "  - type: journald\n"
-                     "    directory: " + dir / "nowhere" + "\n"
+                     "    directory: " +
+                     dir / "nowhere" +
+                     "\n"
                      "    format: cri\n"
                      "    matches: {_systemd_unit: x, PRIORITY: [3, [4]], _SYSTEMD_UNIT: y}\n"
                      "outputs:\n  - {type: stdout}\n";
@@ -393,12 +398,21 @@ TEST(Journald, BadConfigIsALocatedValidateError) {
   Diagnostics d("cfg.yaml");
   EXPECT_FALSE(load_config_text(yaml, "cfg.yaml", process_env(), cfg, d));
   std::string text = d.to_string();
-  EXPECT_NE(text.find("cfg.yaml:4: inputs[0].directory: '" + dir / "nowhere" + "' is not a directory"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("cfg.yaml:5: inputs[0].format: unknown format 'cri' for the journal"), std::string::npos) << text;
-  EXPECT_NE(text.find("inputs[0].matches._systemd_unit: a journal field name is upper-case"), std::string::npos) << text;
-  EXPECT_NE(text.find("inputs[0].matches.PRIORITY: expected a value or a list of values"), std::string::npos) << text;
-  EXPECT_NE(text.find("inputs[0].matches._SYSTEMD_UNIT: give units in `units`"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("cfg.yaml:4: inputs[0].directory: '" + dir / "nowhere" + "' is not a directory"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cfg.yaml:5: inputs[0].format: unknown format 'cri' for the journal"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("inputs[0].matches._systemd_unit: a journal field name is upper-case"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("inputs[0].matches.PRIORITY: expected a value or a list of values"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("inputs[0].matches._SYSTEMD_UNIT: give units in `units`"), std::string::npos)
+      << text;
 }
 
 // A journal file the agent may not read: /readyz says why, nothing crashes, and once it can be
@@ -419,7 +433,9 @@ TEST(Journald, AnUnreadableJournalMakesTheAgentUnreadyUntilItCanBeRead) {
     if (r && r->status == 503) why = r->body;
     return !why.empty();
   }));
-  EXPECT_NE(why.find("input journal: no journal file in " + dir / "journal" + " can be read"), std::string::npos) << why;
+  EXPECT_NE(why.find("input journal: no journal file in " + dir / "journal" + " can be read"),
+            std::string::npos)
+      << why;
   EXPECT_NE(why.find("systemd-journal group"), std::string::npos) << why;
   ::chmod((dir / "journal/system.journal").c_str(), 0644);
   ASSERT_TRUE(wait_until([&] { return agent.sent() == 5; }));
@@ -442,7 +458,9 @@ TEST(Journald, LinesOfOneMessageMessagesCutAndAnEmptyJournalAtTheFirstStart) {
   std::filesystem::create_directories(dir / "journal");
   Agent first(dir, ", read_from: end, max_line_size: 200");
   ASSERT_NO_FATAL_FAILURE(first.start());
-  ASSERT_TRUE(wait_until([&] { return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos; }));
+  ASSERT_TRUE(wait_until([&] {
+    return slurp(dir / "data/checkpoints.json").find("journald:journal") != std::string::npos;
+  }));
   first.rt->stop();
   first.rt.reset();
   std::vector<JournalLine> lines = {{.message = "first line\nsecond line\nthird line", .pid = 0},
@@ -491,6 +509,9 @@ TEST(Journald, AHeldBlockKeepsTheCheckpointBeforeIt) {
     auto seqs = seqs_in(dir / "out.ndjson");
     return seqs.count(1) && seqs.count(2) && seqs.count(3);
   })) << slurp(dir / "out.ndjson");
-  for (const auto& e : events_in(dir / "out.ndjson"))
-    if (e["fields"].value("seq", 0) == 1) EXPECT_EQ(e["fields"]["detail"], "part one\npart two");
+  for (const auto& e : events_in(dir / "out.ndjson")) {
+    if (e["fields"].value("seq", 0) == 1) {
+      EXPECT_EQ(e["fields"]["detail"], "part one\npart two");
+    }
+  }
 }

@@ -18,7 +18,7 @@ struct JournalLine {
   std::string unit = "coder.service";
   std::string message;
   int pid = 4242;
-  int priority = 6;  // -1: none
+  int priority = 6;            // -1: none
   uint64_t realtime_usec = 0;  // 0: filled in by JournalWriter (one microsecond apart)
   std::string hostname = "coder-vm";
 };

@@ -35,14 +35,16 @@ std::unique_ptr<Journal> Journal::open(const std::string& directory, std::string
   int r = directory.empty() ? sd_journal_open(&j, SD_JOURNAL_SYSTEM)
                             : sd_journal_open_directory(&j, directory.c_str(), 0);
   if (r < 0) {
-    error = std::string("cannot open the journal") +
-            (directory.empty() ? "" : " in " + directory) + ": " + std::strerror(-r);
+    error = std::string("cannot open the journal") + (directory.empty() ? "" : " in " + directory) +
+            ": " + std::strerror(-r);
     return nullptr;
   }
   return std::make_unique<Journal>(j);
 }
 
-Journal::~Journal() { sd_journal_close(j_); }
+Journal::~Journal() {
+  sd_journal_close(j_);
+}
 
 bool Journal::filter(const std::vector<std::string>& units,
                      const std::vector<std::pair<std::string, std::vector<std::string>>>& matches,
@@ -62,9 +64,13 @@ bool Journal::filter(const std::vector<std::string>& units,
   return true;
 }
 
-void Journal::set_field_limit(size_t bytes) { sd_journal_set_data_threshold(j_, bytes); }
+void Journal::set_field_limit(size_t bytes) {
+  sd_journal_set_data_threshold(j_, bytes);
+}
 
-bool Journal::seek_head() { return sd_journal_seek_head(j_) >= 0; }
+bool Journal::seek_head() {
+  return sd_journal_seek_head(j_) >= 0;
+}
 
 std::string Journal::seek_tail() {
   std::string last;
@@ -74,11 +80,17 @@ std::string Journal::seek_tail() {
   return last;
 }
 
-bool Journal::seek_cursor(const std::string& c) { return sd_journal_seek_cursor(j_, c.c_str()) >= 0; }
+bool Journal::seek_cursor(const std::string& c) {
+  return sd_journal_seek_cursor(j_, c.c_str()) >= 0;
+}
 
-bool Journal::is_at(const std::string& c) { return sd_journal_test_cursor(j_, c.c_str()) > 0; }
+bool Journal::is_at(const std::string& c) {
+  return sd_journal_test_cursor(j_, c.c_str()) > 0;
+}
 
-int Journal::next() { return sd_journal_next(j_); }
+int Journal::next() {
+  return sd_journal_next(j_);
+}
 
 void Journal::read(JournalEntry& out, size_t padding) {
   for (auto* s : {&out.message, &out.unit, &out.hostname, &out.pid, &out.boot_id}) s->clear();
@@ -101,8 +113,8 @@ void Journal::read(JournalEntry& out, size_t padding) {
       out.message.assign(m);
       continue;
     }
-    if (take("_SYSTEMD_UNIT", out.unit) || take("_HOSTNAME", out.hostname) || take("_PID", out.pid) ||
-        take("_BOOT_ID", out.boot_id))
+    if (take("_SYSTEMD_UNIT", out.unit) || take("_HOSTNAME", out.hostname) ||
+        take("_PID", out.pid) || take("_BOOT_ID", out.boot_id))
       continue;
     if (f.size() == 10 && f.starts_with("PRIORITY=") && f[9] >= '0' && f[9] <= '7')
       out.priority = f[9] - '0';

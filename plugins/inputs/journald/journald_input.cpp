@@ -14,7 +14,6 @@
 // Backpressure: the journal is the buffer; while pipeline.max_in_flight is used up, nothing is
 // read. Idle: sd_journal_wait (inotify), woken at most every 250 ms to see a stop.
 #include <spdlog/spdlog.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,11 +22,11 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <thread>
-#include <vector>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "agent/common/json_writer.h"
 #include "agent/event/format.h"
@@ -110,7 +109,8 @@ class EntryWindow {
     first_ += n;
     size_ -= static_cast<size_t>(n);
     // After a burst of held entries, give the memory back.
-    if (slots_.size() > kSmall && size_ < slots_.size() / 16) resize(std::max(kSmall, std::bit_ceil(size_ * 2)));
+    if (slots_.size() > kSmall && size_ < slots_.size() / 16)
+      resize(std::max(kSmall, std::bit_ceil(size_ * 2)));
   }
   size_t size() const { return size_; }
 
@@ -139,7 +139,9 @@ struct ProcessStream {
 class JournaldInput final : public Input, private RecordSink {
  public:
   JournaldInput(const PluginContext& ctx, JournaldOptions opts)
-      : name_(ctx.name), opts_(std::move(opts)), health_(ctx.health),
+      : name_(ctx.name),
+        opts_(std::move(opts)),
+        health_(ctx.health),
         key_("journald:" + ctx.name) {}
 
   void run(InputHost& host) override {
@@ -185,7 +187,8 @@ class JournaldInput final : public Input, private RecordSink {
     auto j = Journal::open(opts_.directory, error);
     if (j && !j->filter(opts_.units, opts_.matches, error)) j.reset();
     if (!j) {
-      if (error != last_open_error_) spdlog::error("input {}: {}; trying again every 5s", name_, error);
+      if (error != last_open_error_)
+        spdlog::error("input {}: {}; trying again every 5s", name_, error);
       last_open_error_ = error;
       fail(error);
       return false;
@@ -213,9 +216,10 @@ class JournaldInput final : public Input, private RecordSink {
       host_->checkpoints().save();
     } else {
       if (saved && !saved->cursor.empty())
-        spdlog::warn("input {}: the saved journal cursor '{}' cannot be used; reading from the "
-                     "oldest entry",
-                     name_, saved->cursor);
+        spdlog::warn(
+            "input {}: the saved journal cursor '{}' cannot be used; reading from the "
+            "oldest entry",
+            name_, saved->cursor);
       journal_->seek_head();
     }
     tracker_ = std::make_shared<CursorTracker>(start_cursor_);
@@ -233,7 +237,8 @@ class JournaldInput final : public Input, private RecordSink {
       health_failing_.clear();
       return;
     }
-    std::string where = opts_.directory.empty() ? "/var/log/journal or /run/log/journal" : opts_.directory;
+    std::string where =
+        opts_.directory.empty() ? "/var/log/journal or /run/log/journal" : opts_.directory;
     std::string why = "no journal file in " + where +
                       " can be read (none there, or no permission: the agent's user needs the "
                       "systemd-journal group)";
@@ -263,9 +268,10 @@ class JournaldInput final : public Input, private RecordSink {
     CursorPosition pos = parse_cursor(m.cursor);
     m.source = source_for(e.hostname, pos.seqnum_id);
     m.seqnum = pos.seqnum;
-    m.realtime = e.realtime_usec == 0 ? Timestamp{}
-                                      : Timestamp{static_cast<int64_t>(e.realtime_usec / 1000000),
-                                                  static_cast<uint32_t>(e.realtime_usec % 1000000 * 1000), 6};
+    m.realtime = e.realtime_usec == 0
+                     ? Timestamp{}
+                     : Timestamp{static_cast<int64_t>(e.realtime_usec / 1000000),
+                                 static_cast<uint32_t>(e.realtime_usec % 1000000 * 1000), 6};
     m.severity = e.priority >= 0 ? static_cast<uint8_t>(severity_of_priority(e.priority))
                                  : Record::kNoWrapperSeverity;
 
@@ -297,14 +303,17 @@ class JournaldInput final : public Input, private RecordSink {
     resume_cursor_.clear();
     if (journal_->is_at(saved)) return false;
     CursorPosition was = parse_cursor(saved), now = parse_cursor(cursor);
-    bool same_space = was.valid && now.valid && was.seqnum_id == now.seqnum_id && now.seqnum > was.seqnum;
+    bool same_space =
+        was.valid && now.valid && was.seqnum_id == now.seqnum_id && now.seqnum > was.seqnum;
     if (same_space && now.seqnum == was.seqnum + 1) return true;  // only the saved entry is gone
     ++*gaps_;
-    std::string lost = same_space ? std::to_string(now.seqnum - was.seqnum - 1) + " journal entries (all units) "
-                                  : "an unknown number of entries ";
-    spdlog::warn("input {}: the saved journal position {} no longer exists (vacuumed or rotated "
-                 "away); {}were lost, resuming at the oldest entry after it ({})",
-                 name_, saved, lost, cursor);
+    std::string lost =
+        same_space ? std::to_string(now.seqnum - was.seqnum - 1) + " journal entries (all units) "
+                   : "an unknown number of entries ";
+    spdlog::warn(
+        "input {}: the saved journal position {} no longer exists (vacuumed or rotated "
+        "away); {}were lost, resuming at the oldest entry after it ({})",
+        name_, saved, lost, cursor);
     return true;
   }
 
@@ -320,7 +329,8 @@ class JournaldInput final : public Input, private RecordSink {
 
   // Batches hold one source: the host and the journal's sequence number space (part of the
   // derived event ids, with the entry's sequence number).
-  std::shared_ptr<const SourceInfo> source_for(std::string_view hostname, std::string_view seqnum_id) {
+  std::shared_ptr<const SourceInfo> source_for(std::string_view hostname,
+                                               std::string_view seqnum_id) {
     source_key_.assign(hostname);
     source_key_.push_back('\0');
     source_key_.append(seqnum_id);
@@ -398,14 +408,14 @@ class JournaldInput final : public Input, private RecordSink {
                   batch->records.size(), end);
     uint64_t ticket = tracker_->add(end);
     CheckpointStore* store = &host_->checkpoints();
-    batch->ack = std::make_shared<AckToken>([tracker = tracker_, ticket, key = key_, store,
-                                             cp = checkpoint({})] {
-      tracker->ack(ticket, [&](const std::string& committed) {
-        Checkpoint now = cp;
-        now.cursor = committed;
-        if (!now.cursor.empty()) store->set(key, now);
-      });
-    });
+    batch->ack = std::make_shared<AckToken>(
+        [tracker = tracker_, ticket, key = key_, store, cp = checkpoint({})] {
+          tracker->ack(ticket, [&](const std::string& committed) {
+            Checkpoint now = cp;
+            now.cursor = committed;
+            if (!now.cursor.empty()) store->set(key, now);
+          });
+        });
     host_->submit(std::move(batch));
     forget_before(done);
   }
@@ -437,7 +447,8 @@ class JournaldInput final : public Input, private RecordSink {
     next_maintenance_ = now + kMaintainInterval;
     for (auto& [key, s] : streams_) flush_if_due(s, now);
     std::erase_if(streams_, [&](const auto& kv) {
-      return now - kv.second.last_line >= kStreamForgetAfter && kv.second.framer->held_from(fed_) == fed_;
+      return now - kv.second.last_line >= kStreamForgetAfter &&
+             kv.second.framer->held_from(fed_) == fed_;
     });
   }
 
@@ -473,8 +484,9 @@ class JournaldInput final : public Input, private RecordSink {
     auto now = Clock::now();
     for (const auto& [key, s] : streams_)
       if (s.framer->held_from(fed_) < fed_)
-        wait = std::min(wait, std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::min(s.last_line, s.held_since) + opts_.multiline_flush - now));
+        wait =
+            std::min(wait, std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::min(s.last_line, s.held_since) + opts_.multiline_flush - now));
     return static_cast<uint64_t>(std::max<int64_t>(wait.count(), 1000));
   }
 
@@ -503,7 +515,7 @@ class JournaldInput final : public Input, private RecordSink {
   std::string resume_cursor_;  // the saved cursor, until the first entry after the seek
   std::shared_ptr<CursorTracker> tracker_;
 
-  uint64_t fed_ = 0;  // entries read in this run (the next one's number)
+  uint64_t fed_ = 0;     // entries read in this run (the next one's number)
   EntryWindow entries_;  // read and not yet known to be done
   std::map<std::string, ProcessStream, std::less<>> streams_;
   std::map<std::string, std::shared_ptr<const SourceInfo>, std::less<>> sources_;
@@ -537,8 +549,9 @@ void validate(const Options& o, const std::string& path, Diagnostics& diags) {
   std::string f = o.str("format", "auto");
   const Format* format = Registry::instance().format(f);
   if (!format || f == "cri" || f == "docker") {
-    diags.error(o.line("format"), path + ".format",
-                "unknown format '" + f + "' for the journal; available: auto, slog_json, slog_human, raw");
+    diags.error(
+        o.line("format"), path + ".format",
+        "unknown format '" + f + "' for the journal; available: auto, slog_json, slog_human, raw");
   }
   if (o.size("max_line_size", 1) < 64)
     diags.error(o.line("max_line_size"), path + ".max_line_size", "must be at least 64 bytes");
