@@ -381,6 +381,14 @@ TEST(Journald, UnitsAndMatchesSelectEntries) {
   ASSERT_TRUE(wait_until([&] { return agent.sent() == 4; }));
   auto seqs = seqs_in(dir / "out.ndjson");
   EXPECT_EQ(seqs, (std::map<int, int>{{1, 1}, {3, 1}, {7, 1}, {9, 1}}));
+
+  // units: [] reads every unit.
+  TempDir every;
+  std::filesystem::create_directories(every / "journal");
+  std::filesystem::copy(dir / "journal/system.journal", every / "journal/system.journal");
+  Agent all(every, ", units: []");
+  ASSERT_NO_FATAL_FAILURE(all.start());
+  ASSERT_TRUE(wait_until([&] { return all.sent() == 12; })) << all.sent();
 }
 
 TEST(Journald, BadConfigIsALocatedValidateError) {
