@@ -194,8 +194,9 @@ class JournaldInput final : public Input, private RecordSink {
       return false;
     }
     last_open_error_.clear();
-    // The library may cut longer fields; the input cuts at max_line_size itself.
-    j->set_field_limit(opts_.max_line + 1);
+    // The library may cut longer fields (its limit counts the "MESSAGE=" before the value); the
+    // input cuts at max_line_size itself, and counts the cut, so the library must leave more.
+    j->set_field_limit(opts_.max_line + 1 + std::string_view("MESSAGE=").size());
     journal_ = std::move(j);
     position();
     check_readable();
