@@ -14,7 +14,9 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
+#include "support/accepted_seqs.h"
 #include "support/capabilities.h"
+#include "support/http_server.h"
 #include "support/journal_files.h"
 #include "support/process.h"
 #include "support/stalling_output.h"
@@ -278,6 +280,55 @@ TEST(Journald, KillDashNineLosesNothingAndACleanStopSendsNothingTwice) {
   again.signal(SIGTERM);
   EXPECT_EQ(again.wait(), 0);
   EXPECT_EQ(count_lines(dir / "out.ndjson"), delivered + 1);
+}
+
+// The delivery core's worst moment, from the journal: at concurrency 4 with small batches the
+// one request carrying seq 1500 fails over and over while the other parts of its batch (and
+// held blocks of other processes around it) are delivered; kill -9, heal the collector,
+// restart: every entry arrives.
+TEST(Journald, AStuckPartAtConcurrencyFourSurvivesKillDashNine) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  const int n = 6000;
+  ASSERT_TRUE(JournalWriter().write(dir / "journal", "system.journal", interleaved_entries(0, n)));
+  std::atomic<bool> healed{false};
+  std::atomic<int> stuck_tries{0};
+  Accepted accepted;
+  TestHttpServer collector;
+  collector.set_handler([&](const Recorded& r) -> Scripted {
+    if (!healed && r.body.find("\"seq\":1500}") != std::string::npos) {
+      ++stuck_tries;
+      return {503, "busy", ""};
+    }
+    accepted.add(r.body);
+    return {200, "", ""};
+  });
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 16MiB}\n"
+                 "inputs:\n  - {type: journald, directory: \"" +
+                 dir / "journal" +
+                 "\", batch_size: 256KiB}\n"
+                 "outputs:\n  - {name: h, type: http, url: \"" +
+                 collector.url() +
+                 "/ingest\", concurrency: 4, batch: {max_events: 100, max_delay: 20ms},"
+                 " retry: {initial: 50ms, max: 100ms}}\n");
+  {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / "stderr1");
+    ASSERT_TRUE(wait_until([&] { return stuck_tries.load() >= 3 && accepted.size() >= n - 100u; }))
+        << slurp(dir / "stderr1");
+    ASSERT_FALSE(accepted.has(1500));
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+  healed = true;
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                  dir / "stderr2");
+  ASSERT_TRUE(wait_until([&] { return accepted.size() == static_cast<size_t>(n); }))
+      << "missing entries after the restart; " << slurp(dir / "stderr2");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
 }
 
 // The file holding the saved cursor, and the next one, are vacuumed while the agent is down:
