@@ -360,21 +360,23 @@ class JournaldInput final : public Input, private RecordSink {
     batch_->add(r.text, m.seqnum << kRecordBits | place, r.format,
                 r.wrapper_time.valid() ? r.wrapper_time : m.realtime, r.stream, r.flags);
     batch_->records.back().wrapper_severity = m.severity;
-    attrs_.clear();
-    JsonWriter w(attrs_);
-    w.begin_object();  // only to give the members a level; its braces are not kept
-    w.key_literal("journal");
-    w.begin_object();
-    if (!m.unit.empty()) w.field("unit", m.unit);
-    if (json_integer(m.pid)) {
-      w.key_literal("pid");
-      w.raw(m.pid);
+    // "journal":{"unit":..,"pid":..,"boot_id":..,"cursor":..}, the members source gets.
+    attrs_.assign("\"journal\":{");
+    if (!m.unit.empty()) {
+      attrs_.append("\"unit\":");
+      json_string_append(attrs_, m.unit);
+      attrs_.push_back(',');
     }
-    if (!m.boot_id.empty()) w.field("boot_id", m.boot_id);
-    w.field("cursor", m.cursor);
-    w.end_object();
-    w.end_object();
-    batch_->add_source_attrs(std::string_view(attrs_).substr(1, attrs_.size() - 2));
+    if (json_integer(m.pid)) attrs_.append("\"pid\":").append(m.pid).push_back(',');
+    if (!m.boot_id.empty()) {
+      attrs_.append("\"boot_id\":");
+      json_string_append(attrs_, m.boot_id);
+      attrs_.push_back(',');
+    }
+    attrs_.append("\"cursor\":");
+    json_string_append(attrs_, m.cursor);
+    attrs_.push_back('}');
+    batch_->add_source_attrs(attrs_);
   }
 
   bool start_batch() {
@@ -610,7 +612,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
             {"batch_size", OptType::Size, "256KiB", false,
              "bytes of records per batch (taken from pipeline.max_in_flight)"},
             {"multiline_flush", OptType::Duration, "1s", false,
-             "a held multi-line entry is emitted after its process wrote nothing for this long"},
+             "a held multi-line entry is emitted after its process wrote nothing for this long, "
+             "or once it has been held this long"},
         },
     .make_input = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Input> {
       return std::make_unique<JournaldInput>(ctx, options_from(o));
