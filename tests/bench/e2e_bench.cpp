@@ -35,6 +35,7 @@
 
 #include "tests/bench/counting_sink.h"
 #include "tests/bench/generator.h"
+#include "tests/support/journal_files.h"
 
 extern char** environ;
 using Clock = std::chrono::steady_clock;
@@ -162,23 +163,11 @@ std::string journal_input(const std::string& dir) {
 // microsecond apart.
 void journal_export(std::string& out, std::string_view text, uint64_t first_usec) {
   uint64_t t = first_usec;
-  for (size_t start = 0, nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1, ++t) {
-    out += "__REALTIME_TIMESTAMP=" + std::to_string(t) + "\n__MONOTONIC_TIMESTAMP=" +
-           std::to_string(t - 1700000000000000) +
-           "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=coder.service\n"
-           "_HOSTNAME=bench\n_PID=4242\nPRIORITY=6\nMESSAGE=";
-    out.append(text.substr(start, nl - start));
-    out += "\n\n";
+  auditrelay::test::JournalLine entry{.hostname = "bench"};
+  for (size_t start = 0, nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+    entry.message.assign(text.substr(start, nl - start));
+    auditrelay::test::export_entry(out, entry, t++);
   }
-}
-
-// Runs systemd-journal-remote writing `file` (which must end in .journal), fed `export_text`.
-bool write_journal(const std::string& file, const std::string& export_text) {
-  std::string cmd = "/lib/systemd/systemd-journal-remote -o " + file + " - >/dev/null 2>&1";
-  FILE* p = popen(cmd.c_str(), "w");
-  if (!p) return false;
-  std::fwrite(export_text.data(), 1, export_text.size(), p);
-  return pclose(p) == 0;
 }
 
 Result run_once(const std::string& binary, const std::string& dir, const std::string& input,
@@ -300,7 +289,7 @@ void idle_probe(const std::string& binary, const std::string& dir, double rate, 
                        << (journal ? journal_input(in) : file_input(in + "/*.log", "slog_json"))
                        << "\noutputs:\n  - type: http\n    url: \"http://127.0.0.1:" << sink.port()
                        << "/ingest\"\n";
-    std::string cmd = "/lib/systemd/systemd-journal-remote -o " + in + "/live.journal - >/dev/null 2>&1";
+    std::string cmd = std::string(auditrelay::test::kJournalRemote) + " -o " + in + "/live.journal - >/dev/null 2>&1";
     FILE* writer = journal ? popen(cmd.c_str(), "w") : std::fopen((in + "/coderd.log").c_str(), "a");
     sink.reset();
     pid_t pid = spawn_agent(binary, cfg);
@@ -377,7 +366,7 @@ int main(int argc, char** argv) {
       std::string exported;
       exported.reserve(text.size() + events * 200);
       journal_export(exported, text, 1758000000000000);
-      if (!write_journal(dir + "/in-journal/system.journal", exported))
+      if (!auditrelay::test::run_journal_remote(dir + "/in-journal/system.journal", exported))
         std::fprintf(stderr, "systemd-journal-remote failed: is systemd-journal-remote installed?\n");
     }
     return fs::file_size(sub + "/coderd.log");

@@ -36,6 +36,28 @@ inline void export_field(std::string& out, const std::string& key, const std::st
   out += value + "\n";
 }
 
+// One entry in the export format, written at `realtime_usec`.
+inline void export_entry(std::string& out, const JournalLine& l, uint64_t realtime_usec) {
+  export_field(out, "__REALTIME_TIMESTAMP", std::to_string(realtime_usec));
+  export_field(out, "__MONOTONIC_TIMESTAMP", std::to_string(realtime_usec - 1700000000000000));
+  export_field(out, "_BOOT_ID", kBootId);
+  if (!l.unit.empty()) export_field(out, "_SYSTEMD_UNIT", l.unit);
+  export_field(out, "_HOSTNAME", l.hostname);
+  export_field(out, "_PID", std::to_string(l.pid));
+  if (l.priority >= 0) export_field(out, "PRIORITY", std::to_string(l.priority));
+  export_field(out, "MESSAGE", l.message);
+  out += "\n";
+}
+
+// Runs systemd-journal-remote to write `file` (its name ends in .journal) from `export_text`.
+inline bool run_journal_remote(const std::string& file, const std::string& export_text) {
+  std::string cmd = std::string(kJournalRemote) + " -o " + file + " - >/dev/null 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "w");
+  if (!p) return false;
+  bool wrote = std::fwrite(export_text.data(), 1, export_text.size(), p) == export_text.size();
+  return ::pclose(p) == 0 && wrote;
+}
+
 // Writes journal files with increasing times, as one journald would over time.
 class JournalWriter {
  public:
@@ -43,29 +65,15 @@ class JournalWriter {
 
   // Writes `lines` into dir/name (name ends in .journal). The file is made next to it under
   // another name and renamed in, so a reader never sees it half written. false on failure.
-  bool write(const std::string& dir, const std::string& name, std::vector<JournalLine> lines) {
+  bool write(const std::string& dir, const std::string& name,
+             const std::vector<JournalLine>& lines) {
     std::string text;
-    for (auto& l : lines) {
-      uint64_t t = l.realtime_usec ? l.realtime_usec : ++clock_;
-      export_field(text, "__REALTIME_TIMESTAMP", std::to_string(t));
-      export_field(text, "__MONOTONIC_TIMESTAMP", std::to_string(t - 1758000000000000));
-      export_field(text, "_BOOT_ID", kBootId);
-      if (!l.unit.empty()) export_field(text, "_SYSTEMD_UNIT", l.unit);
-      export_field(text, "_HOSTNAME", l.hostname);
-      export_field(text, "_PID", std::to_string(l.pid));
-      if (l.priority >= 0) export_field(text, "PRIORITY", std::to_string(l.priority));
-      export_field(text, "MESSAGE", l.message);
-      text += "\n";
-    }
+    for (const auto& l : lines) export_entry(text, l, l.realtime_usec ? l.realtime_usec : ++clock_);
     std::string staging = dir + ".staging";  // beside it: same file system, not read
     std::filesystem::create_directories(staging);
     std::string tmp = staging + "/" + name;
     std::filesystem::remove(tmp);
-    std::string cmd = std::string(kJournalRemote) + " -o " + tmp + " - >/dev/null 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "w");
-    if (!p) return false;
-    bool wrote = std::fwrite(text.data(), 1, text.size(), p) == text.size();
-    if (::pclose(p) != 0 || !wrote) return false;
+    if (!run_journal_remote(tmp, text)) return false;
     std::error_code ec;
     std::filesystem::rename(tmp, dir + "/" + name, ec);
     return !ec;
