@@ -9,6 +9,7 @@ PACKAGES=(
   libconcurrentqueue-dev libsimdjson-dev libcli11-dev zlib1g-dev libzstd-dev libsystemd-dev
   systemd-journal-remote
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
+  libprotobuf-dev protobuf-compiler
 )
 
 # --fuzz: also the clang toolchain with libFuzzer; --packaging: what the packaging tests use

@@ -341,8 +341,10 @@ void OutputDriver::dead_letter(InFlight& f, const SendResult& r, std::vector<cha
       done[i] = 1;
     }
   }
+  // The first event's own reason: a result that also retries others carries the retry's in
+  // r.reason.
   spdlog::warn("output {}: {} event(s) rejected permanently ({}); written to {}", opts_.name,
-               r.rejected.size(), r.reason, dlq_.path());
+               r.rejected.size(), r.reason_for(0), dlq_.path());
 }
 
 void OutputDriver::complete(InFlight& f) {

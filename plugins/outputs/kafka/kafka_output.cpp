@@ -26,117 +26,12 @@
 #include "agent/metrics/metrics.h"
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
+#include "plugins/outputs/common/event_template.h"
 
 namespace auditrelay {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// "{kind}" style templates over event fields; parts are literal text or a dotted field path.
-class Template {
- public:
-  explicit Template(const std::string& text) {
-    size_t i = 0;
-    while (i < text.size()) {
-      size_t open = text.find('{', i);
-      if (open == std::string::npos) {
-        parts_.push_back({false, text.substr(i)});
-        break;
-      }
-      if (open > i) parts_.push_back({false, text.substr(i, open - i)});
-      size_t close = text.find('}', open);
-      if (close == std::string::npos) {
-        parts_.push_back({false, text.substr(open)});
-        break;
-      }
-      parts_.push_back({true, text.substr(open + 1, close - open - 1)});
-      i = close + 1;
-    }
-  }
-  // What is wrong with text as a template ("" when nothing): every '{' closes, names a field.
-  static std::string problem(const std::string& text) {
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '}') return "'}' at " + std::to_string(i + 1) + " closes no '{'";
-      if (text[i] != '{') continue;
-      size_t close = text.find('}', i);
-      if (close == std::string::npos)
-        return "'{' at " + std::to_string(i + 1) + " is not closed (write {field})";
-      std::string field = text.substr(i + 1, close - i - 1);
-      if (field.empty() || field.find_first_of("{ ") != std::string::npos)
-        return "'{" + field + "}' does not name a field (such as {kind} or {workspace.id})";
-      i = close;
-    }
-    return {};
-  }
-  // Renders into out, writing `missing` for a referenced field that is missing or empty;
-  // returns false when one was.
-  bool render(const OutEvent& e, simdjson::dom::parser& parser, std::string& out,
-              std::string_view missing = {}) const {
-    out.clear();
-    bool complete = true;
-    simdjson::dom::element root;
-    bool parsed = false;
-    for (const auto& p : parts_) {
-      if (!p.field) {
-        out += p.text;
-        continue;
-      }
-      std::string_view v = known(e, p.text);
-      std::string owned;
-      if (v.data() == nullptr) {
-        // Any other field: look it up in the event JSON (dotted path).
-        if (!parsed) {
-          parsed = !parser.parse(e.json.data(), e.json.size()).get(root);
-          if (!parsed) return false;
-        }
-        simdjson::dom::element cur = root;
-        size_t start = 0;
-        bool found = true;
-        while (found && start <= p.text.size()) {
-          size_t dot = p.text.find('.', start);
-          std::string key =
-              p.text.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-          found = !cur[key].get(cur);
-          if (dot == std::string::npos) break;
-          start = dot + 1;
-        }
-        std::string_view s;
-        int64_t n;
-        if (found && !cur.get_string().get(s))
-          v = s;
-        else if (found && !cur.get_int64().get(n))
-          v = owned = std::to_string(n);
-        else
-          v = {};
-      }
-      if (v.empty()) {
-        complete = false;
-        v = missing;
-      }
-      out += v;
-    }
-    return complete;
-  }
-
- private:
-  // Fields the worker already extracted (no JSON parse needed). nullptr data = not one of them.
-  static std::string_view known(const OutEvent& e, const std::string& f) {
-    const EncodedBatch& b = *e.batch;
-    if (f == "kind") return kind_name(e.meta->kind);
-    if (f == "severity") return severity_name(e.meta->severity);
-    if (f == "event_id") return b.attr(e.meta->event_id);
-    if (f == "action") return b.attr(e.meta->action);
-    if (f == "resource.type") return b.attr(e.meta->resource_type);
-    if (f == "workspace.id") return b.attr(e.meta->workspace_id);
-    if (f == "alert.rule") return b.attr(e.meta->alert_rule);
-    return {nullptr, 0};
-  }
-  struct Part {
-    bool field;
-    std::string text;
-  };
-  std::vector<Part> parts_;
-};
 
 bool permanent(rd_kafka_resp_err_t err) {
   switch (err) {
@@ -482,7 +377,7 @@ class KafkaOutput final : public Output {
   }
 
   std::string name_;
-  Template topic_, key_;
+  EventTemplate topic_, key_;
   std::map<std::string, std::string> extra_headers_;
   size_t max_message_bytes_;
   Metrics* metrics_;
@@ -548,7 +443,7 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
       d.error(o.line("brokers"), path + ".brokers",
               "\"" + b + "\" is not a broker address (host:port)");
   for (const char* name : {"topic", "key"})
-    if (std::string why = Template::problem(o.str(name)); !why.empty())
+    if (std::string why = EventTemplate::problem(o.str(name)); !why.empty())
       d.error(o.line(name), path + "." + name, why);
   size_t before = d.items().size();
   validate_librdkafka_properties(o, path, d);
