@@ -85,6 +85,8 @@ class CountingHttpSink {
     bool is_post = false;
     bool hec_events = false;  // a HEC event endpoint body: envelopes, not lines
     bool hec_ack = false;     // a HEC acknowledgement poll
+    bool bulk = false;        // an Elasticsearch _bulk body: two lines per event
+    bool otlp = false;        // an OTLP/HTTP logs request (protobuf, or JSON when it starts with '{')
     std::string body;         // only when on_body_ is set or for HEC envelopes
   };
 
@@ -140,14 +142,18 @@ class CountingHttpSink {
         c.is_post = c.head.compare(0, 5, "POST ") == 0;
         c.hec_events = c.is_post && c.head.find("/services/collector/event") < c.head.find("\r\n");
         c.hec_ack = c.is_post && c.head.find("/services/collector/ack") < c.head.find("\r\n");
+        c.bulk = c.is_post && c.head.find("/_bulk") < c.head.find("\r\n");
+        c.otlp = c.is_post && c.head.find("/v1/logs") < c.head.find("\r\n");
         c.body_left = content_length(c.head);
         c.in_body = true;
         c.body.clear();
       }
       size_t take = std::min(c.body_left, data.size());
       std::string_view part = data.substr(0, take);
-      if (on_body_ || c.hec_events || c.hec_ack)
+      if (on_body_ || c.hec_events || c.hec_ack || c.otlp)
         c.body.append(part);
+      else if (c.bulk)  // an action line and a document per event
+        bulk_lines_ += static_cast<size_t>(std::count(part.begin(), part.end(), '\n'));
       else
         events_.fetch_add(static_cast<size_t>(std::count(part.begin(), part.end(), '\n')),
                           std::memory_order_relaxed);
@@ -175,6 +181,13 @@ class CountingHttpSink {
       }
     } else if (c.hec_ack) {
       body = answer_ack_poll(c.body);
+    } else if (c.bulk) {
+      events_.fetch_add(bulk_lines_ / 2, std::memory_order_relaxed);
+      bulk_lines_ = 0;
+      body = R"({"errors":false})";  // what filter_path leaves of a clean answer
+    } else if (c.otlp) {
+      events_.fetch_add(otlp_records(c.body), std::memory_order_relaxed);
+      body = c.body.starts_with("{") ? "{}" : "";
     } else if (on_body_ && c.is_post) {
       on_body_(c.body);
       events_.fetch_add(static_cast<size_t>(std::count(c.body.begin(), c.body.end(), '\n')),
@@ -191,6 +204,51 @@ class CountingHttpSink {
     }
     c.head.clear();
     c.in_body = false;
+  }
+
+  // Log records in an ExportLogsServiceRequest: in protobuf, the LogRecord fields (2) of every
+  // ScopeLogs (2) of every ResourceLogs (1); in JSON, the "eventName" every record has.
+  static size_t otlp_records(std::string_view body) {
+    if (body.starts_with("{")) {
+      size_t n = 0;
+      for (size_t p = body.find("\"eventName\":"); p != body.npos; p = body.find("\"eventName\":", p + 1)) ++n;
+      return n;
+    }
+    size_t n = 0;
+    for_each_field(body, 1, [&](std::string_view resource_logs) {
+      for_each_field(resource_logs, 2, [&](std::string_view scope_logs) {
+        for_each_field(scope_logs, 2, [&](std::string_view) { ++n; });
+      });
+    });
+    return n;
+  }
+  // Calls fn with the bytes of every length-delimited field `number` of a protobuf message.
+  template <typename Fn>
+  static void for_each_field(std::string_view msg, uint32_t number, Fn&& fn) {
+    size_t pos = 0;
+    auto varint = [&](uint64_t& v) {
+      v = 0;
+      for (int shift = 0; pos < msg.size() && shift < 64; shift += 7) {
+        uint8_t b = static_cast<uint8_t>(msg[pos++]);
+        v |= uint64_t{b & 0x7Fu} << shift;
+        if (!(b & 0x80)) return true;
+      }
+      return false;
+    };
+    uint64_t tag, v;
+    while (pos < msg.size() && varint(tag)) {
+      switch (tag & 7) {
+        case 0: if (!varint(v)) return; break;
+        case 1: pos += 8; break;
+        case 5: pos += 4; break;
+        case 2:
+          if (!varint(v) || v > msg.size() - pos) return;
+          if ((tag >> 3) == number) fn(msg.substr(pos, v));
+          pos += v;
+          break;
+        default: return;
+      }
+    }
   }
 
   // {"acks":[1,2,3]} -> {"acks":{"1":true,"2":false,...}}: true once ack_delay_ has passed since
@@ -229,6 +287,7 @@ class CountingHttpSink {
   }
 
   std::function<void(std::string_view)> on_body_;
+  size_t bulk_lines_ = 0;  // of the _bulk request being received (the sink's thread only)
   std::chrono::milliseconds ack_delay_;  // negative: no indexer acknowledgement
   uint64_t next_ack_id_ = 0;             // loop thread only, like unacked_
   std::map<uint64_t, std::pair<std::chrono::steady_clock::time_point, size_t>> unacked_;

@@ -1,6 +1,6 @@
 // End-to-end benchmark: the real agent binary reads a generated file of Coder lines (slog JSON,
-// or the human format for "human -> http") and ships it to a file, to a counting HTTP / HEC sink
-// on loopback (tests/bench/counting_sink.h, epoll), or to librdkafka's mock Kafka cluster
+// or the human format for "human -> http") and ships it to a file, to a counting HTTP / HEC /
+// OTLP / _bulk sink on loopback (tests/bench/counting_sink.h, epoll), or to librdkafka's mock Kafka cluster
 // (3 brokers, zstd). Prints events/s, MB/s, the agent's CPU seconds (per 1M events) and peak
 // RSS, the median of several runs, and writes them as JSON.
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
@@ -403,6 +403,10 @@ int main(int argc, char** argv) {
        "  - type: splunk_hec\n    url: \"" + url + "\"\n    token: bench\n", received},
       {"human -> http", true, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
       {"journal -> http", false, "  - type: http\n    url: \"" + url + "/ingest\"\n", received},
+      {"file -> otlp", false, "  - type: otlp\n    url: \"" + url + "\"\n", received},
+      {"file -> otlp (json)", false, "  - type: otlp\n    url: \"" + url + "\"\n    encoding: json\n",
+       received},
+      {"file -> elasticsearch", false, "  - type: elasticsearch\n    url: \"" + url + "\"\n", received},
   };
   // Splunk with indexer acknowledgement that comes 2 s after each request (Splunk's typical
   // latency), against the same receiver without indexer_ack (issue 18's target: at least half).

@@ -8,26 +8,141 @@
 namespace auditrelay {
 namespace {
 
-struct Rename {
-  std::string_view path, attribute;
+// What becomes of a field, by its key in its object. A key not listed is an attribute named
+// `coder.` + its audit/v1 path; the tables name the known ones, so no name is built per event.
+enum class Use : uint8_t {
+  Attribute,   // an attribute named `name`
+  Object,      // an object of the schema: its members are looked up in `members`
+  Whole,       // an object whose keys come from the source: one attribute, a key-value list
+  Skip,        // a LogRecord field of its own, or constant
+  Logger,      // an attribute, and the resource's service.name
+  StatusCode,  // http.response.status_code for audit events, else coder.status_code
+  Host, K8sNamespace, K8sPod, K8sContainer,  // resource attributes
 };
-constexpr Rename kConventional[] = {
-    {"event_id", "log.record.uid"},
-    {"actor.id", "user.id"},
-    {"actor.username", "user.name"},
-    {"actor.email", "user.email"},
-    {"actor.ip", "client.address"},
-    {"actor.user_agent", "user_agent.original"},
-    {"http.method", "http.request.method"},
-    {"http.url", "url.full"},
-    {"http.host", "server.address"},
-    {"error", "exception.message"},
-    {"source.path", "log.file.path"},
+struct Rules;
+struct Rule {
+  std::string_view key;
+  Use use;
+  std::string_view name = {};
+  const Rules* members = nullptr;
 };
+struct Rules {
+  const Rule* begin;
+  size_t size;
+};
+template <size_t N>
+constexpr Rules rules(const Rule (&r)[N]) {
+  return {r, N};
+}
 
-// Objects whose keys come from the source: one attribute holding a key-value list.
-constexpr std::string_view kWholeObjects[] = {"diff", "additional_fields", "fields",
-                                              "source.journal"};
+// In the order the event writer writes the keys: a lookup usually hits the entry after the last.
+// The names: OpenTelemetry's semantic conventions where one exists, else coder.<path>.
+constexpr Rule kActor[] = {
+    {"id", Use::Attribute, "user.id"},
+    {"username", Use::Attribute, "user.name"},
+    {"email", Use::Attribute, "user.email"},
+    {"ip", Use::Attribute, "client.address"},
+    {"user_agent", Use::Attribute, "user_agent.original"},
+};
+constexpr Rule kResource[] = {
+    {"type", Use::Attribute, "coder.resource.type"},
+    {"id", Use::Attribute, "coder.resource.id"},
+    {"target", Use::Attribute, "coder.resource.target"},
+    {"icon", Use::Attribute, "coder.resource.icon"},
+};
+constexpr Rule kWorkspace[] = {
+    {"id", Use::Attribute, "coder.workspace.id"},
+    {"name", Use::Attribute, "coder.workspace.name"},
+    {"owner_id", Use::Attribute, "coder.workspace.owner_id"},
+    {"owner_username", Use::Attribute, "coder.workspace.owner_username"},
+    {"agent_name", Use::Attribute, "coder.workspace.agent_name"},
+};
+constexpr Rule kConnection[] = {
+    {"id", Use::Attribute, "coder.connection.id"},
+    {"type", Use::Attribute, "coder.connection.type"},
+    {"status", Use::Attribute, "coder.connection.status"},
+    {"slug_or_port", Use::Attribute, "coder.connection.slug_or_port"},
+    {"disconnect_reason", Use::Attribute, "coder.connection.disconnect_reason"},
+};
+constexpr Rule kAlert[] = {
+    {"rule", Use::Attribute, "coder.alert.rule"},
+    {"summary", Use::Attribute, "coder.alert.summary"},
+};
+constexpr Rule kTemplate[] = {
+    {"id", Use::Attribute, "coder.template.id"},
+    {"version_id", Use::Attribute, "coder.template.version_id"},
+};
+constexpr Rule kHttp[] = {
+    {"method", Use::Attribute, "http.request.method"},
+    {"url", Use::Attribute, "url.full"},
+    {"host", Use::Attribute, "server.address"},
+};
+constexpr Rule kBoundary[] = {
+    {"decision", Use::Attribute, "coder.boundary.decision"},
+    {"matched_rule", Use::Attribute, "coder.boundary.matched_rule"},
+};
+constexpr Rule kKubernetes[] = {
+    {"namespace", Use::K8sNamespace},
+    {"pod", Use::K8sPod},
+    {"container", Use::K8sContainer},
+};
+constexpr Rules kKubernetesRules = rules(kKubernetes);
+constexpr Rule kSource[] = {
+    {"input", Use::Attribute, "coder.source.input"},
+    {"type", Use::Attribute, "coder.source.type"},
+    {"format", Use::Attribute, "coder.source.format"},
+    {"path", Use::Attribute, "log.file.path"},
+    {"offset", Use::Attribute, "coder.source.offset"},
+    {"host", Use::Host},
+    {"kubernetes", Use::Object, {}, &kKubernetesRules},
+    {"journal", Use::Whole, "coder.source.journal"},
+};
+constexpr Rules kActorRules = rules(kActor), kResourceRules = rules(kResource),
+                kWorkspaceRules = rules(kWorkspace), kConnectionRules = rules(kConnection),
+                kAlertRules = rules(kAlert), kTemplateRules = rules(kTemplate),
+                kHttpRules = rules(kHttp), kBoundaryRules = rules(kBoundary),
+                kSourceRules = rules(kSource);
+constexpr Rule kEvent[] = {
+    {"schema", Use::Skip},
+    {"event_id", Use::Attribute, "log.record.uid"},
+    {"kind", Use::Attribute, "coder.kind"},
+    {"time", Use::Skip},
+    {"observed_time", Use::Skip},
+    {"severity", Use::Skip},
+    {"logger", Use::Logger, "coder.logger"},
+    {"message", Use::Skip},
+    {"action", Use::Attribute, "coder.action"},
+    {"status_code", Use::StatusCode, "coder.status_code"},
+    {"organization_id", Use::Attribute, "coder.organization_id"},
+    {"request_id", Use::Attribute, "coder.request_id"},
+    {"actor", Use::Object, {}, &kActorRules},
+    {"resource", Use::Object, {}, &kResourceRules},
+    {"workspace", Use::Object, {}, &kWorkspaceRules},
+    {"template", Use::Object, {}, &kTemplateRules},
+    {"connection", Use::Object, {}, &kConnectionRules},
+    {"http", Use::Object, {}, &kHttpRules},
+    {"boundary", Use::Object, {}, &kBoundaryRules},
+    {"build_reason", Use::Attribute, "coder.build_reason"},
+    {"diff", Use::Whole, "coder.diff"},
+    {"additional_fields", Use::Whole, "coder.additional_fields"},
+    {"error", Use::Attribute, "exception.message"},
+    {"alert", Use::Object, {}, &kAlertRules},
+    {"fields", Use::Whole, "coder.fields"},
+    {"source", Use::Object, {}, &kSourceRules},
+};
+constexpr Rules kEventRules = rules(kEvent);
+
+// The rule for key, searched from the entry after `from` (where the previous key matched).
+const Rule* find_rule(const Rules& table, std::string_view key, size_t& from) {
+  for (size_t k = 0; k < table.size; ++k) {
+    size_t i = (from + k) % table.size;
+    if (table.begin[i].key == key) {
+      from = i + 1;
+      return &table.begin[i];
+    }
+  }
+  return nullptr;
+}
 
 struct SeverityMapping {
   int number;
@@ -74,57 +189,77 @@ class Mapper {
   Mapper(const EventMeta& meta, LogRecordSink& sink, OtlpResource& resource)
       : meta_(meta), sink_(sink), resource_(resource) {}
 
-  // Walks an object's members; `path` is the audit/v1 path of the object ("" at the top).
-  void object(const simdjson::dom::object& obj, std::string& path) {
+  // Walks an object's members; `path` is the audit/v1 path of the object ("" at the top),
+  // `table` the rules for its keys (nullptr: an object the schema does not name).
+  void object(const simdjson::dom::object& obj, const Rules* table, std::string& path) {
     const size_t base = path.size();
+    size_t from = 0;
     for (auto [key, value] : obj) {
       if (base) path.push_back('.');
       path.append(key);
-      member(path, value);
+      const Rule* rule = table ? find_rule(*table, key, from) : nullptr;
+      if (rule) {
+        apply(*rule, value, path);
+      } else if (value.is_object()) {
+        object(value.get_object().value_unsafe(), nullptr, path);
+      } else {
+        name_.assign("coder.");
+        name_.append(path);
+        sink_.json_attribute(name_, value);
+      }
       path.resize(base);
     }
   }
 
  private:
-  void member(std::string& path, const simdjson::dom::element& value) {
-    if (resource_member(path, value)) return;
-    if (value.is_object() && !whole_object(path)) {
-      object(value.get_object().value_unsafe(), path);
+  void apply(const Rule& rule, const simdjson::dom::element& value, std::string& path) {
+    std::string_view text;
+    switch (rule.use) {
+      case Use::Skip:
+        return;
+      case Use::Object:
+        if (value.is_object()) {
+          object(value.get_object().value_unsafe(), rule.members, path);
+          return;
+        }
+        break;
+      case Use::Host:
+      case Use::K8sNamespace:
+      case Use::K8sPod:
+      case Use::K8sContainer:
+        if (!value.get_string().get(text)) resource_field(rule.use) = text;
+        return;
+      case Use::Logger:
+        if (!value.get_string().get(text)) resource_.service = component(text);
+        break;
+      case Use::StatusCode:
+        // An HTTP status for audit events (the request's answer); an exit code or web status
+        // for connections, which OpenTelemetry has no one name for.
+        if (meta_.kind == Kind::Audit) {
+          sink_.json_attribute("http.response.status_code", value);
+          return;
+        }
+        break;
+      case Use::Attribute:
+      case Use::Whole:
+        break;
+    }
+    if (rule.name.empty()) {  // a schema object that was not one: named by its path
+      name_.assign("coder.");
+      name_.append(path);
+      sink_.json_attribute(name_, value);
       return;
     }
-    sink_.json_attribute(attribute_name(path), value);
+    sink_.json_attribute(rule.name, value);
   }
 
-  // Fields that are the resource, the record's own fields, or constant: no attribute.
-  bool resource_member(std::string_view path, const simdjson::dom::element& value) {
-    std::string_view s;
-    const bool text = !value.get_string().get(s);
-    if (path == "schema" || path == "time" || path == "observed_time" || path == "severity" ||
-        path == "message")
-      return true;
-    if (path == "source.host") return text && (resource_.host = s, true);
-    if (path == "source.kubernetes.namespace") return text && (resource_.k8s_namespace = s, true);
-    if (path == "source.kubernetes.pod") return text && (resource_.k8s_pod = s, true);
-    if (path == "source.kubernetes.container") return text && (resource_.k8s_container = s, true);
-    if (path == "logger" && text) resource_.service = component(s);
-    return false;
-  }
-
-  static bool whole_object(std::string_view path) {
-    for (std::string_view w : kWholeObjects)
-      if (path == w) return true;
-    return false;
-  }
-
-  std::string_view attribute_name(std::string_view path) {
-    for (const Rename& r : kConventional)
-      if (path == r.path) return r.attribute;
-    // An HTTP status for audit events (the request's answer); an exit code or web status for
-    // connections, which OpenTelemetry has no one name for.
-    if (path == "status_code" && meta_.kind == Kind::Audit) return "http.response.status_code";
-    name_.assign("coder.");
-    name_.append(path);
-    return name_;
+  std::string& resource_field(Use use) {
+    switch (use) {
+      case Use::K8sNamespace: return resource_.k8s_namespace;
+      case Use::K8sPod: return resource_.k8s_pod;
+      case Use::K8sContainer: return resource_.k8s_container;
+      default: return resource_.host;
+    }
   }
 
   const EventMeta& meta_;
@@ -144,7 +279,7 @@ void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,
   if (event.get_object().get(obj)) return;
   std::string path;
   path.reserve(64);
-  Mapper(meta, sink, resource).object(obj, path);
+  Mapper(meta, sink, resource).object(obj, &kEventRules, path);
   if (!settings.service_name.empty()) resource.service = settings.service_name;
 
   header.time_unix_nano = unix_nanos(meta.time);

@@ -1,9 +1,10 @@
 #pragma once
 // Protocol Buffers wire format, written directly into a string: the few OTLP messages the otlp
 // output sends. tests/bench/otlp_encode_bench builds the same requests with libprotobuf's
-// generated classes (arena-allocated) and SerializeToString: that costs 4.3x the instructions of
-// this writer per event (callgrind), which would have put the otlp output well outside 20 % of
-// the http output's CPU per event. The tests decode every request with libprotobuf.
+// generated classes (arena-allocated) and SerializeToString from the same mapping walk: 56,900
+// instructions per event against this writer's 15,400 (callgrind, reference mix; 3.7x), which
+// alone would have cost more CPU per event than the whole http path. The tests decode every
+// request with libprotobuf.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -18,35 +19,36 @@ class ProtobufWriter {
   enum WireType : uint8_t { Varint = 0, Fixed64 = 1, Len = 2, Fixed32 = 5 };
 
   void varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
+    char buf[10];
+    out_.append(buf, put_varint(buf, v));
   }
   void tag(uint32_t field, WireType type) { varint((uint64_t{field} << 3) | type); }
 
   void uint_field(uint32_t field, uint64_t v) {
-    tag(field, Varint);
-    varint(v);
+    char buf[20];
+    size_t n = put_varint(buf, (uint64_t{field} << 3) | Varint);
+    out_.append(buf, n + put_varint(buf + n, v));
   }
   // int64 fields take negative numbers as ten-byte two's complement varints.
   void int_field(uint32_t field, int64_t v) { uint_field(field, static_cast<uint64_t>(v)); }
   void bool_field(uint32_t field, bool v) { uint_field(field, v ? 1 : 0); }
   void fixed64_field(uint32_t field, uint64_t v) {
-    tag(field, Fixed64);
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));  // little-endian
-    out_.append(b, 8);
+    char buf[18];
+    size_t n = put_varint(buf, (uint64_t{field} << 3) | Fixed64);
+    for (int i = 0; i < 8; ++i) buf[n + i] = static_cast<char>(v >> (8 * i));  // little-endian
+    out_.append(buf, n + 8);
   }
   void double_field(uint32_t field, double v) {
     uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
     fixed64_field(field, bits);
   }
+  // Tag, length and bytes in two appends (one byte at a time cost 15 % of the encoding).
   void bytes_field(uint32_t field, std::string_view v) {
-    tag(field, Len);
-    varint(v.size());
+    char buf[20];
+    size_t n = put_varint(buf, (uint64_t{field} << 3) | Len);
+    n += put_varint(buf + n, v.size());
+    out_.append(buf, n);
     out_.append(v);
   }
 
@@ -54,8 +56,10 @@ class ProtobufWriter {
   // the length there, moving the body when the length needs more than one byte (most
   // attributes are shorter than 128 bytes and are never moved).
   size_t begin(uint32_t field) {
-    tag(field, Len);
-    out_.push_back('\0');
+    char buf[11];
+    size_t n = put_varint(buf, (uint64_t{field} << 3) | Len);
+    buf[n++] = '\0';
+    out_.append(buf, n);
     return out_.size();
   }
   void end(size_t body_start) {
@@ -65,10 +69,7 @@ class ProtobufWriter {
       return;
     }
     char buf[10];
-    size_t n = 0;
-    for (uint64_t v = len; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>(v | 0x80);
-    buf[n] = static_cast<char>(len >> (7 * n));
-    ++n;
+    size_t n = put_varint(buf, len);
     out_.insert(body_start - 1, n - 1, '\0');
     std::memcpy(out_.data() + body_start - 1, buf, n);
   }
@@ -76,6 +77,16 @@ class ProtobufWriter {
   std::string& out() { return out_; }
 
  private:
+  static size_t put_varint(char* p, uint64_t v) {
+    size_t n = 0;
+    while (v >= 0x80) {
+      p[n++] = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    p[n++] = static_cast<char>(v);
+    return n;
+  }
+
   std::string& out_;
 };
 
