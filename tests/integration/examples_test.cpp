@@ -1,6 +1,6 @@
 // Every YAML example a user may copy (README.md, docs/, config/ and the packaged configs) goes
 // through `auditrelay validate` as written, and through a run on the bundled samples with each
-// destination moved to loopback (a real HTTP server, librdkafka's mock cluster, a fake Coder
+// destination moved to loopback (a real HTTP server, a _bulk endpoint, librdkafka's mock cluster, a fake Coder
 // API, files in a temporary directory). Each output must have events acknowledged: an example
 // whose `match` routes nothing fails here.
 #include <gtest/gtest.h>
@@ -22,6 +22,7 @@
 #include "support/fake_coder.h"
 #include "support/http_server.h"
 #include "support/journal_files.h"
+#include "support/es_bulk.h"
 #include "support/kafka_mock.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -137,6 +138,8 @@ void point_files_at(YAML::Node node, const ExampleFiles& files) {
 
 struct Loopback {
   TestHttpServer http;
+  TestHttpServer elasticsearch;
+  EsBulkStore bulk;
   FakeCoder coder;
   MockCluster kafka{1};
   std::vector<std::string> sample_logs;
@@ -144,6 +147,7 @@ struct Loopback {
 
   Loopback() {
     coder.set_token(kSecret);
+    elasticsearch.set_handler([this](const Recorded& r) { return bulk.answer(r); });
     std::vector<JournalLine> entries;
     for (const auto* name : {"coderd.json.log", "coderd.human.log"})
       for (const auto& line : read_lines(std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name))
@@ -193,8 +197,11 @@ YAML::Node on_loopback(YAML::Node cfg, const Loopback& lb, const std::string& di
     std::string type = out["type"].as<std::string>("");
     if (type == "file") {
       out["path"] = dir + "/out/" + out["name"].as<std::string>(type) + ".ndjson";
-    } else if (type == "http" || type == "splunk_hec") {
+    } else if (type == "http" || type == "splunk_hec" || type == "otlp") {
       out["url"] = lb.http_url();
+      out.remove("tls");
+    } else if (type == "elasticsearch") {
+      out["url"] = lb.elasticsearch.url();
       out.remove("tls");
     } else if (type == "kafka") {
       out["brokers"] = YAML::Node(YAML::NodeType::Sequence);
