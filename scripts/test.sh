@@ -52,7 +52,7 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DAUDITRELAY_FUZZ=ON -DAUDITRELAY_SANITIZE="address,undefined" -DAUDITRELAY_BENCH=OFF \
         "${san_flags[@]}" >/dev/null
-  fuzzers="auto slog_json slog_human cri docker raw api"
+  fuzzers="auto slog_json slog_human cri docker raw api otlp"
   cmake --build build-fuzz -j "$jobs" --target write_hostile_seeds $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
   for f in $fuzzers; do
     corpus=$(mktemp -d)
@@ -70,5 +70,5 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
     grep -E "^stat::number_of_executed_units" build-fuzz/fuzz_"$f".log || true
     rm -rf "$corpus"
   done
-  echo "fuzzing done: 7 targets, no crash"
+  echo "fuzzing done: 8 targets, no crash"
 fi

@@ -308,6 +308,29 @@ TEST(Otlp, JsonEncodingFollowsTheProto3JsonMappingWithGzip) {
   EXPECT_EQ(records, events.size());
 }
 
+// A value nested as deep as audit/v1 allows (32 levels) still decodes with libprotobuf's default
+// 100-level limit: past 16 levels the value is its JSON text.
+TEST(Otlp, DeepValuesStayWithinProtobufNestingLimits) {
+  std::string nested = "1";
+  for (int i = 0; i < 40; ++i) nested = R"({"k":)" + nested + "}";
+  TestHttpServer collector;
+  Agent agent({{"a.log", R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"deep","logger_names":["coderd"],"fields":{"deep":)" +
+                             nested + "}}\n"}},
+              "  - {type: otlp, url: \"" + collector.url() + "\"}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
+  auto records = decode_protobuf(collector.requests());
+  ASSERT_EQ(records.size(), 1u);
+  json v = records[0].attributes.at("coder.fields");
+  int depth = 0;
+  while (v.is_object()) {
+    v = v.begin().value();
+    ++depth;
+  }
+  EXPECT_EQ(depth, 16);
+  ASSERT_TRUE(v.is_string());
+  EXPECT_TRUE(json::parse(v.get<std::string>()).is_object());
+}
+
 TEST(Otlp, AnswersDecideRetryAndDeadLetters) {
   TestHttpServer collector;
   google::rpc::Status bad;

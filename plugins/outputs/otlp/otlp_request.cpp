@@ -29,6 +29,11 @@ constexpr uint32_t kListValues = 1;  // ArrayValue.values and KeyValueList.value
 
 constexpr std::string_view kScopeName = "auditrelay";
 
+// Lists and key-value lists nest three protobuf messages per level, and libprotobuf's C++ and
+// Java parsers stop at 100 levels: a value nested deeper than this is sent as its JSON text
+// (audit/v1 values go 32 deep; past 16 here they become strings).
+constexpr int kMaxValueDepth = 16;
+
 // The resource attributes of r, in the order docs/outputs.md lists them (empty ones left out).
 template <typename Fn>
 void each_resource_attribute(const OtlpResource& r, Fn&& fn) {
@@ -103,7 +108,7 @@ class ProtobufBuilder final : public BuilderBase {
 
   void json_attribute(std::string_view key, const simdjson::dom::element& value) override {
     ProtobufWriter w(records_);
-    key_value(w, pb::kRecordAttributes, key, value);
+    key_value(w, pb::kRecordAttributes, key, value, 1);
   }
 
   void end_record(const OtlpRecordHeader& h) override {
@@ -147,18 +152,22 @@ class ProtobufBuilder final : public BuilderBase {
   }
 
   static void key_value(ProtobufWriter& w, uint32_t field, std::string_view key,
-                        const simdjson::dom::element& value) {
+                        const simdjson::dom::element& value, int depth = 1) {
     size_t kv = w.begin(field);
     w.bytes_field(pb::kKeyValueKey, key);
     size_t any = w.begin(pb::kKeyValueValue);
-    any_value(w, value);
+    any_value(w, value, depth);
     w.end(any);
     w.end(kv);
   }
 
   // The AnyValue's content (the caller opened it).
-  static void any_value(ProtobufWriter& w, const simdjson::dom::element& v) {
+  static void any_value(ProtobufWriter& w, const simdjson::dom::element& v, int depth) {
     using simdjson::dom::element_type;
+    if (depth > kMaxValueDepth && (v.is_array() || v.is_object())) {
+      w.bytes_field(pb::kAnyString, simdjson::minify(v));
+      return;
+    }
     switch (v.type()) {
       case element_type::STRING:
         w.bytes_field(pb::kAnyString, v.get_string().value_unsafe());
@@ -178,7 +187,7 @@ class ProtobufBuilder final : public BuilderBase {
         const simdjson::dom::array items = v.get_array().value_unsafe();
         for (auto item : items) {
           size_t any = w.begin(pb::kListValues);
-          any_value(w, item);
+          any_value(w, item, depth + 1);
           w.end(any);
         }
         w.end(array);
@@ -187,7 +196,7 @@ class ProtobufBuilder final : public BuilderBase {
       case element_type::OBJECT: {
         size_t list = w.begin(pb::kAnyKvlist);
         const simdjson::dom::object members = v.get_object().value_unsafe();
-        for (auto [k, item] : members) key_value(w, pb::kListValues, k, item);
+        for (auto [k, item] : members) key_value(w, pb::kListValues, k, item, depth + 1);
         w.end(list);
         break;
       }
@@ -217,7 +226,7 @@ class JsonBuilder final : public BuilderBase {
     w.key("key");
     w.string(key);
     w.key_literal("value");
-    any_value(w, value);
+    any_value(w, value, 1);
     w.end_object();
   }
 
@@ -289,9 +298,15 @@ class JsonBuilder final : public BuilderBase {
     w.end_object();
   }
 
-  static void any_value(JsonWriter& w, const simdjson::dom::element& v) {
+  static void any_value(JsonWriter& w, const simdjson::dom::element& v, int depth = 1) {
     using simdjson::dom::element_type;
     w.begin_object();
+    if (depth > kMaxValueDepth && (v.is_array() || v.is_object())) {
+      w.key_literal("stringValue");
+      w.string(simdjson::minify(v));
+      w.end_object();
+      return;
+    }
     switch (v.type()) {
       case element_type::STRING:
         w.key_literal("stringValue");
@@ -321,7 +336,7 @@ class JsonBuilder final : public BuilderBase {
         w.begin_object();
         w.key_literal("values");
         w.begin_array();
-        for (auto item : items) any_value(w, item);
+        for (auto item : items) any_value(w, item, depth + 1);
         w.end_array();
         w.end_object();
         break;
@@ -337,7 +352,7 @@ class JsonBuilder final : public BuilderBase {
           w.key_literal("key");
           w.string(k);
           w.key_literal("value");
-          any_value(w, item);
+          any_value(w, item, depth + 1);
           w.end_object();
         }
         w.end_array();
