@@ -182,9 +182,13 @@ class CountingHttpSink {
     } else if (c.hec_ack) {
       body = answer_ack_poll(c.body);
     } else if (c.bulk) {
-      events_.fetch_add(bulk_lines_ / 2, std::memory_order_relaxed);
+      // What filter_path leaves of a clean answer: one status per item.
+      const size_t items = bulk_lines_ / 2;
+      events_.fetch_add(items, std::memory_order_relaxed);
       bulk_lines_ = 0;
-      body = R"({"errors":false})";  // what filter_path leaves of a clean answer
+      body = R"({"errors":false,"items":[)";
+      for (size_t k = 0; k < items; ++k) body += k ? R"(,{"create":{"status":201}})" : R"({"create":{"status":201}})";
+      body += "]}";
     } else if (c.otlp) {
       events_.fetch_add(otlp_records(c.body), std::memory_order_relaxed);
       body = c.body.starts_with("{") ? "{}" : "";

@@ -4,7 +4,8 @@
 // (3 brokers, zstd). Prints events/s, MB/s, the agent's CPU seconds (per 1M events) and peak
 // RSS, the median of several runs, and writes them as JSON.
 //   ./build/tests/bench/e2e_bench [events] [runs] [result.json]
-//   E2E_ONLY=<path substring>   one path;  E2E_ONLY=latency  the write-to-delivery latency probe
+//   E2E_ONLY=<path substring>   one path (several: comma-separated substrings);
+//   E2E_ONLY=latency            the write-to-delivery latency probe
 //   E2E_ONLY=idle               the idle cost of the file and journald inputs: 10 lines/s (or
 //                               journal entries/s) for 20 s, the agent's CPU share
 //   "journal -> http" reads the same lines as journal entries of coder.service, written by
@@ -336,8 +337,15 @@ int main(int argc, char** argv) {
   // mix of ~395-byte lines the targets were set on.
   auto mix = auditrelay::bench::mix_from_name(std::getenv("E2E_MIX"));
   const char* only = std::getenv("E2E_ONLY");
+  // E2E_ONLY may list several substrings, comma-separated ("file -> http,otlp").
   auto selected = [&](std::string_view name) {
-    return !only || name.find(only) != std::string_view::npos;
+    if (!only) return true;
+    for (std::string_view rest = only; !rest.empty();) {
+      std::string_view part = rest.substr(0, rest.find(','));
+      if (!part.empty() && name.find(part) != std::string_view::npos) return true;
+      rest.remove_prefix(std::min(rest.size(), part.size() + 1));
+    }
+    return false;
   };
   std::string dir =
       (fs::temp_directory_path() / ("auditrelay-e2e-" + std::to_string(getpid()))).string();

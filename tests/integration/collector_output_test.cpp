@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
+#include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
@@ -374,6 +375,66 @@ TEST(Otlp, AnswersDecideRetryAndDeadLetters) {
   EXPECT_EQ(agent.metric("auditrelay_otlp_rejected_log_records_total", "output=\"otlp\""), 1u);
 }
 
+TEST(Otlp, RequestTooLargeIsSplitAndAuthFailuresWait) {
+  TestHttpServer collector;
+  std::atomic<int> unauthorized{2};
+  collector.set_handler([&](const Recorded& r) -> Scripted {
+    if (unauthorized.fetch_sub(1) > 0) return {401, "token expired"};
+    otlp::collector::logs::v1::ExportLogsServiceRequest req;
+    EXPECT_TRUE(req.ParseFromString(r.body));
+    return {decode(req).size() > 3 ? 413 : 200, ""};
+  });
+  Agent agent({{"a.log", coder_lines(20)}},
+              "  - {type: otlp, url: \"" + collector.url() +
+                  "\", batch: {max_events: 20}, retry: {initial: 10ms, max: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
+  std::multiset<int> delivered;
+  for (const auto& r : collector.requests()) {
+    otlp::collector::logs::v1::ExportLogsServiceRequest req;
+    ASSERT_TRUE(req.ParseFromString(r.body));
+    auto records = decode(req);
+    if (records.size() <= 3)
+      for (const auto& d : records) delivered.insert(d.attributes.at("coder.fields").at("seq").get<int>());
+  }
+  EXPECT_EQ(delivered.size(), 20u);
+  EXPECT_EQ(std::set<int>(delivered.begin(), delivered.end()).size(), 20u);
+  EXPECT_TRUE(agent.dlq("otlp").empty()) << "a 401 or a 413 dead-lettered events";
+}
+
+// The plugin alone: an event that is not a JSON object in a batch the collector refuses. Each
+// event gets one outcome, and the readable ones are the ones refused.
+TEST(Otlp, UnreadableEventsAreRejectedOnceAndTheRestJudgedByTheAnswer) {
+  TestHttpServer collector;
+  collector.set_default_body("");
+  collector.script({400, "bad"});
+  const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, "otlp");
+  ASSERT_NE(d, nullptr);
+  Diagnostics diags("t");
+  Options o = validate_options(YAML::Load("{url: \"" + collector.url() + "\"}"), d->options, "outputs[0]", diags);
+  ASSERT_TRUE(diags.ok()) << diags.to_string();
+  auto out = d->make_output(PluginContext{"otlp"}, o);
+  EncodedBatch enc;
+  for (std::string text : {"not json", R"({"kind":"log","message":"b"})", R"({"kind":"log","message":"c"})"}) {
+    enc.events.push_back({{static_cast<uint32_t>(enc.json.size()), static_cast<uint32_t>(text.size())}, 1, {}});
+    enc.json += text;
+  }
+  OutBatch batch;
+  for (const auto& ev : enc.events) batch.events.push_back({enc.event_json(ev), &ev.meta, &enc});
+  SendResult r = out->send(batch);
+  EXPECT_EQ(r.status, SendResult::Status::Rejected);
+  EXPECT_EQ(r.rejected, (std::vector<size_t>{0, 1, 2}));
+  ASSERT_EQ(r.reasons.size(), 3u);
+  EXPECT_NE(r.reasons[0].find("not a JSON object"), std::string::npos);
+  EXPECT_EQ(r.reasons[1], "HTTP 400: bad");
+  // The 200 that follows delivers the two readable events, and the unreadable one stays refused.
+  r = out->send(batch);
+  EXPECT_EQ(r.status, SendResult::Status::Rejected);
+  EXPECT_EQ(r.rejected, (std::vector<size_t>{0}));
+  otlp::collector::logs::v1::ExportLogsServiceRequest req;
+  ASSERT_TRUE(req.ParseFromString(collector.requests().back().body));
+  EXPECT_EQ(decode(req).size(), 2u);
+}
+
 TEST(Otlp, RetryAfterDelaysTheNextAttempt) {
   TestHttpServer collector;
   collector.script({503, "", "1"});
@@ -471,6 +532,23 @@ TEST(Elasticsearch, ItemsAreJudgedOneByOne) {
   EXPECT_EQ(items("created"), 30u);
   EXPECT_EQ(items("rejected"), 1u);
   EXPECT_EQ(items("retried"), 6u);  // seq 23, 33, 43 twice each (3 and 13 were in the first run)
+}
+
+// An answer without one status per event sent proves nothing was stored: those events are sent
+// again, even when it says "errors": false.
+TEST(Elasticsearch, AnAnswerWithoutItemsStoresNothing) {
+  TestHttpServer server;
+  EsBulkStore store;
+  std::atomic<int> hollow{1};
+  server.set_handler([&](const Recorded& r) -> Scripted {
+    if (hollow.fetch_sub(1) > 0) return {200, R"({"errors":false})"};
+    return store.answer(r);
+  });
+  Agent agent({{"a.log", coder_lines(10)}},
+              "  - {type: elasticsearch, url: \"" + server.url() + "\", retry: {initial: 10ms, max: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
+  EXPECT_EQ(store.stored(), 10u);
+  EXPECT_EQ(server.requests().size(), 2u);
 }
 
 TEST(Elasticsearch, RequestTooLargeIsSplit) {

@@ -3,7 +3,8 @@
 // least once: a retry, a restart after kill -9) is refused by the server as a conflict (409)
 // instead of stored twice. The answer is judged per item: stored or conflict = delivered,
 // 429/5xx items are sent again (only those), any other item error is dead-lettered with its type
-// and reason. A whole-request 413 splits the batch.
+// and reason. A whole-request 413 splits the batch; 401, 403, 408, 429, 5xx and connection errors
+// retry it; other 4xx dead-letter it.
 #include <simdjson.h>
 
 #include <cctype>
@@ -16,6 +17,7 @@
 #include "agent/registry/registry.h"
 #include "plugins/common/http_client.h"
 #include "plugins/outputs/common/event_template.h"
+#include "plugins/outputs/common/parts.h"
 
 namespace auditrelay {
 namespace {
@@ -23,8 +25,8 @@ namespace {
 constexpr EventTemplate::Rules kTemplateRules{.dates = true, .schema_only = true};
 
 // The per-item outcomes, each one counted.
-enum class Outcome { Created, Duplicate, Retry, Rejected };
-constexpr std::string_view kOutcomeNames[] = {"created", "duplicate", "retried", "rejected"};
+enum class Item { Created, Duplicate, Retry, Rejected };
+constexpr std::string_view kItemNames[] = {"created", "duplicate", "retried", "rejected"};
 
 class ElasticsearchOutput final : public Output {
  public:
@@ -37,11 +39,11 @@ class ElasticsearchOutput final : public Output {
         id_(o.str("id", "{event_id}"), kTemplateRules),
         routing_(o.str("routing"), kTemplateRules),
         gzip_(o.str("compression", "none") == "gzip") {
-    for (size_t k = 0; k < std::size(kOutcomeNames); ++k)
+    for (size_t k = 0; k < std::size(kItemNames); ++k)
       if (ctx.metrics)
         counters_[k] = &ctx.metrics->counter(
             "auditrelay_elasticsearch_items_total",
-            "output=\"" + ctx.name + "\",outcome=\"" + std::string(kOutcomeNames[k]) + "\"");
+            "output=\"" + ctx.name + "\",outcome=\"" + std::string(kItemNames[k]) + "\"");
   }
 
   // The action line: {"create":{"_index":"...","_id":"..."}} and two newlines.
@@ -49,35 +51,35 @@ class ElasticsearchOutput final : public Output {
 
   SendResult send(const OutBatch& batch) override {
     const size_t n = batch.events.size();
-    std::vector<Outcome> outcome(n, Outcome::Retry);
+    std::vector<EventOutcome> outcome(n, EventOutcome::Retry);
     std::vector<std::string> reason(n);
-    std::vector<std::vector<size_t>> work{all(n)};
     std::string retry_why;
     std::chrono::milliseconds retry_after{0};
-    while (!work.empty() && retry_why.empty()) {
-      std::vector<size_t> part = std::move(work.back());
-      work.pop_back();
+    post_in_parts(n, [&](const std::vector<size_t>& part) {
       HttpResponse r = post(batch, part);
-      if (r.status == 413 && part.size() > 1) {
-        // Larger than the server takes (http.max_content_length): halves, first half first.
-        size_t half = part.size() / 2;
-        work.emplace_back(part.begin() + static_cast<long>(half), part.end());
-        work.emplace_back(part.begin(), part.begin() + static_cast<long>(half));
-      } else if (r.status >= 200 && r.status < 300) {
-        if (!judge_items(r.body, part, outcome, reason)) retry_why = "unreadable _bulk answer: " + r.body.substr(0, 256);
-      } else if (r.status == 0 || r.status == 408 || r.status == 429 || r.status >= 500) {
-        retry_why = r.status == 0 ? "transport error: " + r.error
-                                  : "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 256);
-        retry_after = r.retry_after;
-      } else {
-        for (size_t i : part) {
-          set(outcome[i], Outcome::Rejected);
-          reason[i] = "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 256);
-        }
+      // Larger than the server takes (http.max_content_length): halves.
+      if (r.status == 413 && part.size() > 1) return PartAnswer::TooLarge;
+      if (r.status >= 200 && r.status < 300) {
+        if (judge_items(r.body, part, outcome, reason)) return PartAnswer::Judged;
+        retry_why = "unreadable _bulk answer: " + r.body.substr(0, 256);
+        return PartAnswer::Stop;
       }
-    }
-    return result(outcome, reason, retry_why.empty() ? "items answered 429 or 5xx" : retry_why,
-                  retry_after);
+      const std::string why = r.status == 0 ? "transport error: " + r.error
+                                            : "HTTP " + std::to_string(r.status) + ": " +
+                                                  r.body.substr(0, 256);
+      if (retry_whole_request(r.status)) {
+        retry_why = why;
+        retry_after = r.retry_after;
+        return PartAnswer::Stop;
+      }
+      for (size_t i : part) {
+        set(outcome[i], Item::Rejected);
+        reason[i] = why;
+      }
+      return PartAnswer::Judged;
+    });
+    return result_of(outcome, reason, retry_why.empty() ? "items answered 429 or 5xx" : retry_why,
+                     retry_after);
   }
 
  private:
@@ -96,12 +98,6 @@ class ElasticsearchOutput final : public Output {
     url += "/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason";
     if (std::string p = o.str("pipeline"); !p.empty()) url += "&pipeline=" + p;
     return url;
-  }
-
-  static std::vector<size_t> all(size_t n) {
-    std::vector<size_t> v(n);
-    for (size_t i = 0; i < n; ++i) v[i] = i;
-    return v;
   }
 
   HttpResponse post(const OutBatch& batch, const std::vector<size_t>& part) {
@@ -141,14 +137,11 @@ class ElasticsearchOutput final : public Output {
 
   // Reads {"errors":..,"items":[{"create":{"status":201}},..]}; false when it cannot.
   bool judge_items(const std::string& body, const std::vector<size_t>& part,
-                   std::vector<Outcome>& outcome, std::vector<std::string>& reason) {
+                   std::vector<EventOutcome>& outcome, std::vector<std::string>& reason) {
+    // Every item is read, even under "errors": false: an answer without one status per event
+    // sent (a proxy's, a wrong URL's) proves nothing was stored.
     simdjson::dom::element root;
     if (parser_.parse(body.data(), body.size()).get(root)) return false;
-    bool errors = true;
-    if (!root["errors"].get_bool().get(errors) && !errors) {
-      for (size_t i : part) set(outcome[i], Outcome::Created);
-      return true;
-    }
     simdjson::dom::array items;
     if (root["items"].get_array().get(items) || items.size() != part.size()) return false;
     size_t k = 0;
@@ -159,19 +152,19 @@ class ElasticsearchOutput final : public Output {
       int64_t status = 0;
       if (result["status"].get_int64().get(status)) return false;
       const size_t i = part[k++];
-      set(outcome[i], item_outcome(status));
-      if (outcome[i] == Outcome::Rejected || outcome[i] == Outcome::Retry)
-        reason[i] = item_error(result, status);
+      const Item judged = item_outcome(status);
+      set(outcome[i], judged);
+      if (judged == Item::Rejected || judged == Item::Retry) reason[i] = item_error(result, status);
     }
     return true;
   }
 
-  Outcome item_outcome(int64_t status) const {
-    if (status >= 200 && status < 300) return Outcome::Created;
+  Item item_outcome(int64_t status) const {
+    if (status >= 200 && status < 300) return Item::Created;
     // A conflict on create: the server already holds this _id, from an earlier delivery.
-    if (status == 409 && op_type_ == "create") return Outcome::Duplicate;
-    if (status == 429 || status >= 500) return Outcome::Retry;
-    return Outcome::Rejected;
+    if (status == 409 && op_type_ == "create") return Item::Duplicate;
+    if (status == 429 || status >= 500) return Item::Retry;
+    return Item::Rejected;
   }
 
   static std::string item_error(simdjson::dom::element result, int64_t status) {
@@ -182,40 +175,12 @@ class ElasticsearchOutput final : public Output {
     return why;
   }
 
-  SendResult result(const std::vector<Outcome>& outcome, std::vector<std::string>& reason,
-                    const std::string& retry_why, std::chrono::milliseconds retry_after) {
-    std::vector<size_t> rejected, resend;
-    std::vector<std::string> reasons;
-    for (size_t i = 0; i < outcome.size(); ++i) {
-      if (outcome[i] == Outcome::Rejected) {
-        rejected.push_back(i);
-        reasons.push_back(std::move(reason[i]));
-      } else if (outcome[i] == Outcome::Retry) {
-        resend.push_back(i);
-      }
-    }
-    SendResult r;
-    if (!resend.empty()) {
-      std::string why = retry_why;
-      for (size_t i : resend)
-        if (!reason[i].empty()) {
-          why = reason[i];  // an item's own error says more
-          break;
-        }
-      r = SendResult::retry_events(std::move(resend), why, retry_after);
-    } else if (!rejected.empty()) {
-      r.status = SendResult::Status::Rejected;
-    }
-    r.rejected = std::move(rejected);
-    r.reasons = std::move(reasons);
-    if (!r.reasons.empty() && r.reason.empty()) r.reason = r.reasons.front();
-    return r;
-  }
-
   // Records and counts an item's outcome (events never answered for stay Retry, uncounted).
-  void set(Outcome& slot, Outcome o) {
-    slot = o;
-    if (Metrics::Counter* c = counters_[static_cast<size_t>(o)])
+  void set(EventOutcome& slot, Item item) {
+    slot = item == Item::Rejected ? EventOutcome::Rejected
+           : item == Item::Retry  ? EventOutcome::Retry
+                                  : EventOutcome::Delivered;
+    if (Metrics::Counter* c = counters_[static_cast<size_t>(item)])
       c->fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -225,7 +190,7 @@ class ElasticsearchOutput final : public Output {
   bool gzip_;
   std::string body_, scratch_;
   simdjson::dom::parser parser_;
-  Metrics::Counter* counters_[std::size(kOutcomeNames)] = {};
+  Metrics::Counter* counters_[std::size(kItemNames)] = {};
 };
 
 std::vector<OptionSpec> specs() {

@@ -1,9 +1,12 @@
 // Output `otlp`: OTLP/HTTP logs. POSTs an ExportLogsServiceRequest (protobuf by default, or
 // proto3 JSON) to {url}{path}. Answers, per the OTLP specification: 2xx delivered, except that a
 // partial_success with rejected records dead-letters the request's records (the collector does
-// not say which it refused); 429, 502, 503, 504 retried honouring Retry-After (other 5xx and
-// transport errors too: audit events wait rather than go to the dead-letter file over a
-// collector's transient fault); 400 and other 4xx permanent, with the collector's message.
+// not say which it refused); 429, 502, 503, 504 retried honouring Retry-After (other 5xx, 401,
+// 403, redirects and transport errors too: audit events wait rather than go to the dead-letter
+// file over a collector's transient fault or a credential being rotated); 413 splits the batch;
+// 400 and other 4xx permanent, with the collector's message.
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -11,6 +14,7 @@
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
 #include "plugins/common/http_client.h"
+#include "plugins/outputs/common/parts.h"
 #include "plugins/outputs/otlp/otlp_request.h"
 #include "plugins/outputs/otlp/otlp_response.h"
 
@@ -39,63 +43,75 @@ class OtlpOutput final : public Output {
   }
 
   SendResult send(const OutBatch& batch) override {
-    std::vector<size_t> all(batch.events.size()), unreadable;
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-    builder_->build(batch, all, body_, unreadable);
-    std::vector<std::string> headers{
-        json_ ? "Content-Type: application/json" : "Content-Type: application/x-protobuf"};
-    HttpResponse r;
-    if (gzip_) {
-      headers.push_back("Content-Encoding: gzip");
-      r = client_.post(url_, gzip_compress(body_), headers);
-    } else {
-      r = client_.post(url_, body_, headers);
-    }
-    SendResult result = classify(r, batch.events.size() - unreadable.size());
-    for (size_t i : unreadable) {
-      result.rejected.push_back(i);
-      result.reasons.resize(result.rejected.size(), result.reason);
-      result.reasons.back() = "not a JSON event (cannot be mapped to OTLP)";
-    }
-    if (result.status == SendResult::Status::Delivered && !result.rejected.empty())
-      result.status = SendResult::Status::Rejected;
-    return result;
+    std::vector<EventOutcome> outcome(batch.events.size(), EventOutcome::Retry);
+    std::vector<std::string> reason(batch.events.size());
+    std::string retry_why;
+    std::chrono::milliseconds retry_after{0};
+    post_in_parts(batch.events.size(), [&](const std::vector<size_t>& part) {
+      std::vector<size_t> unreadable;
+      builder_->build(batch, part, body_, unreadable);
+      for (size_t i : unreadable)
+        judge(outcome, reason, i, EventOutcome::Rejected,
+              "not a JSON object (cannot be mapped to OTLP)");
+      std::vector<size_t> sent;
+      std::set_difference(part.begin(), part.end(), unreadable.begin(), unreadable.end(),
+                          std::back_inserter(sent));
+      if (sent.empty()) return PartAnswer::Judged;
+      HttpResponse r = post();
+      // Larger than the collector (or a proxy before it) takes: halves.
+      if (r.status == 413 && sent.size() > 1) return PartAnswer::TooLarge;
+      if (r.status >= 200 && r.status < 300) {
+        accepted(r, sent, outcome, reason);
+        return PartAnswer::Judged;
+      }
+      std::string message = status_message(r.body, json_);
+      if (message.empty()) message = r.body.substr(0, 256);
+      std::string why = r.status == 0 ? "transport error: " + r.error
+                                      : "HTTP " + std::to_string(r.status) + ": " + message;
+      if (retry_whole_request(r.status)) {
+        retry_why = std::move(why);
+        retry_after = r.retry_after;
+        return PartAnswer::Stop;
+      }
+      for (size_t i : sent) judge(outcome, reason, i, EventOutcome::Rejected, why);
+      return PartAnswer::Judged;
+    });
+    return result_of(outcome, reason, retry_why, retry_after);
   }
 
  private:
-  SendResult classify(const HttpResponse& r, size_t records) {
-    if (r.status == 0) return SendResult::retry("transport error: " + r.error);
-    if (r.status >= 200 && r.status < 300) return partial_success(r, records);
-    std::string message = status_message(r.body, json_);
-    if (message.empty()) message = r.body.substr(0, 256);
-    std::string why = "HTTP " + std::to_string(r.status) + ": " + message;
-    if (r.status == 429 || r.status == 408 || r.status >= 500)
-      return SendResult::retry(why, r.retry_after);
-    return reject_request(records, why);
+  HttpResponse post() {
+    std::vector<std::string> headers{
+        json_ ? "Content-Type: application/json" : "Content-Type: application/x-protobuf"};
+    if (!gzip_) return client_.post(url_, body_, headers);
+    headers.push_back("Content-Encoding: gzip");
+    return client_.post(url_, gzip_compress(body_), headers);
   }
 
-  // A 2xx with rejected records: which ones, the collector does not say, so the dead-letter
-  // file gets every record of the request, with the count in the reason; the exact count is
-  // auditrelay_otlp_rejected_log_records_total.
-  SendResult partial_success(const HttpResponse& r, size_t records) {
+  // A 2xx: delivered, unless partial_success says records were rejected. Which ones, the
+  // collector does not say, so every record of the request is dead-lettered, with the count in
+  // the reason; the exact count is auditrelay_otlp_rejected_log_records_total.
+  void accepted(const HttpResponse& r, const std::vector<size_t>& sent,
+                std::vector<EventOutcome>& outcome, std::vector<std::string>& reason) {
     OtlpPartialSuccess ps = parse_partial_success(r.body, json_);
-    if (ps.rejected_log_records <= 0) return SendResult::delivered();
+    if (ps.rejected_log_records <= 0) {
+      for (size_t i : sent) outcome[i] = EventOutcome::Delivered;
+      return;
+    }
     if (rejected_records_)
       rejected_records_->fetch_add(static_cast<uint64_t>(ps.rejected_log_records),
                                    std::memory_order_relaxed);
-    return reject_request(records, "the collector rejected " +
-                                       std::to_string(ps.rejected_log_records) + " of " +
-                                       std::to_string(records) +
-                                       " log records of this request (partial_success; it does "
-                                       "not say which): " + ps.error_message);
+    const std::string why = "the collector rejected " + std::to_string(ps.rejected_log_records) +
+                            " of " + std::to_string(sent.size()) +
+                            " log records of this request (partial_success; it does not say "
+                            "which): " + ps.error_message;
+    for (size_t i : sent) judge(outcome, reason, i, EventOutcome::Rejected, why);
   }
 
-  // Every record the request carried (the unreadable ones are added by send()).
-  SendResult reject_request(size_t records, const std::string& why) {
-    std::vector<size_t> which;
-    which.reserve(records);
-    for (size_t i = 0; which.size() < records; ++i) which.push_back(i);
-    return SendResult::rejected_events(std::move(which), why);
+  static void judge(std::vector<EventOutcome>& outcome, std::vector<std::string>& reason, size_t i,
+                    EventOutcome o, const std::string& why) {
+    outcome[i] = o;
+    reason[i] = why;
   }
 
   static std::string trim_slash(std::string s) {

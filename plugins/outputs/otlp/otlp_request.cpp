@@ -57,7 +57,7 @@ class BuilderBase : public OtlpRequestBuilder, protected LogRecordSink {
     for (size_t i : which) {
       const OutEvent& e = batch.events[i];
       simdjson::dom::element root;
-      if (parser_.parse(e.json.data(), e.json.size()).get(root)) {
+      if (parser_.parse(e.json.data(), e.json.size()).get(root) || !root.is_object()) {
         unreadable.push_back(i);
         continue;
       }
@@ -178,7 +178,9 @@ class ProtobufBuilder final : public BuilderBase {
       case element_type::INT64:
         w.int_field(pb::kAnyInt, v.get_int64().value_unsafe());
         break;
-      case element_type::UINT64:  // above INT64_MAX
+      case element_type::UINT64:  // above INT64_MAX: a double would round it
+        w.bytes_field(pb::kAnyString, std::to_string(v.get_uint64().value_unsafe()));
+        break;
       case element_type::DOUBLE:
         w.double_field(pb::kAnyDouble, v.get_double().value_unsafe());
         break;
@@ -325,7 +327,10 @@ class JsonBuilder final : public BuilderBase {
         w.raw(std::string_view(digits, static_cast<size_t>(end - digits)));
         break;
       }
-      case element_type::UINT64:
+      case element_type::UINT64:  // above INT64_MAX: a double would round it
+        w.key_literal("stringValue");
+        w.string(std::to_string(v.get_uint64().value_unsafe()));
+        break;
       case element_type::DOUBLE:
         w.key_literal("doubleValue");
         w.number(v.get_double().value_unsafe());
