@@ -189,37 +189,32 @@ class Mapper {
   Mapper(const EventMeta& meta, LogRecordSink& sink, OtlpResource& resource)
       : meta_(meta), sink_(sink), resource_(resource) {}
 
-  // Walks an object's members; `path` is the audit/v1 path of the object ("" at the top),
-  // `table` the rules for its keys (nullptr: an object the schema does not name).
-  void object(const simdjson::dom::object& obj, const Rules* table, std::string& path) {
-    const size_t base = path.size();
+  // Walks an object's members; `table` holds the rules for its keys (nullptr: an object the
+  // schema does not name). keys_ is the path to it, joined only for a name not in a table.
+  void object(const simdjson::dom::object& obj, const Rules* table) {
     size_t from = 0;
     for (auto [key, value] : obj) {
-      if (base) path.push_back('.');
-      path.append(key);
+      keys_[depth_++] = key;
       const Rule* rule = table ? find_rule(*table, key, from) : nullptr;
-      if (rule) {
-        apply(*rule, value, path);
-      } else if (value.is_object()) {
-        object(value.get_object().value_unsafe(), nullptr, path);
-      } else {
-        name_.assign("coder.");
-        name_.append(path);
-        sink_.json_attribute(name_, value);
-      }
-      path.resize(base);
+      if (rule)
+        apply(*rule, value);
+      else if (value.is_object() && depth_ < kMaxKeys)
+        object(value.get_object().value_unsafe(), nullptr);
+      else  // a value, or an object too deep to name each member: one attribute
+        sink_.json_attribute(path_name(), value);
+      --depth_;
     }
   }
 
  private:
-  void apply(const Rule& rule, const simdjson::dom::element& value, std::string& path) {
+  void apply(const Rule& rule, const simdjson::dom::element& value) {
     std::string_view text;
     switch (rule.use) {
       case Use::Skip:
         return;
       case Use::Object:
         if (value.is_object()) {
-          object(value.get_object().value_unsafe(), rule.members, path);
+          object(value.get_object().value_unsafe(), rule.members);
           return;
         }
         break;
@@ -244,13 +239,8 @@ class Mapper {
       case Use::Whole:
         break;
     }
-    if (rule.name.empty()) {  // a schema object that was not one: named by its path
-      name_.assign("coder.");
-      name_.append(path);
-      sink_.json_attribute(name_, value);
-      return;
-    }
-    sink_.json_attribute(rule.name, value);
+    // A schema object that was not one is named by its path.
+    sink_.json_attribute(rule.name.empty() ? path_name() : rule.name, value);
   }
 
   std::string& resource_field(Use use) {
@@ -262,9 +252,20 @@ class Mapper {
     }
   }
 
+  // coder.<the audit/v1 path of the current key>
+  std::string_view path_name() {
+    name_.assign("coder");
+    for (size_t i = 0; i < depth_; ++i) name_.append(".").append(keys_[i]);
+    return name_;
+  }
+
   const EventMeta& meta_;
   LogRecordSink& sink_;
   OtlpResource& resource_;
+  // audit/v1 nests 34 levels at most (values past 32 are strings).
+  static constexpr size_t kMaxKeys = 40;
+  std::string_view keys_[kMaxKeys];
+  size_t depth_ = 0;
   std::string name_;
 };
 
@@ -277,9 +278,7 @@ void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,
   resource.service = "coderd";
   simdjson::dom::object obj;
   if (event.get_object().get(obj)) return;
-  std::string path;
-  path.reserve(64);
-  Mapper(meta, sink, resource).object(obj, &kEventRules, path);
+  Mapper(meta, sink, resource).object(obj, &kEventRules);
   if (!settings.service_name.empty()) resource.service = settings.service_name;
 
   header.time_unix_nano = unix_nanos(meta.time);

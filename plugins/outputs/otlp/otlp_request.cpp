@@ -131,12 +131,7 @@ class ProtobufBuilder final : public BuilderBase {
       size_t resource_logs = w.begin(pb::kRequestResourceLogs);
       size_t resource = w.begin(pb::kResourceLogsResource);
       each_resource_attribute(resources_[r], [&](std::string_view k, std::string_view v) {
-        size_t kv = w.begin(pb::kResourceAttributes);
-        w.bytes_field(pb::kKeyValueKey, k);
-        size_t any = w.begin(pb::kKeyValueValue);
-        w.bytes_field(pb::kAnyString, v);
-        w.end(any);
-        w.end(kv);
+        w.string_pair(pb::kResourceAttributes, k, v);
       });
       w.end(resource);
       size_t scope_logs = w.begin(pb::kResourceLogsScopeLogs);
@@ -153,6 +148,11 @@ class ProtobufBuilder final : public BuilderBase {
 
   static void key_value(ProtobufWriter& w, uint32_t field, std::string_view key,
                         const simdjson::dom::element& value, int depth = 1) {
+    std::string_view text;
+    if (!value.get_string().get(text)) {
+      w.string_pair(field, key, text);
+      return;
+    }
     size_t kv = w.begin(field);
     w.bytes_field(pb::kKeyValueKey, key);
     size_t any = w.begin(pb::kKeyValueValue);

@@ -52,6 +52,27 @@ class ProtobufWriter {
     out_.append(v);
   }
 
+  // A message {field 1: a, field 2: {field 1: b}} with both lengths known first: OTLP's
+  // KeyValue with a string AnyValue, most attributes (one append per part, no back-patching).
+  void string_pair(uint32_t field, std::string_view a, std::string_view b) {
+    const size_t inner = 1 + varint_size(b.size()) + b.size();
+    const size_t outer = 1 + varint_size(a.size()) + a.size() + 1 + varint_size(inner) + inner;
+    char buf[48];
+    size_t n = put_varint(buf, (uint64_t{field} << 3) | Len);
+    n += put_varint(buf + n, outer);
+    buf[n++] = (1 << 3) | Len;
+    n += put_varint(buf + n, a.size());
+    out_.append(buf, n);
+    out_.append(a);
+    n = 0;
+    buf[n++] = (2 << 3) | Len;
+    n += put_varint(buf + n, inner);
+    buf[n++] = (1 << 3) | Len;
+    n += put_varint(buf + n, b.size());
+    out_.append(buf, n);
+    out_.append(b);
+  }
+
   // A nested message: begin() writes its tag and keeps one byte for the length, end() writes
   // the length there, moving the body when the length needs more than one byte (most
   // attributes are shorter than 128 bytes and are never moved).
@@ -77,6 +98,14 @@ class ProtobufWriter {
   std::string& out() { return out_; }
 
  private:
+  static size_t varint_size(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+      v >>= 7;
+      ++n;
+    }
+    return n;
+  }
   static size_t put_varint(char* p, uint64_t v) {
     size_t n = 0;
     while (v >= 0x80) {
