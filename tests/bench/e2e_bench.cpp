@@ -442,25 +442,33 @@ int main(int argc, char** argv) {
   const char* compare = std::getenv("E2E_COMPARE");
   std::vector<std::pair<std::string, std::string>> binaries = {{"", binary}};
   if (compare) binaries.push_back({" [E2E_COMPARE]", compare});
-  for (auto& path : paths) {
-    if (!selected(path.name)) continue;
-    std::string input = std::string_view(path.name).starts_with("journal")
-                            ? journal_input(dir + "/in-journal")
-                            : file_input(dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
-                                         path.human ? "slog_human" : "slog_json");
-    std::vector<std::vector<Result>> rs(binaries.size());
-    for (int r = 0; r < runs; ++r)
+  // Round-robin: run r of every path, then run r+1, so that the machine's drift (it is shared)
+  // falls on every path alike and their ratios mean something.
+  std::vector<Path*> chosen;
+  for (auto& path : paths)
+    if (selected(path.name)) chosen.push_back(&path);
+  std::vector<std::vector<std::vector<Result>>> rs(
+      chosen.size(), std::vector<std::vector<Result>>(binaries.size()));
+  for (int r = 0; r < runs; ++r)
+    for (size_t p = 0; p < chosen.size(); ++p) {
+      const Path& path = *chosen[p];
+      std::string input = std::string_view(path.name).starts_with("journal")
+                              ? journal_input(dir + "/in-journal")
+                              : file_input(dir + (path.human ? "/in-human/*.log" : "/in-json/*.log"),
+                                           path.human ? "slog_human" : "slog_json");
       for (size_t b = 0; b < binaries.size(); ++b) {
         sink.reset();
         ack_sink.reset();
         out_lines = NewlineCounter{dir + "/out.ndjson"};
         if (kafka) kafka_base = kafka->messages();
-        rs[b].push_back(run_once(binaries[b].second, dir, input, path.yaml, events,
-                                 path.human ? human_bytes : json_bytes, path.delivered));
+        rs[p][b].push_back(run_once(binaries[b].second, dir, input, path.yaml, events,
+                                    path.human ? human_bytes : json_bytes, path.delivered));
       }
+    }
+  for (size_t p = 0; p < chosen.size(); ++p)
     for (size_t b = 0; b < binaries.size(); ++b) {
-      Result m = median(rs[b]);
-      std::string name = path.name + binaries[b].first;
+      Result m = median(rs[p][b]);
+      std::string name = chosen[p]->name + binaries[b].first;
       std::printf("%-44s %12.0f %9.1f %10.2f %14.2f %7.1f MiB\n", name.c_str(), m.events_per_s,
                   m.mb_per_s, m.cpu_s, m.cpu_per_1m, m.rss_mib);
       char buf[320];
@@ -471,7 +479,6 @@ int main(int argc, char** argv) {
                m.cpu_per_1m, m.rss_mib);
       json += buf;
     }
-  }
   json += "}}\n";
   std::ofstream(result_path) << json;
   std::printf("results written to %s\n", result_path.c_str());

@@ -161,6 +161,11 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       return std::make_unique<OtlpOutput>(ctx, o);
     },
     .validate = validate,
+    // Encoding a request costs about as many instructions as reading, normalizing and encoding
+    // its events as audit/v1 (callgrind, 100,000 events: 28.1k per event against the http
+    // path's 14.8k), and it runs on the sending thread: with two batches in flight, one encodes
+    // while the other waits for the collector.
+    .default_concurrency = 2,
     .metrics = {{"auditrelay_otlp_rejected_log_records_total", MetricType::Counter, "output",
                  "log records a collector reported rejected (partial_success)"}},
 });
