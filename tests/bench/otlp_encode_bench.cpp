@@ -28,7 +28,8 @@ namespace {
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // The same mapping, into libprotobuf messages.
@@ -45,11 +46,19 @@ class MessageSink final : public LogRecordSink {
   static void fill(pb::common::v1::AnyValue* any, const simdjson::dom::element& v) {
     using simdjson::dom::element_type;
     switch (v.type()) {
-      case element_type::STRING: any->set_string_value(std::string(v.get_string().value_unsafe())); break;
-      case element_type::BOOL: any->set_bool_value(v.get_bool().value_unsafe()); break;
-      case element_type::INT64: any->set_int_value(v.get_int64().value_unsafe()); break;
+      case element_type::STRING:
+        any->set_string_value(std::string(v.get_string().value_unsafe()));
+        break;
+      case element_type::BOOL:
+        any->set_bool_value(v.get_bool().value_unsafe());
+        break;
+      case element_type::INT64:
+        any->set_int_value(v.get_int64().value_unsafe());
+        break;
       case element_type::UINT64:
-      case element_type::DOUBLE: any->set_double_value(v.get_double().value_unsafe()); break;
+      case element_type::DOUBLE:
+        any->set_double_value(v.get_double().value_unsafe());
+        break;
       case element_type::ARRAY: {
         const simdjson::dom::array items = v.get_array().value_unsafe();
         for (auto item : items) fill(any->mutable_array_value()->add_values(), item);
@@ -64,7 +73,8 @@ class MessageSink final : public LogRecordSink {
         }
         break;
       }
-      case element_type::NULL_VALUE: break;
+      case element_type::NULL_VALUE:
+        break;
     }
   }
   pb::logs::v1::LogRecord* rec_;
@@ -72,7 +82,9 @@ class MessageSink final : public LogRecordSink {
 
 size_t build_with_libprotobuf(const OutBatch& batch, std::string& body) {
   google::protobuf::Arena arena;
-  auto* req = google::protobuf::Arena::CreateMessage<pb::collector::logs::v1::ExportLogsServiceRequest>(&arena);
+  auto* req =
+      google::protobuf::Arena::CreateMessage<pb::collector::logs::v1::ExportLogsServiceRequest>(
+          &arena);
   simdjson::dom::parser parser;
   std::vector<std::pair<OtlpResource, pb::logs::v1::ScopeLogs*>> groups;
   OtlpSettings settings{.scope_version = "bench"};
@@ -146,8 +158,8 @@ int main(int argc, char** argv) {
       requests.back().events.push_back({enc->event_json(ev), &ev.meta, enc.get()});
       ++events;
     }
-  std::printf("otlp encoding: %zu events (%s mix), %.1f MB of audit/v1 JSON, %zu requests\n", events,
-              bench::mix_name(mix), json_bytes / 1e6, requests.size());
+  std::printf("otlp encoding: %zu events (%s mix), %.1f MB of audit/v1 JSON, %zu requests\n",
+              events, bench::mix_name(mix), json_bytes / 1e6, requests.size());
   auto run = [&](const char* name, auto&& encode) {
     if (!only.empty() && only != name) return;
     std::string body;
@@ -158,8 +170,9 @@ int main(int argc, char** argv) {
     for (auto& r : requests) out_bytes += encode(r, body);
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     double cpu = cpu_seconds() - cpu0;
-    std::printf("%-12s %9.0f events/s  %6.3f CPU s per 1M events  %6.2f bytes out per JSON byte\n", name,
-                events / secs, cpu * 1e6 / events, static_cast<double>(out_bytes) / json_bytes);
+    std::printf("%-12s %9.0f events/s  %6.3f CPU s per 1M events  %6.2f bytes out per JSON byte\n",
+                name, events / secs, cpu * 1e6 / events,
+                static_cast<double>(out_bytes) / json_bytes);
   };
   for (bool json : {false, true}) {
     auto builder = OtlpRequestBuilder::make({.json = json, .scope_version = "bench"});
@@ -170,6 +183,7 @@ int main(int argc, char** argv) {
       return body.size();
     });
   }
-  run("libprotobuf", [&](const OutBatch& r, std::string& body) { return build_with_libprotobuf(r, body); });
+  run("libprotobuf",
+      [&](const OutBatch& r, std::string& body) { return build_with_libprotobuf(r, body); });
   return 0;
 }

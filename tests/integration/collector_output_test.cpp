@@ -30,7 +30,8 @@ namespace {
 
 std::string coder_line(int seq, const std::string& level = "INFO") {
   return R"({"ts":"2025-09-16T12:00:00.123456789Z","level":")" + level +
-         R"(","msg":"line","logger_names":["coderd"],"fields":{"seq":)" + std::to_string(seq) + "}}\n";
+         R"(","msg":"line","logger_names":["coderd"],"fields":{"seq":)" + std::to_string(seq) +
+         "}}\n";
 }
 std::string coder_lines(int n) {
   std::string s;
@@ -51,12 +52,13 @@ struct Agent {
       std::filesystem::create_directories(std::filesystem::path(path).parent_path());
       write_text(path, text);
       files.push_back(path);
-      inputs_yaml += "  - {type: file, name: " + std::to_string(files.size()) + ", paths: [\"" + path +
-                     "\"], poll_interval: 10ms}\n";
+      inputs_yaml += "  - {type: file, name: " + std::to_string(files.size()) + ", paths: [\"" +
+                     path + "\"], poll_interval: 10ms}\n";
     }
     cfg = std::make_unique<AgentConfig>();
     Diagnostics d("t");
-    std::string yaml = "data_dir: " + dir / "data" + "\nhost: test-host\npipeline: {checkpoint_interval: 20ms}\ninputs:\n" +
+    std::string yaml = "data_dir: " + dir / "data" +
+                       "\nhost: test-host\npipeline: {checkpoint_interval: 20ms}\ninputs:\n" +
                        inputs_yaml + "outputs:\n" + outputs_yaml;
     EXPECT_TRUE(load_config_text(yaml, "t", process_env(), *cfg, d)) << d.to_string();
     rt = std::make_unique<Runtime>(*cfg);
@@ -68,10 +70,13 @@ struct Agent {
   bool caught_up() { return saved_at_end(dir / "data", files); }
   std::vector<json> dlq(const std::string& output) {
     std::vector<json> out;
-    for (const auto& l : read_lines(dir / ("data/dlq/" + output + ".ndjson"))) out.push_back(json::parse(l));
+    for (const auto& l : read_lines(dir / ("data/dlq/" + output + ".ndjson")))
+      out.push_back(json::parse(l));
     return out;
   }
-  uint64_t metric(const std::string& name, const std::string& labels) { return rt->metrics().value(name, labels); }
+  uint64_t metric(const std::string& name, const std::string& labels) {
+    return rt->metrics().value(name, labels);
+  }
 };
 
 // ---- OTLP: the request decoded, and the mapping written again from docs/outputs.md's table.
@@ -79,10 +84,14 @@ struct Agent {
 json any_to_json(const otlp::common::v1::AnyValue& v) {
   using V = otlp::common::v1::AnyValue;
   switch (v.value_case()) {
-    case V::kStringValue: return v.string_value();
-    case V::kBoolValue: return v.bool_value();
-    case V::kIntValue: return v.int_value();
-    case V::kDoubleValue: return v.double_value();
+    case V::kStringValue:
+      return v.string_value();
+    case V::kBoolValue:
+      return v.bool_value();
+    case V::kIntValue:
+      return v.int_value();
+    case V::kDoubleValue:
+      return v.double_value();
     case V::kArrayValue: {
       json a = json::array();
       for (const auto& x : v.array_value().values()) a.push_back(any_to_json(x));
@@ -93,7 +102,8 @@ json any_to_json(const otlp::common::v1::AnyValue& v) {
       for (const auto& kv : v.kvlist_value().values()) o[kv.key()] = any_to_json(kv.value());
       return o;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -108,7 +118,8 @@ std::vector<DecodedRecord> decode(const otlp::collector::logs::v1::ExportLogsSer
   std::vector<DecodedRecord> out;
   for (const auto& rl : req.resource_logs()) {
     std::map<std::string, std::string> resource;
-    for (const auto& kv : rl.resource().attributes()) resource[kv.key()] = kv.value().string_value();
+    for (const auto& kv : rl.resource().attributes())
+      resource[kv.key()] = kv.value().string_value();
     EXPECT_EQ(rl.scope_logs_size(), 1);
     for (const auto& sl : rl.scope_logs())
       for (const auto& rec : sl.log_records()) {
@@ -138,18 +149,26 @@ std::vector<DecodedRecord> decode_protobuf(const std::vector<Recorded>& reqs) {
 // The attribute an audit/v1 field becomes (docs/outputs.md, "otlp": the mapping table).
 std::map<std::string, json> expected_attributes(const json& event) {
   static const std::map<std::string, std::string> renamed = {
-      {"event_id", "log.record.uid"},     {"actor.id", "user.id"},
-      {"actor.username", "user.name"},    {"actor.email", "user.email"},
-      {"actor.ip", "client.address"},     {"actor.user_agent", "user_agent.original"},
+      {"event_id", "log.record.uid"},         {"actor.id", "user.id"},
+      {"actor.username", "user.name"},        {"actor.email", "user.email"},
+      {"actor.ip", "client.address"},         {"actor.user_agent", "user_agent.original"},
       {"http.method", "http.request.method"}, {"http.url", "url.full"},
-      {"http.host", "server.address"},    {"error", "exception.message"},
+      {"http.host", "server.address"},        {"error", "exception.message"},
       {"source.path", "log.file.path"}};
-  static const std::set<std::string> whole = {"diff", "additional_fields", "fields", "source.journal"};
-  static const std::set<std::string> elsewhere = {
-      "schema", "time", "observed_time", "severity", "message", "source.host",
-      "source.kubernetes.namespace", "source.kubernetes.pod", "source.kubernetes.container"};
+  static const std::set<std::string> whole = {"diff", "additional_fields", "fields",
+                                              "source.journal"};
+  static const std::set<std::string> elsewhere = {"schema",
+                                                  "time",
+                                                  "observed_time",
+                                                  "severity",
+                                                  "message",
+                                                  "source.host",
+                                                  "source.kubernetes.namespace",
+                                                  "source.kubernetes.pod",
+                                                  "source.kubernetes.container"};
   std::map<std::string, json> out;
-  std::function<void(const json&, const std::string&)> walk = [&](const json& obj, const std::string& prefix) {
+  std::function<void(const json&, const std::string&)> walk = [&](const json& obj,
+                                                                  const std::string& prefix) {
     for (const auto& [k, v] : obj.items()) {
       std::string path = prefix.empty() ? k : prefix + "." + k;
       if (elsewhere.count(path)) continue;
@@ -185,7 +204,7 @@ uint64_t unix_nanos(const std::string& rfc3339) {
 void expect_mapped(const DecodedRecord& d, const json& event) {
   SCOPED_TRACE(event.dump().substr(0, 200));
   static const std::map<std::string, std::pair<int, std::string>> severity = {
-      {"debug", {5, "DEBUG"}}, {"info", {9, "INFO"}},          {"warn", {13, "WARN"}},
+      {"debug", {5, "DEBUG"}},  {"info", {9, "INFO"}},          {"warn", {13, "WARN"}},
       {"error", {17, "ERROR"}}, {"critical", {18, "CRITICAL"}}, {"fatal", {21, "FATAL"}}};
   EXPECT_EQ(d.scope_name, "auditrelay");
   EXPECT_EQ(d.scope_version, AUDITRELAY_VERSION);
@@ -198,7 +217,8 @@ void expect_mapped(const DecodedRecord& d, const json& event) {
   EXPECT_EQ(d.record.event_name(), "coder." + event["kind"].get<std::string>());
   EXPECT_EQ(d.attributes, expected_attributes(event));
   std::string logger = event.value("logger", "");
-  EXPECT_EQ(d.resource.at("service.name"), logger.rfind("provisionerd", 0) == 0 ? "provisionerd" : "coderd");
+  EXPECT_EQ(d.resource.at("service.name"),
+            logger.rfind("provisionerd", 0) == 0 ? "provisionerd" : "coderd");
   EXPECT_EQ(d.resource.at("host.name"), event["source"]["host"]);
   if (event["source"].contains("kubernetes")) {
     EXPECT_EQ(d.resource.at("k8s.namespace.name"), event["source"]["kubernetes"]["namespace"]);
@@ -209,7 +229,9 @@ void expect_mapped(const DecodedRecord& d, const json& event) {
   }
 }
 
-std::string sample(const std::string& name) { return slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name); }
+std::string sample(const std::string& name) {
+  return slurp(std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name);
+}
 
 // The same Coder entry can be in two samples (JSON and human renderings of one log): events are
 // told apart by id and where they were read.
@@ -217,7 +239,9 @@ std::string event_key(const std::string& id, const json& path, const json& offse
   return id + " " + path.dump() + " " + offset.dump();
 }
 std::string event_key(const DecodedRecord& d) {
-  auto get = [&](const std::string& k) { return d.attributes.count(k) ? d.attributes.at(k) : json(); };
+  auto get = [&](const std::string& k) {
+    return d.attributes.count(k) ? d.attributes.at(k) : json();
+  };
   return event_key(get("log.record.uid"), get("log.file.path"), get("coder.source.offset"));
 }
 
@@ -226,7 +250,8 @@ std::map<std::string, json> events_by_key(const std::vector<std::string>& files)
   for (const auto& f : files)
     for (const auto& l : read_lines(f)) {
       json e = json::parse(l);
-      out[event_key(e["event_id"], e["source"].value("path", json()), e["source"].value("offset", json()))] = e;
+      out[event_key(e["event_id"], e["source"].value("path", json()),
+                    e["source"].value("offset", json()))] = e;
     }
   return out;
 }
@@ -239,8 +264,10 @@ TEST(Otlp, ProtobufRequestsCarryEveryFieldOfEveryEvent) {
   Agent agent({{"coderd.json.log", sample("coderd.json.log")},
                {"coderd.human.log", sample("coderd.human.log")},
                {"containers/coder-7c9d_coder-ns_coder-0123abcd.log", sample("container.cri.log")}},
-              "  - {type: otlp, url: \"" + collector.url() + "/\", batch: {max_events: 7}}\n"
-              "  - {type: file, path: \"" + out / "events.ndjson" + "\"}\n");
+              "  - {type: otlp, url: \"" + collector.url() +
+                  "/\", batch: {max_events: 7}}\n"
+                  "  - {type: file, path: \"" +
+                  out / "events.ndjson" + "\"}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   auto events = events_by_key({out / "events.ndjson"});
   auto records = decode_protobuf(collector.requests());
@@ -256,25 +283,29 @@ TEST(Otlp, ProtobufRequestsCarryEveryFieldOfEveryEvent) {
     saw_pod |= d.resource.count("k8s.pod.name") > 0;
   }
   // The samples hold every kind the mapping treats differently.
-  EXPECT_TRUE(kinds.count("audit") && kinds.count("connection") && kinds.count("log")) << kinds.size();
+  EXPECT_TRUE(kinds.count("audit") && kinds.count("connection") && kinds.count("log"))
+      << kinds.size();
   EXPECT_TRUE(saw_pod) << "the container log's pod is a resource attribute";
   // Records of one resource share one ResourceLogs: no request repeats a resource.
   for (const auto& r : collector.requests()) {
     otlp::collector::logs::v1::ExportLogsServiceRequest req;
     ASSERT_TRUE(req.ParseFromString(r.body));
     std::set<std::string> seen;
-    for (const auto& rl : req.resource_logs()) EXPECT_TRUE(seen.insert(rl.resource().SerializeAsString()).second);
+    for (const auto& rl : req.resource_logs())
+      EXPECT_TRUE(seen.insert(rl.resource().SerializeAsString()).second);
   }
 }
 
 TEST(Otlp, JsonEncodingFollowsTheProto3JsonMappingWithGzip) {
   TestHttpServer collector;
   TempDir out;
-  Agent agent({{"coderd.json.log", sample("coderd.json.log")}},
-              "  - {type: otlp, url: \"" + collector.url() +
-                  "\", encoding: json, compression: gzip, path: /otlp/v1/logs, service_name: coder-prod, "
-                  "headers: {X-Scope-OrgID: tenant-1}, auth: {bearer_token: s3cret}}\n"
-                  "  - {type: file, path: \"" + out / "events.ndjson" + "\"}\n");
+  Agent agent(
+      {{"coderd.json.log", sample("coderd.json.log")}},
+      "  - {type: otlp, url: \"" + collector.url() +
+          "\", encoding: json, compression: gzip, path: /otlp/v1/logs, service_name: coder-prod, "
+          "headers: {X-Scope-OrgID: tenant-1}, auth: {bearer_token: s3cret}}\n"
+          "  - {type: file, path: \"" +
+          out / "events.ndjson" + "\"}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   auto events = events_by_key({out / "events.ndjson"});
   size_t records = 0;
@@ -293,7 +324,8 @@ TEST(Otlp, JsonEncodingFollowsTheProto3JsonMappingWithGzip) {
       const json& event = events.at(event_key(d));
       auto expected = event;
       EXPECT_EQ(d.resource.at("service.name"), "coder-prod");
-      d.resource["service.name"] = event.value("logger", "").rfind("provisionerd", 0) == 0 ? "provisionerd" : "coderd";
+      d.resource["service.name"] =
+          event.value("logger", "").rfind("provisionerd", 0) == 0 ? "provisionerd" : "coderd";
       expect_mapped(d, expected);
     }
     // What the JSON mapping prescribes beyond what the parser accepts: 64-bit integers as
@@ -303,8 +335,11 @@ TEST(Otlp, JsonEncodingFollowsTheProto3JsonMappingWithGzip) {
     EXPECT_TRUE(rec["timeUnixNano"].is_string());
     EXPECT_TRUE(rec["observedTimeUnixNano"].is_string());
     EXPECT_TRUE(rec["severityNumber"].is_number_integer());
-    for (const auto& a : rec["attributes"])
-      if (a["value"].contains("intValue")) EXPECT_TRUE(a["value"]["intValue"].is_string());
+    for (const auto& a : rec["attributes"]) {
+      if (a["value"].contains("intValue")) {
+        EXPECT_TRUE(a["value"]["intValue"].is_string());
+      }
+    }
   }
   EXPECT_EQ(records, events.size());
 }
@@ -315,9 +350,11 @@ TEST(Otlp, DeepValuesStayWithinProtobufNestingLimits) {
   std::string nested = "1";
   for (int i = 0; i < 40; ++i) nested = R"({"k":)" + nested + "}";
   TestHttpServer collector;
-  Agent agent({{"a.log", R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"deep","logger_names":["coderd"],"fields":{"deep":)" +
-                             nested + "}}\n"}},
-              "  - {type: otlp, url: \"" + collector.url() + "\"}\n");
+  Agent agent(
+      {{"a.log",
+        R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"deep","logger_names":["coderd"],"fields":{"deep":)" +
+            nested + "}}\n"}},
+      "  - {type: otlp, url: \"" + collector.url() + "\"}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   auto records = decode_protobuf(collector.requests());
   ASSERT_EQ(records.size(), 1u);
@@ -351,7 +388,7 @@ TEST(Otlp, AnswersDecideRetryAndDeadLetters) {
   collector.script({404, "not found"});
   Agent agent({{"a.log", coder_lines(5)}},
               "  - {type: otlp, url: \"" + collector.url() +
-                  "\", batch: {max_events: 1}, retry: {initial: 10ms, max: 20ms}}\n");
+                  "\", concurrency: 1, batch: {max_events: 1}, retry: {initial: 10ms, max: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   auto requests = collector.requests();
   ASSERT_EQ(requests.size(), 7u);
@@ -366,8 +403,11 @@ TEST(Otlp, AnswersDecideRetryAndDeadLetters) {
   auto dlq = agent.dlq("otlp");
   ASSERT_EQ(dlq.size(), 3u);
   EXPECT_EQ(dlq[0]["event"]["fields"]["seq"], 1);
-  EXPECT_NE(dlq[0]["reason"].get<std::string>().find("rejected 1 of 1 log records"), std::string::npos) << dlq[0];
-  EXPECT_NE(dlq[0]["reason"].get<std::string>().find("1 record over the size limit"), std::string::npos);
+  EXPECT_NE(dlq[0]["reason"].get<std::string>().find("rejected 1 of 1 log records"),
+            std::string::npos)
+      << dlq[0];
+  EXPECT_NE(dlq[0]["reason"].get<std::string>().find("1 record over the size limit"),
+            std::string::npos);
   EXPECT_EQ(dlq[1]["event"]["fields"]["seq"], 2);
   EXPECT_EQ(dlq[1]["reason"], "HTTP 400: log record 0: attribute value too long");
   EXPECT_EQ(dlq[2]["event"]["fields"]["seq"], 4);
@@ -394,7 +434,8 @@ TEST(Otlp, RequestTooLargeIsSplitAndAuthFailuresWait) {
     ASSERT_TRUE(req.ParseFromString(r.body));
     auto records = decode(req);
     if (records.size() <= 3)
-      for (const auto& d : records) delivered.insert(d.attributes.at("coder.fields").at("seq").get<int>());
+      for (const auto& d : records)
+        delivered.insert(d.attributes.at("coder.fields").at("seq").get<int>());
   }
   EXPECT_EQ(delivered.size(), 20u);
   EXPECT_EQ(std::set<int>(delivered.begin(), delivered.end()).size(), 20u);
@@ -410,12 +451,15 @@ TEST(Otlp, UnreadableEventsAreRejectedOnceAndTheRestJudgedByTheAnswer) {
   const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, "otlp");
   ASSERT_NE(d, nullptr);
   Diagnostics diags("t");
-  Options o = validate_options(YAML::Load("{url: \"" + collector.url() + "\"}"), d->options, "outputs[0]", diags);
+  Options o = validate_options(YAML::Load("{url: \"" + collector.url() + "\"}"), d->options,
+                               "outputs[0]", diags);
   ASSERT_TRUE(diags.ok()) << diags.to_string();
   auto out = d->make_output(PluginContext{"otlp"}, o);
   EncodedBatch enc;
-  for (std::string text : {"not json", R"({"kind":"log","message":"b"})", R"({"kind":"log","message":"c"})"}) {
-    enc.events.push_back({{static_cast<uint32_t>(enc.json.size()), static_cast<uint32_t>(text.size())}, 1, {}});
+  for (std::string text :
+       {"not json", R"({"kind":"log","message":"b"})", R"({"kind":"log","message":"c"})"}) {
+    enc.events.push_back(
+        {{static_cast<uint32_t>(enc.json.size()), static_cast<uint32_t>(text.size())}, 1, {}});
     enc.json += text;
   }
   OutBatch batch;
@@ -439,7 +483,7 @@ TEST(Otlp, RetryAfterDelaysTheNextAttempt) {
   TestHttpServer collector;
   collector.script({503, "", "1"});
   Agent agent({{"a.log", coder_lines(1)}}, "  - {type: otlp, url: \"" + collector.url() +
-                                                "\", retry: {initial: 10ms, max: 20ms}}\n");
+                                               "\", retry: {initial: 10ms, max: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return collector.requests().size() >= 1; }));
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(wait_until([&] { return collector.requests().size() >= 2; }));
@@ -458,15 +502,18 @@ struct EsAgent {
   std::unique_ptr<Agent> agent;
   EsAgent(const std::string& text, const std::string& options) {
     server.set_handler([this](const Recorded& r) { return store.answer(r); });
-    agent = std::make_unique<Agent>(std::map<std::string, std::string>{{"a.log", text}},
-                                    "  - {type: elasticsearch, url: \"" + server.url() + "\"" + options + "}\n");
+    agent = std::make_unique<Agent>(
+        std::map<std::string, std::string>{{"a.log", text}},
+        "  - {type: elasticsearch, url: \"" + server.url() + "\"" + options + "}\n");
   }
   uint64_t items(const std::string& outcome) {
     return agent->metric("auditrelay_elasticsearch_items_total",
                          "output=\"elasticsearch\",outcome=\"" + outcome + "\"");
   }
 };
-int seq(const json& doc) { return doc["fields"]["seq"].get<int>(); }
+int seq(const json& doc) {
+  return doc["fields"]["seq"].get<int>();
+}
 }  // namespace
 
 TEST(Elasticsearch, CreatesEachEventUnderItsIdInADatedIndex) {
@@ -510,23 +557,25 @@ TEST(Elasticsearch, ItemsAreJudgedOneByOne) {
   TempDir first_run;
   {
     // An earlier delivery of the first 20 events (as after a crash): they are already stored.
-    Agent agent({{"a.log", coder_lines(20)}},
-                "  - {type: elasticsearch, url: \"" + server.url() + "\", retry: {initial: 10ms, max: 20ms}}\n");
+    Agent agent({{"a.log", coder_lines(20)}}, "  - {type: elasticsearch, url: \"" + server.url() +
+                                                  "\", retry: {initial: 10ms, max: 20ms}}\n");
     ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   }
   const size_t stored_before = store.stored();
   EXPECT_EQ(stored_before, 19u);  // seq 7 refused
-  Agent agent({{"a.log", coder_lines(50)}},
-              "  - {type: elasticsearch, url: \"" + server.url() + "\", retry: {initial: 10ms, max: 20ms}}\n");
+  Agent agent({{"a.log", coder_lines(50)}}, "  - {type: elasticsearch, url: \"" + server.url() +
+                                                "\", retry: {initial: 10ms, max: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   EXPECT_EQ(store.stored(), 49u);
   EXPECT_EQ(store.conflicts(), 19u);
   auto dlq = agent.dlq("elasticsearch");
   ASSERT_EQ(dlq.size(), 1u);
   EXPECT_EQ(seq(dlq[0]["event"]), 7);
-  EXPECT_EQ(dlq[0]["reason"], "item status 400: mapper_parsing_exception: failed to parse field [x]");
+  EXPECT_EQ(dlq[0]["reason"],
+            "item status 400: mapper_parsing_exception: failed to parse field [x]");
   auto items = [&](const std::string& o) {
-    return agent.metric("auditrelay_elasticsearch_items_total", "output=\"elasticsearch\",outcome=\"" + o + "\"");
+    return agent.metric("auditrelay_elasticsearch_items_total",
+                        "output=\"elasticsearch\",outcome=\"" + o + "\"");
   };
   EXPECT_EQ(items("duplicate"), 19u);
   EXPECT_EQ(items("created"), 30u);
@@ -544,8 +593,8 @@ TEST(Elasticsearch, AnAnswerWithoutItemsStoresNothing) {
     if (hollow.fetch_sub(1) > 0) return {200, R"({"errors":false})"};
     return store.answer(r);
   });
-  Agent agent({{"a.log", coder_lines(10)}},
-              "  - {type: elasticsearch, url: \"" + server.url() + "\", retry: {initial: 10ms, max: 20ms}}\n");
+  Agent agent({{"a.log", coder_lines(10)}}, "  - {type: elasticsearch, url: \"" + server.url() +
+                                                "\", retry: {initial: 10ms, max: 20ms}}\n");
   ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
   EXPECT_EQ(store.stored(), 10u);
   EXPECT_EQ(server.requests().size(), 2u);
@@ -579,25 +628,30 @@ TEST(Elasticsearch, KillDashNineThreeTimesStoresEachEventOnce) {
   TestHttpServer server;
   EsBulkStore store;
   server.set_handler([&](const Recorded& r) { return store.answer(r); });
-  write_text(dir / "cfg.yaml", "data_dir: " + dir / "data" +
-                                   "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
-                                   "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
-                                   "/*.log\"], read_buffer: 64KiB, poll_interval: 10ms}\n"
-                                   "outputs:\n  - {type: elasticsearch, url: \"" + server.url() +
-                                   "\", concurrency: 4, batch: {max_events: 300, max_delay: 20ms}}\n");
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
+                 "/*.log\"], read_buffer: 64KiB, poll_interval: 10ms}\n"
+                 "outputs:\n  - {type: elasticsearch, url: \"" +
+                 server.url() + "\", concurrency: 4, batch: {max_events: 300, max_delay: 20ms}}\n");
   std::mt19937 rng(22);
   for (int round = 0; round < 3; ++round) {
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
                     dir / ("stderr" + std::to_string(round)));
     const size_t before = store.stored();
-    ASSERT_TRUE(wait_until([&] { return store.stored() > before + 2000 || store.stored() == static_cast<size_t>(n); }))
-        << slurp(dir / ("stderr" + std::to_string(round)));
+    ASSERT_TRUE(wait_until([&] {
+      return store.stored() > before + 2000 || store.stored() == static_cast<size_t>(n);
+    })) << slurp(dir / ("stderr" + std::to_string(round)));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 50));
     c.signal(SIGKILL);
     EXPECT_EQ(c.wait(), 128 + SIGKILL);
   }
-  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
-  ASSERT_TRUE(wait_until([&] { return saved_at_end(dir / "data", {dir / "in/coderd.log"}); })) << slurp(dir / "stderr-last");
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                     dir / "stderr-last");
+  ASSERT_TRUE(wait_until([&] { return saved_at_end(dir / "data", {dir / "in/coderd.log"}); }))
+      << slurp(dir / "stderr-last");
   last.signal(SIGTERM);
   EXPECT_EQ(last.wait(), 0);
 
@@ -634,11 +688,13 @@ TEST(CollectorOutputs, BadConfigIsALocatedError) {
   EXPECT_NE(encoding.find("cfg.yaml:6"), std::string::npos) << encoding;
   EXPECT_NE(encoding.find("outputs[0].encoding"), std::string::npos) << encoding;
   EXPECT_NE(encoding.find("protobuf"), std::string::npos) << encoding;
-  std::string index = problems("  - type: elasticsearch\n    url: http://es:9200\n    index: \"coder-{kindd}-%Y\"\n");
+  std::string index = problems(
+      "  - type: elasticsearch\n    url: http://es:9200\n    index: \"coder-{kindd}-%Y\"\n");
   EXPECT_NE(index.find("cfg.yaml:6"), std::string::npos) << index;
   EXPECT_NE(index.find("outputs[0].index"), std::string::npos) << index;
   EXPECT_NE(index.find("{kindd}"), std::string::npos) << index;
-  std::string date = problems("  - type: elasticsearch\n    url: http://es:9200\n    index: \"coder-%b\"\n");
+  std::string date =
+      problems("  - type: elasticsearch\n    url: http://es:9200\n    index: \"coder-%b\"\n");
   EXPECT_NE(date.find("'%b'"), std::string::npos) << date;
   std::string es_scheme = problems("  - {type: elasticsearch, url: \"es:9200\"}\n");
   EXPECT_NE(es_scheme.find("outputs[0].url"), std::string::npos) << es_scheme;

@@ -40,9 +40,12 @@ class EsBulkStore {
     std::istringstream in(r.body);
     for (std::string l; std::getline(in, l);) lines.push_back(l);
     if (r.body.empty() || r.body.back() != '\n' || lines.size() % 2 != 0)
-      return {400, R"({"error":{"type":"illegal_argument_exception","reason":"The bulk request must be terminated by a newline"}})"};
+      return {
+          400,
+          R"({"error":{"type":"illegal_argument_exception","reason":"The bulk request must be terminated by a newline"}})"};
     if (request_script_)
-      if (int status = request_script_(lines.size() / 2)) return {status, R"({"error":"scripted"})"};
+      if (int status = request_script_(lines.size() / 2))
+        return {status, R"({"error":"scripted"})"};
     nlohmann::json items = nlohmann::json::array();
     bool errors = false;
     for (size_t k = 0; k < lines.size(); k += 2) {
@@ -89,11 +92,13 @@ class EsBulkStore {
     }
     if (script_)
       if (int status = script_(action, doc))
-        return error_item(op, status,
-                          status == 429 ? "es_rejected_execution_exception" : "mapper_parsing_exception",
-                          status == 429 ? "rejected execution (queue full)" : "failed to parse field [x]");
+        return error_item(
+            op, status,
+            status == 429 ? "es_rejected_execution_exception" : "mapper_parsing_exception",
+            status == 429 ? "rejected execution (queue full)" : "failed to parse field [x]");
     const std::string index = meta["_index"];
-    std::string id = meta.contains("_id") ? meta["_id"].get<std::string>() : "auto-" + std::to_string(next_auto_id_++);
+    std::string id = meta.contains("_id") ? meta["_id"].get<std::string>()
+                                          : "auto-" + std::to_string(next_auto_id_++);
     auto& by_id = docs_[index];
     if (op == "create" && by_id.count(id)) {
       ++conflicts_;
@@ -102,7 +107,11 @@ class EsBulkStore {
     }
     bool created = by_id.emplace(id, doc).second;
     if (!created) by_id[id] = doc;
-    return {{op, {{"_index", index}, {"_id", id}, {"status", created ? 201 : 200}, {"result", created ? "created" : "updated"}}}};
+    return {{op,
+             {{"_index", index},
+              {"_id", id},
+              {"status", created ? 201 : 200},
+              {"result", created ? "created" : "updated"}}}};
   }
 
   static nlohmann::json error_item(const std::string& op, int status, const std::string& type,

@@ -7,17 +7,53 @@ namespace {
 
 // The audit/v1 fields a template may name (docs/audit-schema.md); objects whose keys come
 // from the source are open below their name.
-constexpr std::string_view kSchemaFields[] = {
-    "schema", "event_id", "kind", "time", "observed_time", "severity", "logger", "message",
-    "action", "status_code", "organization_id", "request_id", "build_reason", "error",
-    "actor.id", "actor.username", "actor.email", "actor.ip", "actor.user_agent",
-    "resource.type", "resource.id", "resource.target", "resource.icon", "workspace.id",
-    "workspace.name", "workspace.owner_id", "workspace.owner_username", "workspace.agent_name",
-    "connection.id", "connection.type", "connection.status", "connection.slug_or_port",
-    "connection.disconnect_reason", "alert.rule", "alert.summary", "template.id",
-    "template.version_id", "http.method", "http.url", "http.host", "boundary.decision",
-    "boundary.matched_rule", "source.input", "source.type", "source.format", "source.path",
-    "source.host"};
+constexpr std::string_view kSchemaFields[] = {"schema",
+                                              "event_id",
+                                              "kind",
+                                              "time",
+                                              "observed_time",
+                                              "severity",
+                                              "logger",
+                                              "message",
+                                              "action",
+                                              "status_code",
+                                              "organization_id",
+                                              "request_id",
+                                              "build_reason",
+                                              "error",
+                                              "actor.id",
+                                              "actor.username",
+                                              "actor.email",
+                                              "actor.ip",
+                                              "actor.user_agent",
+                                              "resource.type",
+                                              "resource.id",
+                                              "resource.target",
+                                              "resource.icon",
+                                              "workspace.id",
+                                              "workspace.name",
+                                              "workspace.owner_id",
+                                              "workspace.owner_username",
+                                              "workspace.agent_name",
+                                              "connection.id",
+                                              "connection.type",
+                                              "connection.status",
+                                              "connection.slug_or_port",
+                                              "connection.disconnect_reason",
+                                              "alert.rule",
+                                              "alert.summary",
+                                              "template.id",
+                                              "template.version_id",
+                                              "http.method",
+                                              "http.url",
+                                              "http.host",
+                                              "boundary.decision",
+                                              "boundary.matched_rule",
+                                              "source.input",
+                                              "source.type",
+                                              "source.format",
+                                              "source.path",
+                                              "source.host"};
 constexpr std::string_view kOpenObjects[] = {"fields.", "additional_fields.", "diff.",
                                              "source.kubernetes.", "source.journal."};
 
@@ -29,7 +65,9 @@ bool schema_field(std::string_view f) {
   return false;
 }
 
-bool date_letter(char c) { return c == 'Y' || c == 'm' || c == 'd' || c == 'H'; }
+bool date_letter(char c) {
+  return c == 'Y' || c == 'm' || c == 'd' || c == 'H';
+}
 
 // Fields the worker already extracted (no JSON parse needed). nullptr data = not one of them.
 std::string_view known(const OutEvent& e, std::string_view f) {
@@ -51,7 +89,8 @@ std::string_view lookup(const simdjson::dom::element& root, std::string_view pat
   size_t start = 0;
   while (true) {
     size_t dot = path.find('.', start);
-    std::string_view key = path.substr(start, dot == std::string_view::npos ? path.npos : dot - start);
+    std::string_view key =
+        path.substr(start, dot == std::string_view::npos ? path.npos : dot - start);
     if (cur.at_key(key).get(cur)) return {};
     if (dot == std::string_view::npos) break;
     start = dot + 1;

@@ -64,9 +64,9 @@ class ElasticsearchOutput final : public Output {
         retry_why = "unreadable _bulk answer: " + r.body.substr(0, 256);
         return PartAnswer::Stop;
       }
-      const std::string why = r.status == 0 ? "transport error: " + r.error
-                                            : "HTTP " + std::to_string(r.status) + ": " +
-                                                  r.body.substr(0, 256);
+      const std::string why =
+          r.status == 0 ? "transport error: " + r.error
+                        : "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 256);
       if (retry_whole_request(r.status)) {
         retry_why = why;
         retry_after = r.retry_after;
@@ -200,7 +200,10 @@ std::vector<OptionSpec> specs() {
       {"index", OptType::String, "coder-{kind}", false,
        "index or data stream: a template over audit/v1 fields ({kind}, {action}, ...) with "
        "dates from the event's time (%Y, %m, %d, %H); lower-cased"},
-      {"op_type", OptType::Enum, "create", false,
+      {"op_type",
+       OptType::Enum,
+       "create",
+       false,
        "create: a document whose _id exists is refused (409, counted as delivered); data "
        "streams need it. index: overwrite",
        {"create", "index"}},

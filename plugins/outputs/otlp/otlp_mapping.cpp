@@ -17,7 +17,10 @@ enum class Use : uint8_t {
   Skip,        // a LogRecord field of its own, or constant
   Logger,      // an attribute, and the resource's service.name
   StatusCode,  // http.response.status_code for audit events, else coder.status_code
-  Host, K8sNamespace, K8sPod, K8sContainer,  // resource attributes
+  Host,
+  K8sNamespace,
+  K8sPod,
+  K8sContainer,  // resource attributes
 };
 struct Rules;
 struct Rule {
@@ -150,12 +153,18 @@ struct SeverityMapping {
 };
 SeverityMapping otel_severity(Severity s) {
   switch (s) {
-    case Severity::Debug: return {5, "DEBUG"};
-    case Severity::Info: return {9, "INFO"};
-    case Severity::Warn: return {13, "WARN"};
-    case Severity::Error: return {17, "ERROR"};
-    case Severity::Critical: return {18, "CRITICAL"};  // ERROR2: above error, not fatal
-    case Severity::Fatal: return {21, "FATAL"};
+    case Severity::Debug:
+      return {5, "DEBUG"};
+    case Severity::Info:
+      return {9, "INFO"};
+    case Severity::Warn:
+      return {13, "WARN"};
+    case Severity::Error:
+      return {17, "ERROR"};
+    case Severity::Critical:
+      return {18, "CRITICAL"};  // ERROR2: above error, not fatal
+    case Severity::Fatal:
+      return {21, "FATAL"};
   }
   return {9, "INFO"};
 }
@@ -176,10 +185,14 @@ std::string_view component(std::string_view logger) {
 // for receivers that predate eventName).
 std::string_view event_name(Kind k) {
   switch (k) {
-    case Kind::Audit: return "coder.audit";
-    case Kind::Connection: return "coder.connection";
-    case Kind::Boundary: return "coder.boundary";
-    case Kind::Log: return "coder.log";
+    case Kind::Audit:
+      return "coder.audit";
+    case Kind::Connection:
+      return "coder.connection";
+    case Kind::Boundary:
+      return "coder.boundary";
+    case Kind::Log:
+      return "coder.log";
   }
   return "coder.log";
 }
@@ -245,10 +258,14 @@ class Mapper {
 
   std::string& resource_field(Use use) {
     switch (use) {
-      case Use::K8sNamespace: return resource_.k8s_namespace;
-      case Use::K8sPod: return resource_.k8s_pod;
-      case Use::K8sContainer: return resource_.k8s_container;
-      default: return resource_.host;
+      case Use::K8sNamespace:
+        return resource_.k8s_namespace;
+      case Use::K8sPod:
+        return resource_.k8s_pod;
+      case Use::K8sContainer:
+        return resource_.k8s_container;
+      default:
+        return resource_.host;
     }
   }
 

@@ -28,8 +28,9 @@ class OtlpOutput final : public Output {
         url_(trim_slash(o.str("url")) + o.str("path", "/v1/logs")),
         json_(o.str("encoding", "protobuf") == "json"),
         gzip_(o.str("compression", "none") == "gzip"),
-        builder_(OtlpRequestBuilder::make(
-            {.json = json_, .service_name = o.str("service_name"), .scope_version = AUDITRELAY_VERSION})) {
+        builder_(OtlpRequestBuilder::make({.json = json_,
+                                           .service_name = o.str("service_name"),
+                                           .scope_version = AUDITRELAY_VERSION})) {
     if (ctx.metrics)
       rejected_records_ = &ctx.metrics->counter("auditrelay_otlp_rejected_log_records_total",
                                                 "output=\"" + ctx.name + "\"");
@@ -38,9 +39,7 @@ class OtlpOutput final : public Output {
   // What OTLP's wrapping adds to the event's JSON, so that batch.max_bytes bounds the request
   // (tests/bench/otlp_encode_bench: protobuf 0.99 bytes per byte of audit/v1 JSON, proto3 JSON
   // 2.01).
-  size_t framing_bytes(const OutEvent& e) const override {
-    return json_ ? e.json.size() + 64 : 16;
-  }
+  size_t framing_bytes(const OutEvent& e) const override { return json_ ? e.json.size() + 64 : 16; }
 
   SendResult send(const OutBatch& batch) override {
     std::vector<EventOutcome> outcome(batch.events.size(), EventOutcome::Retry);
@@ -81,8 +80,8 @@ class OtlpOutput final : public Output {
 
  private:
   HttpResponse post() {
-    std::vector<std::string> headers{
-        json_ ? "Content-Type: application/json" : "Content-Type: application/x-protobuf"};
+    std::vector<std::string> headers{json_ ? "Content-Type: application/json"
+                                           : "Content-Type: application/x-protobuf"};
     if (!gzip_) return client_.post(url_, body_, headers);
     headers.push_back("Content-Encoding: gzip");
     return client_.post(url_, gzip_compress(body_), headers);
@@ -104,7 +103,8 @@ class OtlpOutput final : public Output {
     const std::string why = "the collector rejected " + std::to_string(ps.rejected_log_records) +
                             " of " + std::to_string(sent.size()) +
                             " log records of this request (partial_success; it does not say "
-                            "which): " + ps.error_message;
+                            "which): " +
+                            ps.error_message;
     for (size_t i : sent) judge(outcome, reason, i, EventOutcome::Rejected, why);
   }
 
@@ -132,7 +132,10 @@ std::vector<OptionSpec> specs() {
       {"url", OptType::String, "", true,
        "collector base URL (http:// or https://), e.g. http://otel-collector:4318"},
       {"path", OptType::String, "/v1/logs", false, "request path appended to url"},
-      {"encoding", OptType::Enum, "protobuf", false,
+      {"encoding",
+       OptType::Enum,
+       "protobuf",
+       false,
        "request body: protobuf (application/x-protobuf) or proto3 JSON (application/json)",
        {"protobuf", "json"}},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},

@@ -1,11 +1,12 @@
 // The two OTLP encodings of one request. Both encode each event's LogRecord into a scratch
 // buffer as the mapping walks it, then assemble the request: one ResourceLogs per resource (in
 // the order resources first appear), each with one ScopeLogs (scope "auditrelay").
+#include "plugins/outputs/otlp/otlp_request.h"
+
 #include <charconv>
 #include <vector>
 
 #include "agent/common/json_writer.h"
-#include "plugins/outputs/otlp/otlp_request.h"
 #include "plugins/outputs/otlp/protobuf_writer.h"
 
 namespace auditrelay {
@@ -83,8 +84,8 @@ class BuilderBase : public OtlpRequestBuilder, protected LogRecordSink {
   std::string_view record(const Span& s) const { return {records_.data() + s.offset, s.size}; }
 
   OtlpSettings settings_;
-  std::string records_;            // every record's encoding, back to back
-  std::vector<Span> spans_;        // one per record, in batch order
+  std::string records_;      // every record's encoding, back to back
+  std::vector<Span> spans_;  // one per record, in batch order
   std::vector<OtlpResource> resources_;
 
  private:
@@ -114,7 +115,8 @@ class ProtobufBuilder final : public BuilderBase {
   void end_record(const OtlpRecordHeader& h) override {
     ProtobufWriter w(records_);
     if (h.time_unix_nano) w.fixed64_field(pb::kRecordTime, h.time_unix_nano);
-    if (h.observed_time_unix_nano) w.fixed64_field(pb::kRecordObservedTime, h.observed_time_unix_nano);
+    if (h.observed_time_unix_nano)
+      w.fixed64_field(pb::kRecordObservedTime, h.observed_time_unix_nano);
     w.uint_field(pb::kRecordSeverityNumber, static_cast<uint64_t>(h.severity_number));
     w.bytes_field(pb::kRecordSeverityText, h.severity_text);
     if (h.has_body) {
@@ -322,7 +324,8 @@ class JsonBuilder final : public BuilderBase {
         w.key_literal("intValue");
         char digits[24];  // int64 as a decimal string
         digits[0] = '"';
-        auto end = std::to_chars(digits + 1, digits + sizeof digits - 1, v.get_int64().value_unsafe()).ptr;
+        auto end =
+            std::to_chars(digits + 1, digits + sizeof digits - 1, v.get_int64().value_unsafe()).ptr;
         *end++ = '"';
         w.raw(std::string_view(digits, static_cast<size_t>(end - digits)));
         break;

@@ -38,9 +38,9 @@ class LogRecordSink {
 };
 
 struct OtlpSettings {
-  bool json = false;              // proto3 JSON instead of protobuf
-  std::string service_name;       // overrides the one derived from the logger
-  std::string scope_version;      // the agent's version
+  bool json = false;          // proto3 JSON instead of protobuf
+  std::string service_name;   // overrides the one derived from the logger
+  std::string scope_version;  // the agent's version
 };
 
 class OtlpRequestBuilder {

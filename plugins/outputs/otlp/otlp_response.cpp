@@ -14,7 +14,7 @@ class ProtobufReader {
 
   struct Field {
     uint32_t number = 0;
-    uint64_t varint = 0;    // wire type 0
+    uint64_t varint = 0;     // wire type 0
     std::string_view bytes;  // wire type 2
   };
 
@@ -23,9 +23,12 @@ class ProtobufReader {
     if (!read_varint(tag)) return false;
     f.number = static_cast<uint32_t>(tag >> 3);
     switch (tag & 7) {
-      case 0: return read_varint(f.varint);
-      case 1: return skip(8);
-      case 5: return skip(4);
+      case 0:
+        return read_varint(f.varint);
+      case 1:
+        return skip(8);
+      case 5:
+        return skip(4);
       case 2: {
         uint64_t len;
         if (!read_varint(len) || len > data_.size() - pos_) return false;
@@ -33,7 +36,8 @@ class ProtobufReader {
         pos_ += len;
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
