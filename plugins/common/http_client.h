@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/config/options.h"
@@ -54,6 +55,12 @@ HttpClientOptions http_client_options(const Options& o);
 // Config check shared by http-style plugins: `url` must be http:// or https://, and the TLS files
 // it names must be readable.
 void validate_http_client(const Options& o, const std::string& path, Diagnostics& d);
+
+// base + path, without doubling the slash between them ("http://c:4318/" + "/v1/logs").
+inline std::string join_url(std::string base, std::string_view path) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base.append(path);
+}
 
 // gzip-compresses data (RFC 1952).
 std::string gzip_compress(std::string_view data, int level = 6);

@@ -17,6 +17,7 @@
 #include "coder/processor.h"
 #include "tests/bench/framing.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/process_stats.h"
 
 namespace {
 std::atomic<uint64_t> g_allocs{0};
@@ -44,21 +45,9 @@ void* realloc(void* p, size_t n) {
 
 using namespace auditrelay;
 using Clock = std::chrono::steady_clock;
+using bench::cpu_seconds;
 
 namespace {
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-long peak_rss_kib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
-}
 
 using bench::frame;
 
@@ -140,6 +129,6 @@ int main(int argc, char** argv) {
   if (wanted("slog_human")) run("slog_human", human, "slog_human", n);
   if (wanted("auto(json)")) run("auto(json)", json, "auto", n);
   if (wanted("auto(human)")) run("auto(human)", human, "auto", n);
-  std::printf("peak RSS: %.1f MiB\n", peak_rss_kib() / 1024.0);
+  std::printf("peak RSS: %.1f MiB\n", bench::peak_rss_kib() / 1024.0);
   return 0;
 }

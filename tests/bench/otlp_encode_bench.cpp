@@ -18,19 +18,14 @@
 #include "plugins/outputs/otlp/otlp_request.h"
 #include "tests/bench/framing.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/process_stats.h"
 
 using namespace auditrelay;
 namespace pb = opentelemetry::proto;
 using Clock = std::chrono::steady_clock;
+using bench::cpu_seconds;
 
 namespace {
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 // The same mapping, into libprotobuf messages.
 class MessageSink final : public LogRecordSink {

@@ -93,9 +93,8 @@ class ElasticsearchOutput final : public Output {
 
   // Only what judging needs comes back (filter_path), not every item's index, id and shards.
   static std::string bulk_url(const Options& o) {
-    std::string url = o.str("url");
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += "/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason";
+    std::string url = join_url(
+        o.str("url"), "/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason");
     if (std::string p = o.str("pipeline"); !p.empty()) url += "&pipeline=" + p;
     return url;
   }

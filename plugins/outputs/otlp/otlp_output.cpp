@@ -25,7 +25,7 @@ class OtlpOutput final : public Output {
  public:
   OtlpOutput(const PluginContext& ctx, const Options& o)
       : client_(http_client_options(o)),
-        url_(trim_slash(o.str("url")) + o.str("path", "/v1/logs")),
+        url_(join_url(o.str("url"), o.str("path", "/v1/logs"))),
         json_(o.str("encoding", "protobuf") == "json"),
         gzip_(o.str("compression", "none") == "gzip"),
         builder_(OtlpRequestBuilder::make({.json = json_,
@@ -112,11 +112,6 @@ class OtlpOutput final : public Output {
                     EventOutcome o, const std::string& why) {
     outcome[i] = o;
     reason[i] = why;
-  }
-
-  static std::string trim_slash(std::string s) {
-    while (!s.empty() && s.back() == '/') s.pop_back();
-    return s;
   }
 
   HttpClient client_;

@@ -36,8 +36,8 @@ class SplunkHecOutput final : public Output {
   explicit SplunkHecOutput(const PluginContext& ctx, const Options& o)
       : name_(ctx.name),
         client_(http_client_options(o)),
-        endpoint_(trim_slash(o.str("url")) + "/services/collector/event"),
-        health_(trim_slash(o.str("url")) + "/services/collector/health"),
+        endpoint_(join_url(o.str("url"), "/services/collector/event")),
+        health_(join_url(o.str("url"), "/services/collector/health")),
         auth_("Authorization: Splunk " + o.str("token")),
         index_(o.str("index")),
         source_(o.str("source")),
@@ -52,11 +52,11 @@ class SplunkHecOutput final : public Output {
         ack_max_pending_(static_cast<size_t>(o.integer("ack_max_pending", 10000))),
         ack_client_(ack_client_options(o)),
         health_board_(ctx.health) {
-    if (raw_) endpoint_ = trim_slash(o.str("url")) + "/services/collector/raw";
+    if (raw_) endpoint_ = join_url(o.str("url"), "/services/collector/raw");
     if (ctx.metrics)
       ack_id_resets_ = &ctx.metrics->counter("auditrelay_splunk_ack_id_resets_total",
                                              "output=\"" + name_ + "\"");
-    ack_url_ = trim_slash(o.str("url")) + "/services/collector/ack";
+    ack_url_ = join_url(o.str("url"), "/services/collector/ack");
     // One channel per agent instance, as HEC requires for indexer acknowledgement.
     Uuid u;
     std::random_device rd;
@@ -296,11 +296,6 @@ class SplunkHecOutput final : public Output {
     opts.timeout = std::min(opts.timeout, std::chrono::milliseconds(5000));
     opts.connect_timeout = std::min(opts.connect_timeout, std::chrono::milliseconds(5000));
     return opts;
-  }
-
-  static std::string trim_slash(std::string s) {
-    while (!s.empty() && s.back() == '/') s.pop_back();
-    return s;
   }
 
   static void split(std::vector<size_t>& part, std::vector<std::vector<size_t>>& work) {
