@@ -536,6 +536,17 @@ TEST(Elasticsearch, CreatesEachEventUnderItsIdInADatedIndex) {
   EXPECT_EQ(es.items("created"), 101u);
 }
 
+// A field value with characters index names cannot hold still names a valid index.
+TEST(Elasticsearch, IndexNamesAreMadeValid) {
+  EsAgent es(R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"m","logger_names":["coderd"],"workspace_name":"My WS/1"})"
+             "\n",
+             ", index: \"Coder-{workspace.name}\"");
+  ASSERT_TRUE(wait_until([&] { return es.agent->caught_up(); }));
+  auto docs = es.store.docs();
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs.begin()->first, "coder-my_ws_1");
+}
+
 TEST(Elasticsearch, ItemsAreJudgedOneByOne) {
   // seq 7: a mapping error (dead-lettered with its type and reason); every seq % 10 == 3: 429
   // twice, then stored; ids the server already holds: 409, delivered.

@@ -117,8 +117,12 @@ class ElasticsearchOutput final : public Output {
   void action_line(const OutEvent& e) {
     body_.append(action_open_);
     index_.render(e, parser_, scratch_, "unknown");
-    // Index names are lower-case in Elasticsearch and OpenSearch.
-    for (char& c : scratch_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // Index names are lower-case in Elasticsearch and OpenSearch, without \ / * ? " < > | , #
+    // or spaces: a field value holding them would otherwise fail every event it names.
+    for (char& c : scratch_) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (std::string_view(R"(\/*?"<>|,# )").find(c) != std::string_view::npos) c = '_';
+    }
     json_escape_append(body_, scratch_);
     body_.push_back('"');
     if (!id_.empty() && id_.render(e, parser_, scratch_)) {
