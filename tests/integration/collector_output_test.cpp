@@ -629,8 +629,8 @@ TEST(Elasticsearch, ServerDownKeepsEverythingQueued) {
 }
 
 // At least once delivery, exactly once storage: the agent is killed three times while batches
-// are in flight; each restart sends again what was not acknowledged, and the server refuses what
-// it already holds by _id.
+// are in flight and parts of them wait to be retried (item-level 429s); each restart sends again
+// what was not acknowledged, and the server refuses what it already holds by _id.
 TEST(Elasticsearch, KillDashNineThreeTimesStoresEachEventOnce) {
   TempDir dir;
   const int n = 50000;
@@ -638,6 +638,15 @@ TEST(Elasticsearch, KillDashNineThreeTimesStoresEachEventOnce) {
   write_text(dir / "in/coderd.log", coder_lines(n));
   TestHttpServer server;
   EsBulkStore store;
+  // Every 7th line is refused with 429 the first two times: parts of batches are being retried
+  // while the rest of their batch, and later batches, are stored, when each kill comes.
+  std::mutex refused_mu;
+  std::map<int, int> refused;
+  store.script([&](const json&, const json& doc) {
+    std::lock_guard lock(refused_mu);
+    int s = seq(doc);
+    return s % 7 == 0 && refused[s]++ < 2 ? 429 : 0;
+  });
   server.set_handler([&](const Recorded& r) { return store.answer(r); });
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
@@ -646,7 +655,8 @@ TEST(Elasticsearch, KillDashNineThreeTimesStoresEachEventOnce) {
                  dir / "in" +
                  "/*.log\"], read_buffer: 64KiB, poll_interval: 10ms}\n"
                  "outputs:\n  - {type: elasticsearch, url: \"" +
-                 server.url() + "\", concurrency: 4, batch: {max_events: 300, max_delay: 20ms}}\n");
+                 server.url() + "\", concurrency: 4, batch: {max_events: 300, max_delay: 20ms}, "
+                                   "retry: {initial: 50ms, max: 100ms}}\n");
   std::mt19937 rng(22);
   for (int round = 0; round < 3; ++round) {
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
