@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
 
   NormalizeArgs norm;
   auto* norm_cmd = app.add_subcommand(
-      "normalize", "print audit/v1 events (NDJSON) for log lines from files or stdin");
+      "normalize", "print events (NDJSON, audit/v1 or --schema) for log lines from files or stdin");
   std::string format_names;
   for (const auto& n : Registry::instance().names(PluginKind::Format))
     format_names += (format_names.empty() ? "" : ", ") + n;
@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
                            "responses as `curl .../api/v2/audit` prints them");
   norm_cmd->add_option("-c,--config", norm.config,
                        "apply this config's redaction, drop and alert settings");
+  norm_cmd->add_option("--schema", norm.schema, "audit_v1 (default), ocsf or ecs")
+      ->check(CLI::IsMember({"audit_v1", "ocsf", "ecs"}));
   norm_cmd->add_option("files", norm.files, "files to read (default: stdin)");
 
   app.add_subcommand("version", "print version and build information");

@@ -11,6 +11,12 @@
 
 namespace auditrelay {
 
+Schema output_schema(const PluginConfig& output) {
+  Schema s = Schema::AuditV1;
+  parse_schema(output.common.str("schema", "audit_v1"), s);  // validated with the config
+  return s;
+}
+
 std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
                                                     const std::map<std::string, int>& index_of) {
   auto t = std::make_unique<coder::Transforms>();
@@ -36,9 +42,12 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
     const auto& out = cfg.outputs[i];
     auto at = index_of.find(out.name);
     size_t index = at == index_of.end() ? i : static_cast<size_t>(at->second);
-    if (t->routes.size() <= index)
+    if (t->routes.size() <= index) {
       t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
+      t->schemas.resize(index + 1, Schema::AuditV1);
+    }
     for (const auto& q : out.common.list("match")) t->routes[index].add(q, err);
+    t->schemas[index] = output_schema(out);
   }
   return t;
 }
@@ -66,6 +75,7 @@ std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int i
   OutputDriverOptions dopt;
   dopt.name = oc.name;
   dopt.index = index;
+  dopt.schema = output_schema(oc);
   const Options& batch = oc.common.object("batch");
   dopt.max_events = static_cast<size_t>(std::max<int64_t>(1, batch.integer("max_events", 500)));
   dopt.max_bytes = batch.size("max_bytes", 1 << 20);

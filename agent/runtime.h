@@ -18,6 +18,9 @@
 
 namespace auditrelay {
 
+// The schema an output's config asks for (`schema`, audit_v1 by default).
+Schema output_schema(const PluginConfig& output);
+
 // Transforms from the config (drop, redact, alerts) and one route per output, at the output's
 // index (its position in the config unless `index_of` says otherwise).
 std::unique_ptr<coder::Transforms> build_transforms(

@@ -3,6 +3,8 @@
 #include "agent/event/event_writer.h"
 #include "agent/registry/registry.h"
 #include "coder/normalizer.h"
+#include "coder/schemas/ocsf_class.h"
+#include "coder/schemas/schema_writer.h"
 
 namespace auditrelay::coder {
 
@@ -10,6 +12,11 @@ Processor::Processor(const Transforms& t, Metrics* metrics)
     : t_(t), metrics_(metrics), alert_counts_(t.alerts.rules().size(), 0) {
   entry_.fields.reserve(32);
   event_.fields.reserve(32);
+  for (size_t i = 0; i < t.routes.size() && i < 64; ++i) {
+    Schema s = i < t.schemas.size() ? t.schemas[i] : Schema::AuditV1;
+    schema_routes_[static_cast<size_t>(s)] |= uint64_t{1} << i;
+  }
+  if (t.routes.empty()) schema_routes_[static_cast<size_t>(Schema::AuditV1)] = ~uint64_t{0};
 }
 
 namespace {
@@ -69,9 +76,8 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     EncodedEvent ee;
     for (size_t i = 0; i < t_.routes.size() && i < 64; ++i)
       if (t_.routes[i].empty() || t_.routes[i].matches(event_)) ee.routes |= (uint64_t{1} << i);
-    size_t start = out.json.size();
-    write_event_json(event_, t_.redaction, out.json, observed, &encode_stats_);
-    ee.json = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};
+    if (t_.routes.empty()) ee.routes = ~uint64_t{0};
+    encode(ee, observed, out);
     ee.meta.time = event_.time;
     ee.meta.kind = event_.kind;
     ee.meta.severity = event_.severity;
@@ -80,11 +86,23 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     ee.meta.resource_type = put_attr(out.attrs, event_.resource.type);
     ee.meta.alert_rule = put_attr(out.attrs, event_.alert_rule);
     ee.meta.workspace_id = put_attr(out.attrs, event_.workspace.id);
+    ee.meta.ocsf_class = static_cast<uint16_t>(ocsf_class_of(event_));
     out.events.push_back(ee);
     ++kept;
   }
   flush_counts();
   return kept;
+}
+
+// Each schema once, and only when an output this event is routed to receives it.
+void Processor::encode(EncodedEvent& ee, std::string_view observed, EncodedBatch& out) {
+  EncodeContext ctx{t_.redaction, observed, &encode_stats_};
+  for (size_t s = 0; s < kSchemaCount; ++s) {
+    if (!(ee.routes & schema_routes_[s])) continue;
+    size_t start = out.json.size();
+    write_event(static_cast<Schema>(s), event_, ctx, out.json);
+    ee.json[s] = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};
+  }
 }
 
 void Processor::flush_counts() {

@@ -1,7 +1,8 @@
 #pragma once
 // One worker's path for a batch: parse each record with its format, normalize it into the audit
 // schema, drop what transforms.drop matches, tag alerts, route to outputs by their match queries
-// and encode the event once as JSON for every output.
+// and encode the event once per schema its outputs ask for (audit/v1, OCSF, ECS).
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "agent/event/event_writer.h"
 #include "agent/event/format.h"
 #include "agent/event/redaction.h"
+#include "agent/event/schema.h"
 #include "agent/metrics/metrics.h"
 #include "agent/pipeline/encoded_batch.h"
 #include "coder/alerts.h"
@@ -23,6 +25,9 @@ struct Transforms {
   AnyQuery drop;
   // One per output, in output order; an empty one routes everything.
   std::vector<AnyQuery> routes;
+  // The schema each output receives, indexed like routes. With no outputs at all (the
+  // normalize command), events are encoded in audit/v1.
+  std::vector<Schema> schemas;
 };
 
 // The metrics processors keep, and every series of this config's made at 0 (so /metrics shows
@@ -44,6 +49,7 @@ class Processor {
 
  private:
   void flush_counts();
+  void encode(EncodedEvent& ee, std::string_view observed, EncodedBatch& out);
 
   const Transforms& t_;
   Metrics* metrics_;
@@ -53,6 +59,8 @@ class Processor {
   Counts counts_;
   EncodeStats encode_stats_;
   std::vector<uint64_t> alert_counts_;
+  // Bit i set in schema_routes_[s]: output i receives schema s.
+  std::array<uint64_t, kSchemaCount> schema_routes_{};
 };
 
 }  // namespace auditrelay::coder

@@ -15,6 +15,7 @@ int validate_command(const std::string& config);
 struct NormalizeArgs {
   std::string format = "auto";
   std::string config;
+  std::string schema = "audit_v1";
   std::vector<std::string> files;
 };
 int normalize_command(const NormalizeArgs& args);

@@ -23,7 +23,7 @@ bool write_out(const std::string& s) {
   return std::fwrite(s.data(), 1, s.size(), stdout) == s.size();
 }
 
-bool drain(coder::Processor& p, RecordBatch& batch, EncodedBatch& enc) {
+bool drain(coder::Processor& p, RecordBatch& batch, EncodedBatch& enc, Schema schema) {
   if (batch.records.empty()) return true;
   enc.json.clear();
   enc.attrs.clear();
@@ -32,7 +32,7 @@ bool drain(coder::Processor& p, RecordBatch& batch, EncodedBatch& enc) {
   std::string out;
   out.reserve(enc.json.size() + enc.events.size());
   for (const auto& e : enc.events) {
-    out.append(enc.event_json(e));
+    out.append(enc.event_json(e, schema));
     out.push_back('\n');
   }
   batch.text.clear();
@@ -81,6 +81,12 @@ int normalize_command(const NormalizeArgs& args) {
                  args.format.c_str(), all.c_str());
     return 2;
   }
+  Schema schema = Schema::AuditV1;
+  if (!parse_schema(args.schema, schema)) {
+    std::fprintf(stderr, "auditrelay normalize: unknown schema '%s' (available: %s)\n",
+                 args.schema.c_str(), std::string(kSchemaChoices).c_str());
+    return 2;
+  }
   std::unique_ptr<coder::Transforms> transforms;
   AgentConfig cfg;
   if (!args.config.empty()) {
@@ -97,6 +103,10 @@ int normalize_command(const NormalizeArgs& args) {
     gethostname(host, sizeof host - 1);
     cfg.host = host;
   }
+  // One route that takes every event, in the schema asked for.
+  transforms->routes.clear();
+  transforms->routes.emplace_back();
+  transforms->schemas.assign(1, schema);
   coder::Processor processor(*transforms, nullptr);
   std::vector<std::string> files = args.files;
   if (files.empty()) files.push_back("-");
@@ -138,11 +148,11 @@ int normalize_command(const NormalizeArgs& args) {
         if (n <= 0) break;
         reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)), offset, sink);
         offset += static_cast<uint64_t>(n);
-        if (!drain(processor, batch, enc)) return 1;
+        if (!drain(processor, batch, enc, schema)) return 1;
       }
     }
     reader.finish(sink);
-    if (!drain(processor, batch, enc)) return 1;
+    if (!drain(processor, batch, enc, schema)) return 1;
     if (fd != STDIN_FILENO) ::close(fd);
   }
   std::fflush(stdout);

@@ -107,6 +107,14 @@ const std::vector<OptionSpec>& output_common_specs() {
       {"match", OptType::QueryList, "", false,
        "the events this output gets: those matching the query, or any query of the list "
        "(match: [\"kind:audit\", \"alert:true\"]); default: all"},
+      {"schema",
+       OptType::Enum,
+       "audit_v1",
+       false,
+       "the schema events arrive in: audit_v1 (auditrelay's own), ocsf (OCSF 1.2.0) or ecs "
+       "(Elastic Common Schema 8.x); each event is encoded once per schema, however many "
+       "outputs receive it (docs/audit-schema.md)",
+       {"audit_v1", "ocsf", "ecs"}},
       {"batch",
        OptType::Object,
        "",

@@ -185,6 +185,95 @@ void write_value(JsonWriter& w, const Value& v, WriteState& s) {
 
 }  // namespace
 
+void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, EncodeStats& stats) {
+  WriteState state{r, stats};
+  write_diff(w, diff.el, state);
+}
+
+void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
+                       EncodeStats& stats) {
+  WriteState state{r, stats};
+  write_element(w, object.el, state);
+}
+
+void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
+                         const Redaction& r, EncodeStats& stats) {
+  WriteState state{r, stats};
+  w.begin_object();
+  for (const Field* f : fields) {
+    if (r.matches(f->key)) {
+      w.string_field(f->key, kRedacted);
+    } else if (f->value.type == Value::Type::String) {
+      w.string_field(f->key, f->value.text);
+    } else {
+      w.key(f->key);
+      write_value(w, f->value, state);
+    }
+  }
+  w.end_object();
+}
+
+void write_source_object(JsonWriter& w, const Event& e) {
+  w.begin_object();
+  opt(w, "input", e.source.input);
+  opt(w, "type", e.source.type);
+  opt(w, "format", e.source.format);
+  opt(w, "path", e.source.path);
+  if (e.source.has_offset) {
+    w.key_literal("offset");
+    w.uinteger(e.source.offset);
+  }
+  opt(w, "host", e.source.host);
+  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() ||
+      !e.source.k8s_container.empty()) {
+    w.key_literal("kubernetes");
+    w.begin_object();
+    opt(w, "namespace", e.source.k8s_namespace);
+    opt(w, "pod", e.source.k8s_pod);
+    opt(w, "container", e.source.k8s_container);
+    w.end_object();
+  }
+  w.members(e.source.attrs);
+  w.end_object();
+}
+
+bool has_workspace(const Event& e) {
+  const auto& ws = e.workspace;
+  return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() ||
+         !ws.owner_username.empty() || !ws.agent_name.empty();
+}
+
+void write_workspace_object(JsonWriter& w, const Event& e) {
+  const auto& ws = e.workspace;
+  w.begin_object();
+  opt(w, "id", ws.id);
+  opt(w, "name", ws.name);
+  opt(w, "owner_id", ws.owner_id);
+  opt(w, "owner_username", ws.owner_username);
+  opt(w, "agent_name", ws.agent_name);
+  w.end_object();
+}
+
+bool has_template(const Event& e) {
+  return !e.template_.id.empty() || !e.template_.version_id.empty();
+}
+
+void write_template_object(JsonWriter& w, const Event& e) {
+  w.begin_object();
+  opt(w, "id", e.template_.id);
+  opt(w, "version_id", e.template_.version_id);
+  w.end_object();
+}
+
+bool has_diff(const Event& e) {
+  return e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el);
+}
+
+bool has_additional_fields(const Event& e) {
+  return e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
+         non_empty_object(e.additional_fields.el);
+}
+
 void write_event_json(const Event& e, const Redaction& r, std::string& out,
                       std::string_view observed_rfc3339, EncodeStats* stats) {
   EncodeStats unused;
@@ -233,17 +322,9 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
     opt(w, "icon", res.icon);
     w.end_object();
   }
-  const auto& ws = e.workspace;
-  if (!ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() || !ws.owner_username.empty() ||
-      !ws.agent_name.empty()) {
+  if (has_workspace(e)) {
     w.key_literal("workspace");
-    w.begin_object();
-    opt(w, "id", ws.id);
-    opt(w, "name", ws.name);
-    opt(w, "owner_id", ws.owner_id);
-    opt(w, "owner_username", ws.owner_username);
-    opt(w, "agent_name", ws.agent_name);
-    w.end_object();
+    write_workspace_object(w, e);
   }
   const auto& c = e.connection;
   if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty() ||
@@ -257,12 +338,9 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
     opt(w, "disconnect_reason", c.disconnect_reason);
     w.end_object();
   }
-  if (!e.template_.id.empty() || !e.template_.version_id.empty()) {
+  if (has_template(e)) {
     w.key_literal("template");
-    w.begin_object();
-    opt(w, "id", e.template_.id);
-    opt(w, "version_id", e.template_.version_id);
-    w.end_object();
+    write_template_object(w, e);
   }
   const auto& h = e.http;
   if (!h.method.empty() || !h.url.empty() || !h.host.empty()) {
@@ -281,12 +359,11 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
     w.end_object();
   }
   opt(w, "build_reason", e.build_reason);
-  if (e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el)) {
+  if (has_diff(e)) {
     w.key_literal("diff");
     write_diff(w, e.diff.el, state);
   }
-  if (e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
-      non_empty_object(e.additional_fields.el)) {
+  if (has_additional_fields(e)) {
     w.key_literal("additional_fields");
     write_element(w, e.additional_fields.el, state);
   }
@@ -300,41 +377,10 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
   }
   if (!e.fields.empty()) {
     w.key_literal("fields");
-    w.begin_object();
-    for (const Field* f : e.fields) {
-      if (r.matches(f->key)) {
-        w.string_field(f->key, kRedacted);
-      } else if (f->value.type == Value::Type::String) {
-        w.string_field(f->key, f->value.text);
-      } else {
-        w.key(f->key);
-        write_value(w, f->value, state);
-      }
-    }
-    w.end_object();
+    write_fields_object(w, e.fields, r, state.stats);
   }
   w.key_literal("source");
-  w.begin_object();
-  opt(w, "input", e.source.input);
-  opt(w, "type", e.source.type);
-  opt(w, "format", e.source.format);
-  opt(w, "path", e.source.path);
-  if (e.source.has_offset) {
-    w.key_literal("offset");
-    w.uinteger(e.source.offset);
-  }
-  opt(w, "host", e.source.host);
-  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() ||
-      !e.source.k8s_container.empty()) {
-    w.key_literal("kubernetes");
-    w.begin_object();
-    opt(w, "namespace", e.source.k8s_namespace);
-    opt(w, "pod", e.source.k8s_pod);
-    opt(w, "container", e.source.k8s_container);
-    w.end_object();
-  }
-  w.members(e.source.attrs);
-  w.end_object();
+  write_source_object(w, e);
   w.end_object();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Encodes an Event as one compact audit-schema JSON object (no trailing newline).
 #include <string>
+#include <vector>
 
 #include "agent/event/event.h"
 #include "agent/event/redaction.h"
@@ -20,5 +21,23 @@ struct EncodeStats {
 // observed_rfc3339: e.observed already formatted (the same for a whole batch); empty = format it.
 void write_event_json(const Event& e, const Redaction& redaction, std::string& out,
                       std::string_view observed_rfc3339 = {}, EncodeStats* stats = nullptr);
+
+class JsonWriter;
+
+// Parts of the audit/v1 encoding the other schemas (coder/schemas) reuse, with the same
+// redaction and depth rules: Coder's diff, an open object (additional_fields), the unmapped
+// source fields, and the source object.
+void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, EncodeStats& stats);
+void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
+                       EncodeStats& stats);
+void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
+                         const Redaction& r, EncodeStats& stats);
+void write_source_object(JsonWriter& w, const Event& e);
+bool has_workspace(const Event& e);
+void write_workspace_object(JsonWriter& w, const Event& e);
+bool has_template(const Event& e);
+void write_template_object(JsonWriter& w, const Event& e);
+bool has_diff(const Event& e);               // a non-empty diff object
+bool has_additional_fields(const Event& e);  // a non-empty additional_fields object
 
 }  // namespace auditrelay

@@ -7,8 +7,8 @@ void BatchAssembler::add(const std::shared_ptr<EncodedBatch>& batch, const Emit&
   // early can complete the batch while later parts are still being cut.
   for (const EncodedEvent& e : batch->events) {
     if (!(e.routes & bit_)) continue;
-    OutEvent event{batch->event_json(e), &e.meta, batch.get()};
-    size_t bytes = e.json.size + framing_.framing_bytes(event);
+    OutEvent event{batch->event_json(e, schema_), &e.meta, batch.get()};
+    size_t bytes = event.json.size() + framing_.framing_bytes(event);
     // A batch closes before the event that would take it past max_bytes (one request must fit
     // the destination's limit); an event larger than the limit goes alone.
     if (current_ && !current_->batch.events.empty() &&

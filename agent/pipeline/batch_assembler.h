@@ -17,8 +17,9 @@ class BatchAssembler {
   };
   using Emit = std::function<void(std::unique_ptr<InFlight>)>;
 
-  BatchAssembler(Limits limits, uint64_t route_bit, const Output& framing, TimeSource& clock)
-      : limits_(limits), bit_(route_bit), framing_(framing), clock_(clock) {}
+  BatchAssembler(Limits limits, uint64_t route_bit, Schema schema, const Output& framing,
+                 TimeSource& clock)
+      : limits_(limits), bit_(route_bit), schema_(schema), framing_(framing), clock_(clock) {}
 
   // Takes the events of `batch` routed here; every batch that fills goes to `emit`. Consumes the
   // one completion share of `batch` the caller holds (the pipeline gives each output one).
@@ -32,6 +33,7 @@ class BatchAssembler {
  private:
   Limits limits_;
   uint64_t bit_;
+  Schema schema_;
   const Output& framing_;
   TimeSource& clock_;
   std::unique_ptr<InFlight> current_;

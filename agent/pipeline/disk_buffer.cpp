@@ -186,10 +186,11 @@ uint64_t DiskBuffer::pending_records() const {
   return records_waiting_;
 }
 
-bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<bool>& stop) {
+bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<bool>& stop,
+                        Schema schema) {
   PayloadWriter writer(b.source.get(), b.json.size() + b.events.size() * 64);
   for (const auto& e : b.events)
-    if (e.routes & bit) writer.add(e.meta, b, b.event_json(e));
+    if (e.routes & bit) writer.add(e.meta, b, b.event_json(e, schema));
   if (writer.count() == 0) return true;
   std::string payload = writer.finish();
   std::string record;

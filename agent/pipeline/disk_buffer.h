@@ -32,7 +32,8 @@ class DiskBuffer {
   bool open(std::string& error);
   // Appends the events of `batch` routed to output bit `bit` as one record and fsyncs. In block
   // mode waits while the buffer is full (returns false if `stop` becomes true first).
-  bool append(const EncodedBatch& batch, uint64_t bit, const std::atomic<bool>& stop);
+  bool append(const EncodedBatch& batch, uint64_t bit, const std::atomic<bool>& stop,
+              Schema schema = Schema::AuditV1);
   // The next unread record as a batch whose ack, when done, marks the record delivered;
   // nullptr when nothing is waiting.
   std::shared_ptr<EncodedBatch> next();

@@ -1,5 +1,7 @@
 #pragma once
-// Normalized events of one batch, encoded once as audit-schema JSON and shared by every output.
+// Normalized events of one batch, encoded once per schema some output asks for (audit/v1, OCSF,
+// ECS) and shared by every output.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "agent/common/time.h"
 #include "agent/event/record.h"
+#include "agent/event/schema.h"
 #include "agent/event/severity.h"
 #include "agent/pipeline/ack.h"
 #include "agent/pipeline/memory_budget.h"
@@ -25,16 +28,19 @@ struct EventMeta {
   Kind kind = Kind::Log;
   Severity severity = Severity::Info;
   Slice event_id, action, resource_type, alert_rule, workspace_id;
+  uint16_t ocsf_class = 0;  // the event's OCSF class_uid (for topics and sourcetypes)
 };
 
 struct EncodedEvent {
-  Slice json;           // one event, no trailing newline
+  // The event in each schema (indexed by Schema), no trailing newline; a schema no output of
+  // this event asks for is left empty.
+  std::array<Slice, kSchemaCount> json{};
   uint64_t routes = 0;  // bit i set: output i wants this event
   EventMeta meta;
 };
 
 struct EncodedBatch {
-  std::string json;   // events back to back
+  std::string json;   // encoded events back to back
   std::string attrs;  // strings referenced by EventMeta slices
   std::vector<EncodedEvent> events;
   std::shared_ptr<const SourceInfo> source;
@@ -43,8 +49,9 @@ struct EncodedBatch {
   Timestamp observed;  // when the input read it (for the delivery latency histogram)
   BudgetShare budget;  // its memory, counted in pipeline.max_in_flight until it is freed
 
-  std::string_view event_json(const EncodedEvent& e) const {
-    return {json.data() + e.json.offset, e.json.size};
+  std::string_view event_json(const EncodedEvent& e, Schema s = Schema::AuditV1) const {
+    Slice sl = e.json[static_cast<size_t>(s)];
+    return {json.data() + sl.offset, sl.size};
   }
   std::string_view attr(Slice s) const { return {attrs.data() + s.offset, s.size}; }
 };

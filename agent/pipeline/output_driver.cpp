@@ -52,7 +52,7 @@ bool OutputDriver::start(std::string& error) {
   assembler_ = std::make_unique<BatchAssembler>(
       BatchAssembler::Limits{opts_.max_events,
                              std::min(opts_.max_bytes, outputs_.front()->max_request_bytes())},
-      uint64_t{1} << opts_.index, *outputs_.front(), clock_);
+      uint64_t{1} << opts_.index, opts_.schema, *outputs_.front(), clock_);
   acks_ = outputs_.front()->ack_settings();
   if (acks_.enabled) {
     pending_ = std::make_unique<PendingAcks>(acks_.max_pending);
@@ -204,7 +204,7 @@ void OutputDriver::buffer_writer_run() {
       for (auto& b : ready) {
         // Block mode waits for room; past the shutdown deadline the batch stays unacknowledged.
         bool written = false;
-        while (!(written = buffer_->append(*b, bit, stop_requested_)) && !stopping_hard())
+        while (!(written = buffer_->append(*b, bit, stop_requested_, opts_.schema)) && !stopping_hard())
           std::this_thread::sleep_for(kStep);
         if (written) b->ack->done();
       }

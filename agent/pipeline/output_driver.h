@@ -43,6 +43,7 @@ namespace auditrelay {
 struct OutputDriverOptions {
   std::string name;
   int index = 0;  // routing bit
+  Schema schema = Schema::AuditV1;  // which encoding of each event this output sends
   size_t max_events = 500;
   size_t max_bytes = 1024 * 1024;
   std::chrono::milliseconds max_delay{1000};

@@ -7,6 +7,10 @@
 namespace auditrelay {
 namespace {
 
+// Set in the kind byte when a u16 OCSF class follows it (records written before the class
+// existed have kinds below 0x80 and read as class 0).
+constexpr uint8_t kHasOcsfClass = 0x80;
+
 void put64(std::string& s, uint64_t v) {
   s.append(reinterpret_cast<const char*>(&v), 8);
 }
@@ -31,6 +35,13 @@ struct Reader {
     uint64_t v;
     std::memcpy(&v, d.data() + p, 8);
     p += 8;
+    return v;
+  }
+  uint16_t u16() {
+    if (p + 2 > d.size()) return ok = false, 0;
+    uint16_t v;
+    std::memcpy(&v, d.data() + p, 2);
+    p += 2;
     return v;
   }
   uint8_t u8() {
@@ -70,7 +81,8 @@ void PayloadWriter::add(const EventMeta& m, const EncodedBatch& from, std::strin
   put64(out_, static_cast<uint64_t>(m.time.seconds));
   put_u32(out_, m.time.nanos);
   out_.push_back(static_cast<char>(m.time.digits));
-  out_.push_back(static_cast<char>(m.kind));
+  out_.push_back(static_cast<char>(static_cast<uint8_t>(m.kind) | kHasOcsfClass));
+  out_.append(reinterpret_cast<const char*>(&m.ocsf_class), 2);
   out_.push_back(static_cast<char>(m.severity));
   put_str(out_, from.attr(m.event_id));
   put_str(out_, from.attr(m.action));
@@ -106,6 +118,10 @@ std::shared_ptr<EncodedBatch> decode_payload(std::string_view payload) {
     e.meta.time.nanos = r.u32();
     e.meta.time.digits = static_cast<int8_t>(r.u8());
     uint8_t kind = r.u8();
+    if (kind & kHasOcsfClass) {
+      kind &= static_cast<uint8_t>(~kHasOcsfClass);
+      e.meta.ocsf_class = r.u16();
+    }
     e.meta.kind = kind < kKindCount ? static_cast<Kind>(kind) : Kind::Log;
     e.meta.severity = static_cast<Severity>(r.u8());
     e.meta.event_id = attr(r.str());
@@ -114,7 +130,8 @@ std::shared_ptr<EncodedBatch> decode_payload(std::string_view payload) {
     e.meta.alert_rule = attr(r.str());
     e.meta.workspace_id = attr(r.str());
     std::string_view json = r.str();
-    e.json = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())};
+    // A payload holds the one encoding its output sends, which then serves every schema slot.
+    e.json.fill(Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())});
     b->json.append(json);
     e.routes = ~uint64_t{0};
     b->events.push_back(e);

@@ -27,7 +27,7 @@ std::shared_ptr<EncodedBatch> make_batch(int first, int n, size_t pad = 0) {
   for (int i = first; i < first + n; ++i) {
     EncodedEvent e;
     std::string j = R"({"schema":"audit/v1","seq":)" + std::to_string(i) + R"(,"pad":")" + std::string(pad, 'x') + "\"}";
-    e.json = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(j.size())};
+    e.json[0] = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(j.size())};
     b->json += j;
     std::string id = "id-" + std::to_string(i);
     e.meta.event_id = Slice{static_cast<uint32_t>(b->attrs.size()), static_cast<uint32_t>(id.size())};

@@ -3,7 +3,9 @@
 // then the Processor, and returns the events as parsed JSON.
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,13 +25,26 @@ inline std::string read_file(const std::string& path) {
 
 inline std::string sample_path(const std::string& name) { return std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name; }
 
+// Transforms with one output that takes every event in `schema` (defaults otherwise).
+inline const coder::Transforms& transforms_for(Schema schema) {
+  static const auto kEach = [] {
+    std::array<std::unique_ptr<coder::Transforms>, kSchemaCount> each;
+    for (size_t s = 0; s < kSchemaCount; ++s) {
+      each[s] = std::make_unique<coder::Transforms>();
+      each[s]->routes.emplace_back();
+      each[s]->schemas.push_back(static_cast<Schema>(s));
+    }
+    return each;
+  }();
+  return *kEach[static_cast<size_t>(schema)];
+}
+
 inline std::vector<nlohmann::json> normalize_text(const std::string& text, const std::string& format = "auto",
                                                   const coder::Transforms* transforms = nullptr,
-                                                  size_t chunk = 4096) {
-  static const coder::Transforms kDefaults;
+                                                  size_t chunk = 4096, Schema schema = Schema::AuditV1) {
   const Format* f = Registry::instance().format(format);
   if (!f) throw std::runtime_error("no format " + format);
-  coder::Processor p(transforms ? *transforms : kDefaults, nullptr);
+  coder::Processor p(transforms ? *transforms : transforms_for(schema), nullptr);
   RecordBatch batch;
   auto src = std::make_shared<SourceInfo>();
   src->input = "test";
@@ -50,7 +65,7 @@ inline std::vector<nlohmann::json> normalize_text(const std::string& text, const
   EncodedBatch enc;
   p.process(batch, enc);
   std::vector<nlohmann::json> out;
-  for (const auto& e : enc.events) out.push_back(nlohmann::json::parse(enc.event_json(e)));
+  for (const auto& e : enc.events) out.push_back(nlohmann::json::parse(enc.event_json(e, schema)));
   return out;
 }
 

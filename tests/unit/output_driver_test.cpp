@@ -145,7 +145,7 @@ class Harness {
     for (int i = 0; i < n; ++i) {
       std::string json = "{\"seq\":" + std::to_string(from + i) + "}";
       EncodedEvent e;
-      e.json = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())};
+      e.json[0] = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())};
       e.routes = 1;
       b->json += json;
       b->events.push_back(e);
@@ -468,7 +468,7 @@ TEST(OutputDriver, BatchesAwaitingAcknowledgementHoldNoMemoryBudget) {
     for (int i = 0; i < 10; ++i) {
       std::string json = "{\"seq\":" + std::to_string(b * 10 + i) + "}";
       EncodedEvent e;
-      e.json = Slice{static_cast<uint32_t>(batch->json.size()), static_cast<uint32_t>(json.size())};
+      e.json[0] = Slice{static_cast<uint32_t>(batch->json.size()), static_cast<uint32_t>(json.size())};
       e.routes = 1;
       batch->json += json;
       batch->events.push_back(e);
