@@ -65,7 +65,8 @@ Runtime::~Runtime() {
 
 std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int index) {
   const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, oc.type);
-  PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_};
+  PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_,
+                    output_schema(oc)};
   // Each batch in flight gets its own plugin instance unless the plugin declares that one
   // instance takes concurrent sends. The options are copied: a reload replaces the config while
   // this driver may still be draining.

@@ -18,6 +18,16 @@ constexpr std::string_view schema_name(Schema s) {
   return "audit_v1";
 }
 
+// How an event names its schema where a header or field carries it (Kafka's `schema` header).
+constexpr std::string_view schema_label(Schema s) {
+  switch (s) {
+    case Schema::AuditV1: return "audit/v1";
+    case Schema::Ocsf: return "ocsf/1.2.0";
+    case Schema::Ecs: return "ecs/8.17.0";
+  }
+  return "audit/v1";
+}
+
 // false when name is none of audit_v1, ocsf, ecs.
 constexpr bool parse_schema(std::string_view name, Schema& out) {
   for (Schema s : {Schema::AuditV1, Schema::Ocsf, Schema::Ecs}) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/config/options.h"
+#include "agent/event/schema.h"
 #include "agent/metrics/metric_info.h"
 
 namespace auditrelay {
@@ -29,6 +30,7 @@ struct PluginContext {
   int index = 0;                  // position in the config list
   Metrics* metrics = nullptr;     // for plugin-specific series
   HealthBoard* health = nullptr;  // readiness problems (/readyz)
+  Schema schema = Schema::AuditV1;  // outputs: the encoding their events arrive in
 };
 
 using InputFactory = std::function<std::unique_ptr<Input>(const PluginContext&, const Options&)>;

@@ -116,17 +116,17 @@ const OcsfClassInfo& ocsf_class_info(uint16_t uid) {
   static constexpr std::string_view kIam = "Identity & Access Management";
   static constexpr std::string_view kNetwork = "Network Activity";
   static constexpr std::string_view kApplication = "Application Activity";
-  static const OcsfClassInfo kBase{"Base Event", "base_event", 0, "Uncategorized"};
-  static const OcsfClassInfo kDetection{"Detection Finding", "detection_finding", 2, "Findings"};
-  static const OcsfClassInfo kAccount{"Account Change", "account_change", 3, kIam};
-  static const OcsfClassInfo kAuthentication{"Authentication", "authentication", 3, kIam};
-  static const OcsfClassInfo kEntity{"Entity Management", "entity_management", 3, kIam};
-  static const OcsfClassInfo kNetworkActivity{"Network Activity", "network_activity", 4, kNetwork};
-  static const OcsfClassInfo kHttp{"HTTP Activity", "http_activity", 4, kNetwork};
-  static const OcsfClassInfo kSsh{"SSH Activity", "ssh_activity", 4, kNetwork};
-  static const OcsfClassInfo kApi{"API Activity", "api_activity", 6, kApplication};
+  static const OcsfClassInfo kBase{"Base Event", "base_event", "0", 0, "Uncategorized"};
+  static const OcsfClassInfo kDetection{"Detection Finding", "detection_finding", "2004", 2, "Findings"};
+  static const OcsfClassInfo kAccount{"Account Change", "account_change", "3001", 3, kIam};
+  static const OcsfClassInfo kAuthentication{"Authentication", "authentication", "3002", 3, kIam};
+  static const OcsfClassInfo kEntity{"Entity Management", "entity_management", "3004", 3, kIam};
+  static const OcsfClassInfo kNetworkActivity{"Network Activity", "network_activity", "4001", 4, kNetwork};
+  static const OcsfClassInfo kHttp{"HTTP Activity", "http_activity", "4002", 4, kNetwork};
+  static const OcsfClassInfo kSsh{"SSH Activity", "ssh_activity", "4007", 4, kNetwork};
+  static const OcsfClassInfo kApi{"API Activity", "api_activity", "6003", 6, kApplication};
   static const OcsfClassInfo kWeb{"Web Resource Access Activity", "web_resource_access_activity",
-                                  6, kApplication};
+                                  "6004", 6, kApplication};
   switch (static_cast<OcsfClass>(uid)) {
     case OcsfClass::BaseEvent: return kBase;
     case OcsfClass::DetectionFinding: return kDetection;

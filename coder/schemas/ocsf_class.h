@@ -23,9 +23,16 @@ enum class OcsfClass : uint16_t {
   WebResourceAccessActivity = 6004,
 };
 
+inline constexpr OcsfClass kOcsfClasses[] = {
+    OcsfClass::BaseEvent,        OcsfClass::DetectionFinding, OcsfClass::AccountChange,
+    OcsfClass::Authentication,   OcsfClass::EntityManagement, OcsfClass::NetworkActivity,
+    OcsfClass::HttpActivity,     OcsfClass::SshActivity,      OcsfClass::ApiActivity,
+    OcsfClass::WebResourceAccessActivity};
+
 struct OcsfClassInfo {
   std::string_view caption;   // class_name: "API Activity"
   std::string_view key;       // snake case, for sourcetypes and topics: "api_activity"
+  std::string_view uid_text;  // class_uid as text: "6003"
   int category_uid;
   std::string_view category;  // category_name
 };

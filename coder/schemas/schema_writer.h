@@ -24,8 +24,10 @@ void write_event_ocsf(const Event& e, const EncodeContext& ctx, std::string& out
 void write_event_ecs(const Event& e, const EncodeContext& ctx, std::string& out);
 void write_event(Schema schema, const Event& e, const EncodeContext& ctx, std::string& out);
 
-// The versions written into every event.
+// The versions written into every event (schema_label in agent/event/schema.h says the same).
 inline constexpr std::string_view kOcsfVersion = "1.2.0";
 inline constexpr std::string_view kEcsVersion = "8.17.0";
+static_assert(schema_label(Schema::Ocsf).substr(5) == kOcsfVersion);
+static_assert(schema_label(Schema::Ecs).substr(4) == kEcsVersion);
 
 }  // namespace auditrelay::coder

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -20,7 +21,10 @@ struct Child {
   // Waits for exit; returns the exit status, or 128+signal.
   int wait() {
     int status = 0;
-    if (waitpid(pid, &status, 0) < 0) return -1;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (r < 0) return -1;
     pid = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }

@@ -1,6 +1,7 @@
 #include "plugins/outputs/common/event_template.h"
 
 #include "agent/common/time.h"
+#include "coder/schemas/ocsf_class.h"
 
 namespace auditrelay {
 namespace {
@@ -53,7 +54,9 @@ constexpr std::string_view kSchemaFields[] = {"schema",
                                               "source.type",
                                               "source.format",
                                               "source.path",
-                                              "source.host"};
+                                              "source.host",
+                                              "ocsf.class",
+                                              "ocsf.class_uid"};
 constexpr std::string_view kOpenObjects[] = {"fields.", "additional_fields.", "diff.",
                                              "source.kubernetes.", "source.journal."};
 
@@ -79,6 +82,9 @@ std::string_view known(const OutEvent& e, std::string_view f) {
   if (f == "resource.type") return b.attr(e.meta->resource_type);
   if (f == "workspace.id") return b.attr(e.meta->workspace_id);
   if (f == "alert.rule") return b.attr(e.meta->alert_rule);
+  // The event's OCSF class, whatever schema the output sends (docs/audit-schema.md, "OCSF").
+  if (f == "ocsf.class") return coder::ocsf_class_info(e.meta->ocsf_class).key;
+  if (f == "ocsf.class_uid") return coder::ocsf_class_info(e.meta->ocsf_class).uid_text;
   return {nullptr, 0};
 }
 

@@ -1,4 +1,5 @@
-// Output `kafka`: produces each event as one message (value = the audit/v1 JSON) with librdkafka.
+// Output `kafka`: produces each event as one message (value = the event JSON in the output's
+// schema) with librdkafka.
 // Topic and key come from templates over event fields; headers carry the schema and kind. A
 // batch is acknowledged only by delivery reports: messages that failed after librdkafka's own
 // retries go back to the driver, which sends them again with backoff; permanent failures (too
@@ -56,6 +57,7 @@ class KafkaOutput final : public Output {
         key_(o.str("key", "{event_id}")),
         extra_headers_(o.map("headers")),
         max_message_bytes_(o.size("message_max_bytes", 1000000)),
+        schema_label_(schema_label(ctx.schema)),
         metrics_(ctx.metrics) {
     conf_ = o.map("librdkafka");
     std::string brokers;
@@ -244,7 +246,8 @@ class KafkaOutput final : public Output {
     if (!key_.render(e, scratch.parser, scratch.key))
       scratch.key = std::string(e.batch->attr(e.meta->event_id));
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
-    rd_kafka_header_add(hdrs, "schema", -1, "audit/v1", -1);
+    rd_kafka_header_add(hdrs, "schema", -1, schema_label_.data(),
+                        static_cast<ssize_t>(schema_label_.size()));
     std::string_view kind = kind_name(e.meta->kind);
     rd_kafka_header_add(hdrs, "kind", -1, kind.data(), static_cast<ssize_t>(kind.size()));
     for (const auto& [k, v] : extra_headers_)
@@ -380,6 +383,7 @@ class KafkaOutput final : public Output {
   EventTemplate topic_, key_;
   std::map<std::string, std::string> extra_headers_;
   size_t max_message_bytes_;
+  std::string_view schema_label_;  // the `schema` header
   Metrics* metrics_;
   std::map<std::string, std::string> conf_, defaults_;
   // Shared by every send in flight; exclusive only to create or destroy the producer.

@@ -288,6 +288,22 @@ class Mapper {
 
 }  // namespace
 
+void map_otlp_schema_event(const OutEvent& event, const OtlpSettings& settings,
+                           OtlpRecordHeader& header, OtlpResource& resource) {
+  const EventMeta& meta = *event.meta;
+  resource = OtlpResource{};
+  resource.service = settings.service_name.empty() ? "coderd" : settings.service_name;
+  if (event.batch && event.batch->source) resource.host = event.batch->source->host;
+  header.time_unix_nano = unix_nanos(meta.time);
+  header.observed_time_unix_nano = unix_nanos(event.batch ? event.batch->observed : Timestamp{});
+  SeverityMapping sev = otel_severity(meta.severity);
+  header.severity_number = sev.number;
+  header.severity_text = sev.text;
+  header.body = event.json;
+  header.has_body = true;
+  header.event_name = event_name(meta.kind);
+}
+
 void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,
                     const OtlpSettings& settings, LogRecordSink& sink, OtlpRecordHeader& header,
                     OtlpResource& resource) {

@@ -30,7 +30,8 @@ class OtlpOutput final : public Output {
         gzip_(o.str("compression", "none") == "gzip"),
         builder_(OtlpRequestBuilder::make({.json = json_,
                                            .service_name = o.str("service_name"),
-                                           .scope_version = AUDITRELAY_VERSION})) {
+                                           .scope_version = AUDITRELAY_VERSION,
+                                           .schema = ctx.schema})) {
     if (ctx.metrics)
       rejected_records_ = &ctx.metrics->counter("auditrelay_otlp_rejected_log_records_total",
                                                 "output=\"" + ctx.name + "\"");

@@ -57,6 +57,15 @@ class BuilderBase : public OtlpRequestBuilder, protected LogRecordSink {
     resources_.clear();
     for (size_t i : which) {
       const OutEvent& e = batch.events[i];
+      if (settings_.schema != Schema::AuditV1) {
+        const size_t start = records_.size();
+        begin_record();
+        OtlpRecordHeader header;
+        map_otlp_schema_event(e, settings_, header, resource_);
+        end_record(header);
+        spans_.push_back({start, records_.size() - start, resource_index()});
+        continue;
+      }
       simdjson::dom::element root;
       if (parser_.parse(e.json.data(), e.json.size()).get(root) || !root.is_object()) {
         unreadable.push_back(i);

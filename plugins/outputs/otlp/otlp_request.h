@@ -41,6 +41,9 @@ struct OtlpSettings {
   bool json = false;          // proto3 JSON instead of protobuf
   std::string service_name;   // overrides the one derived from the logger
   std::string scope_version;  // the agent's version
+  // audit_v1: mapped to the OpenTelemetry log data model (otlp_mapping.cpp). ocsf or ecs: the
+  // event in that schema is the record's body, as its JSON text.
+  Schema schema = Schema::AuditV1;
 };
 
 class OtlpRequestBuilder {
@@ -53,6 +56,10 @@ class OtlpRequestBuilder {
   virtual void build(const OutBatch& batch, const std::vector<size_t>& which, std::string& body,
                      std::vector<size_t>& unreadable) = 0;
 };
+
+// The header and resource of an event sent as its OCSF or ECS text (the whole event is the body).
+void map_otlp_schema_event(const OutEvent& event, const OtlpSettings& settings,
+                           OtlpRecordHeader& header, OtlpResource& resource);
 
 // Maps one audit/v1 event: attributes go to sink, the rest to header and resource.
 void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,

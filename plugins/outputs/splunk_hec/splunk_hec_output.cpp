@@ -1,12 +1,13 @@
 // Output `splunk_hec`: Splunk's HTTP Event Collector. Events are wrapped in HEC envelopes
-// (time as fixed-point epoch seconds, host, source, sourcetype coder:<kind>, index, indexed
-// fields) and posted back to back. The HEC code decides what happens: 8/9 and HTTP 429/503 retry,
+// (time as fixed-point epoch seconds, host, source, sourcetype coder:<kind> or, for OCSF events,
+// ocsf:<class>, index, indexed fields) and posted back to back. The HEC code decides what happens: 8/9 and HTTP 429/503 retry,
 // 6/12/13/15 isolate the bad events for the dead-letter file and resend the rest, 1-4 and 7
 // pause the output (token or index problems) without losing the queued events.
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -19,6 +20,7 @@
 #include "agent/plugin/output.h"
 #include "agent/registry/registry.h"
 #include "agent/server/health_board.h"
+#include "coder/schemas/ocsf_class.h"
 #include "plugins/common/http_client.h"
 
 namespace auditrelay {
@@ -68,8 +70,15 @@ class SplunkHecOutput final : public Output {
     auto indexes = o.map("indexes");
     for (int k = 0; k < kKindCount; ++k) {
       std::string kind(kind_name(static_cast<Kind>(k)));
-      sourcetype_[k] = types.count(kind) ? types[kind] : "coder:" + kind;
+      std::string fallback = (ctx.schema == Schema::Ecs ? "coder:ecs:" : "coder:") + kind;
+      sourcetype_[k] = types.count(kind) ? types[kind] : fallback;
       kind_index_[k] = indexes.count(kind) ? indexes[kind] : index_;
+    }
+    // OCSF events: one sourcetype per class, ocsf:<class> unless `sourcetypes` names the class.
+    ocsf_ = ctx.schema == Schema::Ocsf;
+    for (coder::OcsfClass c : coder::kOcsfClasses) {
+      std::string key(coder::ocsf_class_info(static_cast<uint16_t>(c)).key);
+      ocsf_sourcetype_[static_cast<uint16_t>(c)] = types.count(key) ? types[key] : "ocsf:" + key;
     }
   }
 
@@ -170,29 +179,44 @@ class SplunkHecOutput final : public Output {
     // {"time":<30>,"host":"","source":"","sourcetype":"","index":"","event":,"fields":{"kind":"",
     // "action":"","resource_type":"","severity":"","alert":""}}
     // The fixed parts come to about 175 bytes; 200 leaves room for JSON escaping.
-    return 200 + host + source + sourcetype_[k].size() + kind_index_[k].size() + m.action.size +
+    return 200 + host + source + sourcetype(m).size() + kind_index_[k].size() + m.action.size +
            m.resource_type.size + m.alert_rule.size;
   }
   size_t max_request_bytes() const override { return max_bytes_; }
 
  private:
-  // Raw endpoint: the event JSON as the raw line, one request per kind (sourcetype and index
+  const std::string& sourcetype(const EventMeta& m) const {
+    if (ocsf_) {
+      auto it = ocsf_sourcetype_.find(m.ocsf_class);
+      if (it != ocsf_sourcetype_.end()) return it->second;
+    }
+    return sourcetype_[static_cast<int>(m.kind)];
+  }
+
+  // Raw endpoint: the event JSON as the raw line, one request per sourcetype and index (they
   // travel as query parameters).
   SendResult send_raw(const OutBatch& batch) {
     std::vector<size_t> rejected, posted;
     std::string why;
-    for (int k = 0; k < static_cast<int>(kKindCount); ++k) {
+    std::vector<char> taken(batch.events.size(), 0);
+    for (size_t first = 0; first < batch.events.size(); ++first) {
+      if (taken[first]) continue;
+      const EventMeta& head = *batch.events[first].meta;
+      const std::string& type = sourcetype(head);
+      const std::string& index = kind_index_[static_cast<int>(head.kind)];
       std::string body;
       std::vector<size_t> of_kind;
-      for (size_t i = 0; i < batch.events.size(); ++i) {
-        if (static_cast<int>(batch.events[i].meta->kind) != k) continue;
+      for (size_t i = first; i < batch.events.size(); ++i) {
+        const EventMeta& m = *batch.events[i].meta;
+        if (taken[i] || sourcetype(m) != type || kind_index_[static_cast<int>(m.kind)] != index)
+          continue;
+        taken[i] = 1;
         body.append(batch.events[i].json);
         body.push_back('\n');
         of_kind.push_back(i);
       }
-      if (body.empty()) continue;
-      std::string url = endpoint_ + "?sourcetype=" + sourcetype_[k];
-      if (!kind_index_[k].empty()) url += "&index=" + kind_index_[k];
+      std::string url = endpoint_ + "?sourcetype=" + type;
+      if (!index.empty()) url += "&index=" + index;
       if (!source_.empty()) url += "&source=" + source_;
       if (!host_.empty()) url += "&host=" + host_;
       HecAnswer a = post(body, url);
@@ -323,7 +347,7 @@ class SplunkHecOutput final : public Output {
       if (source.empty() && b.source)
         source = b.source->input.empty() ? b.source->path : b.source->input;
       w.field("source", source);
-      w.field("sourcetype", sourcetype_[k]);
+      w.field("sourcetype", sourcetype(m));
       if (!kind_index_[k].empty()) w.field("index", kind_index_[k]);
       w.key("event");
       w.raw(e.json);
@@ -417,6 +441,8 @@ class SplunkHecOutput final : public Output {
   size_t max_bytes_;
   std::chrono::milliseconds pause_;
   std::string sourcetype_[kKindCount], kind_index_[kKindCount];
+  bool ocsf_ = false;
+  std::map<uint16_t, std::string> ocsf_sourcetype_;
   std::atomic<bool> paused_{false};
   bool raw_, ack_;
   std::chrono::milliseconds ack_poll_, ack_timeout_;
@@ -438,7 +464,9 @@ std::vector<OptionSpec> specs() {
       {"index", OptType::String, "", false, "index for every event (default: the token's)"},
       {"indexes", OptType::Map, "", false, "index per kind: {audit: .., connection: .., log: ..}"},
       {"sourcetypes", OptType::Map, "", false,
-       "sourcetype per kind (default coder:audit, coder:connection, coder:boundary, coder:log)"},
+       "sourcetype per kind (default coder:audit, coder:connection, coder:boundary, coder:log; "
+       "with schema: ecs, coder:ecs:<kind>); with schema: ocsf, per OCSF class (default "
+       "ocsf:<class>, e.g. ocsf:authentication, ocsf:api_activity)"},
       {"source", OptType::String, "", false, "source field (default: the input's name)"},
       {"host", OptType::String, "", false, "host field (default: source.host)"},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
