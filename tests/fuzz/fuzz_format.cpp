@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes through one format's framer and parser, the normalizer and
-// the JSON encoder. Every event must be valid JSON in the audit/v1 shape; nothing may crash,
-// hang or leak. Built once per format (AUDITRELAY_FUZZ_FORMAT).
+// the encoders of every schema. Every event must be valid JSON in its schema's shape (audit/v1's
+// "schema", OCSF's class_uid and type_uid, ECS's @timestamp); nothing may crash, hang or leak.
+// Built once per format (AUDITRELAY_FUZZ_FORMAT).
 #include <simdjson.h>
 
 #include <cstdint>
@@ -14,9 +15,45 @@
 
 using namespace auditrelay;
 
+namespace {
+
+bool well_formed(simdjson::dom::parser& checker, std::string_view text, Schema schema) {
+  simdjson::padded_string json(text);
+  simdjson::dom::element root;
+  if (checker.parse(json).get(root) || !root.is_object()) return false;
+  switch (schema) {
+    case Schema::AuditV1: {
+      std::string_view name;
+      return !root["schema"].get_string().get(name) && name == "audit/v1";
+    }
+    case Schema::Ocsf: {
+      int64_t class_uid = 0, activity_id = 0, type_uid = 0;
+      return !root["class_uid"].get_int64().get(class_uid) &&
+             !root["activity_id"].get_int64().get(activity_id) &&
+             !root["type_uid"].get_int64().get(type_uid) &&
+             type_uid == class_uid * 100 + activity_id && root["metadata"].is_object();
+    }
+    case Schema::Ecs: {
+      std::string_view ts;
+      return !root["@timestamp"].get_string().get(ts) && root["event"].is_object();
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Format* format = Registry::instance().format(AUDITRELAY_FUZZ_FORMAT);
-  static const coder::Transforms transforms;
+  // Three outputs taking every event, one per schema.
+  static const coder::Transforms transforms = [] {
+    coder::Transforms t;
+    for (Schema s : {Schema::AuditV1, Schema::Ocsf, Schema::Ecs}) {
+      t.routes.emplace_back();
+      t.schemas.push_back(s);
+    }
+    return t;
+  }();
   static coder::Processor processor(transforms, nullptr);
   static simdjson::dom::parser checker;
   if (!format) std::abort();
@@ -40,15 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EncodedBatch out;
   processor.process(batch, out);
   for (const auto& e : out.events) {
-    simdjson::padded_string json(out.event_json(e));
-    simdjson::dom::element root;
-    std::string_view schema;
-    if (checker.parse(json).get(root) || root["schema"].get_string().get(schema) ||
-        schema != "audit/v1") {
-      // Show what was written, so the crash report says which field broke the JSON.
-      std::fprintf(stderr, "bad event JSON: %.*s\n", static_cast<int>(out.event_json(e).size()),
-                   out.event_json(e).data());
-      std::abort();
+    for (Schema schema : {Schema::AuditV1, Schema::Ocsf, Schema::Ecs}) {
+      std::string_view text = out.event_json(e, schema);
+      if (!well_formed(checker, text, schema)) {
+        // Show what was written, so the crash report says which field broke the JSON.
+        std::fprintf(stderr, "bad %s event JSON: %.*s\n", std::string(schema_name(schema)).c_str(),
+                     static_cast<int>(text.size()), text.data());
+        std::abort();
+      }
     }
   }
   return 0;

@@ -388,3 +388,124 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
   c.signal(SIGTERM);
   EXPECT_EQ(c.wait(), 0);
 }
+
+namespace {
+
+// Plain log lines (OCSF Base Event) and failed logins (OCSF Authentication), alternating.
+std::string mixed_class_lines(int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    if (i % 2 == 0) {
+      text += json_line(i);
+      continue;
+    }
+    char id[40];
+    std::snprintf(id, sizeof id, "aaaaaaaa-aaaa-4aaa-8aaa-%012d", i);
+    text += std::string(R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":")") +
+            id +
+            R"(","Time":"2025-07-03T06:56:16.144719Z","Action":"login","ResourceType":"api_key","StatusCode":401,"seq":)" +
+            std::to_string(i) + "}}\n";
+  }
+  return text;
+}
+
+// Every HEC envelope's sourcetype against its event's class ("ocsf:authentication" with
+// class_uid 3002, "ocsf:base_event" with 0); the number that disagree.
+size_t sourcetype_mismatches(const std::string& body) {
+  static const std::regex kPair(R"re("sourcetype":"([^"]+)"|"class_uid":(\d+))re");
+  size_t bad = 0;
+  std::string sourcetype;
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), kPair); it != std::sregex_iterator();
+       ++it) {
+    if ((*it)[1].matched) {
+      sourcetype = (*it)[1];
+      continue;
+    }
+    std::string expected = (*it)[2] == "3002" ? "ocsf:authentication" : "ocsf:base_event";
+    if (sourcetype != expected) ++bad;
+  }
+  return bad;
+}
+
+// The seqs of the whole ECS events in a file (a line cut by kill -9 was never acknowledged).
+std::set<int> ecs_seqs(const std::string& path, size_t& not_ecs) {
+  std::set<int> seqs;
+  for (const auto& line : read_lines(path)) {
+    json e = json::parse(line, nullptr, false);
+    if (e.is_discarded()) continue;
+    if (!e.contains("@timestamp") || !e.contains("ecs")) ++not_ecs;
+    if (e["coder"]["fields"].contains("seq")) seqs.insert(e["coder"]["fields"]["seq"].get<int>());
+  }
+  return seqs;
+}
+
+}  // namespace
+
+// OCSF to Splunk through a disk buffer with indexer acknowledgement, and ECS to a file, killed
+// with SIGKILL at random moments (batches in the disk buffer, acknowledgements pending): every
+// line arrives at both after the restarts, in its schema, and every HEC event read back from
+// the disk buffer still carries its class's sourcetype.
+TEST(Delivery, SchemasSurviveKillDashNineWithADiskBufferAndPendingAcks) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 6000;
+  write_text(dir / "in/coderd.log", mixed_class_lines(n));
+  Accepted hec_seqs;
+  std::atomic<size_t> mismatches{0};
+  // An id is reported indexed only the second time it is asked for, so every kill finds some
+  // acknowledgements pending.
+  auto asked = std::make_shared<std::map<int, int>>();
+  auto next_id = std::make_shared<std::atomic<int>>(0);
+  TestHttpServer hec;
+  hec.set_handler([&, asked, next_id](const Recorded& r) -> Scripted {
+    if (r.path == "/services/collector/event") {
+      hec_seqs.add(r.body);
+      mismatches += sourcetype_mismatches(r.body);
+      return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next_id)++) + "}", ""};
+    }
+    if (r.path == "/services/collector/ack") {
+      json answer = {{"acks", json::object()}};
+      for (const auto& id : json::parse(r.body)["acks"])
+        answer["acks"][std::to_string(id.get<int>())] = ++(*asked)[id.get<int>()] >= 2;
+      return {200, answer.dump(), ""};
+    }
+    return {200, R"({"text":"HEC is healthy","code":17})", ""};
+  });
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
+                 "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                 "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
+                 "outputs:\n"
+                 "  - {name: s, type: splunk_hec, schema: ocsf, url: \"" + hec.url() +
+                 "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, buffer: {type: disk},"
+                 " batch: {max_events: 100, max_delay: 20ms}}\n"
+                 "  - {name: f, type: file, schema: ecs, path: " + dir / "out.ndjson" +
+                 ", batch: {max_events: 200, max_delay: 20ms}}\n");
+  std::mt19937 rng(77);
+  for (int round = 0; round < 4; ++round) {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / ("stderr" + std::to_string(round)));
+    size_t before = hec_seqs.size();
+    ASSERT_TRUE(wait_until([&] {
+      return hec_seqs.size() > before || hec_seqs.size() == static_cast<size_t>(n);
+    })) << slurp(dir / ("stderr" + std::to_string(round)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                     dir / "stderr-last");
+  size_t not_ecs = 0;
+  ASSERT_TRUE(wait_until([&] {
+    return hec_seqs.size() == static_cast<size_t>(n) &&
+           ecs_seqs(dir / "out.ndjson", not_ecs).size() == static_cast<size_t>(n) &&
+           SavedPositions(dir / "data").at_end(dir / "in/coderd.log");
+  })) << "splunk got " << hec_seqs.size() << "; " << slurp(dir / "stderr-last");
+  last.signal(SIGTERM);
+  EXPECT_EQ(last.wait(), 0);
+  EXPECT_EQ(mismatches.load(), 0u) << "events whose sourcetype is not their OCSF class's";
+  not_ecs = 0;
+  EXPECT_EQ(ecs_seqs(dir / "out.ndjson", not_ecs).size(), static_cast<size_t>(n));
+  EXPECT_EQ(not_ecs, 0u);
+}

@@ -14,6 +14,9 @@
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/checkpoints.h"
+#include "support/ecs_reference.h"
+#include "support/ocsf_schema.h"
+#include "tests/bench/generator.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -572,4 +575,88 @@ TEST(SplunkHec, RequestTooLargeIsSplit) {
       for (const auto& e : split_envelopes(r.body))
         seqs.insert(json::parse(e)["event"]["fields"]["seq"].get<int>());
   EXPECT_EQ(seqs.size(), 20u);
+}
+
+namespace {
+
+std::string ocsf_dir() { return AUDITRELAY_OCSF_DIR; }
+
+// Realistic Coder service-log lines (audit, connection, boundary-free app lines), 10,000 of them.
+std::string coder_lines(int n) {
+  bench::CoderLineGenerator gen(7, bench::Mix::heavy);
+  std::string text;
+  for (int i = 0; i < n; ++i) gen.json_line(text);
+  return text;
+}
+
+}  // namespace
+
+// The same 10,000 lines reach an http output and a splunk_hec output in OCSF and a file output
+// in ECS: every event delivered once to each, every one valid in its schema.
+TEST(Schemas, OcsfToHttpAndSplunkAndEcsToAFileAllDeliveredAndValid) {
+  constexpr int kLines = 10000;
+  TestHttpServer http, hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  TempDir out;
+  const std::string ecs_path = out / "ecs.ndjson";
+  Agent agent(coder_lines(kLines),
+              "  - {name: h, type: http, schema: ocsf, url: \"" + http.url() +
+                  "/ingest\", batch: {max_delay: 20ms}}\n"
+                  "  - {name: s, type: splunk_hec, schema: ocsf, url: \"" + hec.url() +
+                  "\", token: t, batch: {max_delay: 20ms}}\n"
+                  "  - {name: f, type: file, schema: ecs, path: \"" + ecs_path +
+                  "\", batch: {max_delay: 20ms}}\n");
+  for (const char* name : {"h", "s", "f"})
+    ASSERT_TRUE(wait_until([&] { return agent.caught_up(name, kLines); })) << name;
+
+  std::unique_ptr<OcsfSchema> schema;
+  if (std::filesystem::exists(ocsf_dir() + "/dictionary.json"))
+    schema = std::make_unique<OcsfSchema>(ocsf_dir());
+  else
+    std::cerr << "the OCSF definitions are not at " << ocsf_dir()
+              << ": OCSF events are checked for their shape only\n";
+  auto check_ocsf = [&](const json& ev) {
+    EXPECT_TRUE(ev["class_uid"].is_number_integer()) << ev.dump();
+    if (!schema) return;
+    auto problems = schema->check(ev);
+    EXPECT_TRUE(problems.empty()) << ev.dump() << "\n" << problems.front();
+  };
+
+  auto from_http = ndjson_events(http.requests());
+  ASSERT_EQ(from_http.size(), static_cast<size_t>(kLines));
+  std::set<std::string> ids;
+  for (const auto& ev : from_http) {
+    check_ocsf(ev);
+    ids.insert(ev["metadata"]["uid"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kLines));
+
+  size_t from_hec = 0;
+  std::set<std::string> sourcetypes;
+  for (const auto& r : hec.requests()) {
+    if (r.path != "/services/collector/event") continue;
+    for (const auto& raw : split_envelopes(r.body)) {
+      json env = json::parse(raw);
+      const json& ev = env["event"];
+      check_ocsf(ev);
+      std::string key = ev["class_name"].get<std::string>();
+      for (char& c : key) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+      EXPECT_EQ(env["sourcetype"], "ocsf:" + key);
+      sourcetypes.insert(env["sourcetype"]);
+      ++from_hec;
+    }
+  }
+  EXPECT_EQ(from_hec, static_cast<size_t>(kLines));
+  EXPECT_GE(sourcetypes.size(), 3u);  // audit, connection and log classes
+
+  auto from_file = read_lines(ecs_path);
+  ASSERT_EQ(from_file.size(), static_cast<size_t>(kLines));
+  std::set<std::string> kinds;
+  for (const auto& l : from_file) {
+    json ev = json::parse(l);
+    auto problems = check_ecs_event(ev);
+    EXPECT_TRUE(problems.empty()) << l << "\n" << problems.front();
+    kinds.insert(ev["coder"]["kind"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"audit", "connection", "log"}));
 }
