@@ -119,6 +119,14 @@ class JsonWriter {
       string(v);
     }
   }
+  // "k":"v" where both are the program's own text, known to need no escaping (a schema's
+  // names and captions): no per-byte check.
+  void literal_field(std::string_view k, std::string_view v) {
+    if (!try_plain_pair(k, v, /*plain_known=*/true)) {
+      key_literal(k);
+      string(v);
+    }
+  }
   // "k":"v" with a key that may need escaping (a log line's own field name).
   void string_field(std::string_view k, std::string_view v) {
     if (!json_plain(k) || !try_plain_pair(k, v)) {
@@ -130,9 +138,10 @@ class JsonWriter {
 
  private:
   // Writes ,"k":"v" in one append when it fits a stack buffer and v needs no escaping.
-  bool try_plain_pair(std::string_view k, std::string_view v) {
+  bool try_plain_pair(std::string_view k, std::string_view v, bool plain_known = false) {
     constexpr size_t kRoom = 256;
-    if (after_key_ || depth_ == 0 || k.size() + v.size() + 6 > kRoom || !json_plain(v))
+    if (after_key_ || depth_ == 0 || k.size() + v.size() + 6 > kRoom ||
+        (!plain_known && !json_plain(v)))
       return false;
     char buf[kRoom];
     size_t n = 0;

@@ -118,7 +118,7 @@ class EcsEventWriter {
     w_.field("@timestamp", std::string_view(buf, format_rfc3339(t, buf)));
     w_.key_literal("ecs");
     w_.begin_object();
-    w_.field("version", kEcsVersion);
+    w_.literal_field("version", kEcsVersion);
     w_.end_object();
     opt("message", e_.message);
     write_event();
@@ -154,14 +154,14 @@ class EcsEventWriter {
   void write_event() {
     w_.key_literal("event");
     w_.begin_object();
-    w_.field("kind", e_.alert_rule.empty() ? "event" : "alert");
+    w_.literal_field("kind", e_.alert_rule.empty() ? "event" : "alert");
     EcsCategorization c = categorization(e_);
     keywords("category", c.category);
     keywords("type", c.type);
     opt("action", e_.action);
     opt("outcome", outcome(e_));
-    w_.field("dataset", dataset(e_.kind));
-    w_.field("module", "coder");
+    w_.literal_field("dataset", dataset(e_.kind));
+    w_.literal_field("module", "coder");
     opt("provider", e_.logger);
     opt("id", e_.event_id);
     if (e_.observed.valid()) {
@@ -175,7 +175,7 @@ class EcsEventWriter {
   void write_log() {
     w_.key_literal("log");
     w_.begin_object();
-    w_.field("level", severity_name(e_.severity));
+    w_.literal_field("level", severity_name(e_.severity));
     opt("logger", e_.logger);
     if (!e_.source.path.empty()) {
       w_.key_literal("file");
@@ -232,12 +232,12 @@ class EcsEventWriter {
     if (!s.k8s_namespace.empty() || !s.k8s_pod.empty()) {
       w_.key_literal("orchestrator");
       w_.begin_object();
-      w_.field("type", "kubernetes");
+      w_.literal_field("type", "kubernetes");
       opt("namespace", s.k8s_namespace);
       if (!s.k8s_pod.empty()) {
         w_.key_literal("resource");
         w_.begin_object();
-        w_.field("type", "pod");
+        w_.literal_field("type", "pod");
         w_.field("name", s.k8s_pod);
         w_.end_object();
       }
@@ -293,7 +293,7 @@ class EcsEventWriter {
     w_.begin_object();
     w_.field("name", name);
     if (!e_.alert_rule.empty()) opt("description", e_.alert_summary);
-    w_.field("ruleset", e_.alert_rule.empty() ? "agent-boundaries" : "auditrelay-alerts");
+    w_.literal_field("ruleset", e_.alert_rule.empty() ? "agent-boundaries" : "auditrelay-alerts");
     w_.end_object();
   }
 
@@ -301,7 +301,7 @@ class EcsEventWriter {
   void write_coder() {
     w_.key_literal("coder");
     w_.begin_object();
-    w_.field("kind", kind_name(e_.kind));
+    w_.literal_field("kind", kind_name(e_.kind));
     opt("organization_id", e_.organization_id);
     opt("build_reason", e_.build_reason);
     if (e_.has_status && e_.kind == Kind::Connection &&

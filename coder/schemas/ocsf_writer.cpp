@@ -104,11 +104,11 @@ class OcsfEventWriter {
     const OcsfClassInfo& info = ocsf_class_info(static_cast<uint16_t>(act_.cls));
     const int class_uid = static_cast<int>(act_.cls);
     integer("class_uid", class_uid);
-    w_.field("class_name", info.caption);
+    w_.literal_field("class_name", info.caption);
     integer("category_uid", info.category_uid);
-    w_.field("category_name", info.category);
+    w_.literal_field("category_name", info.category);
     integer("activity_id", act_.activity_id);
-    w_.field("activity_name", act_.activity_name);
+    w_.literal_field("activity_name", act_.activity_name);
     integer("type_uid", int64_t{class_uid} * 100 + act_.activity_id);
     // "API Activity: Create", without building a std::string.
     char name[96];
@@ -121,7 +121,7 @@ class OcsfEventWriter {
     put(info.caption);
     put(": ");
     put(act_.activity_name);
-    w_.field("type_name", std::string_view(name, n));
+    w_.literal_field("type_name", std::string_view(name, n));
   }
 
   void write_time_and_severity() {
@@ -129,7 +129,7 @@ class OcsfEventWriter {
     integer("time", epoch_millis(t));
     SeverityId sev = severity_id(e_.severity);
     integer("severity_id", sev.id);
-    w_.field("severity", sev.name);
+    w_.literal_field("severity", sev.name);
   }
 
   // Audit events: the HTTP status of Coder's request. Connections: the HTTP status of a
@@ -139,7 +139,7 @@ class OcsfEventWriter {
     bool exit_code = e_.kind == Kind::Connection && connection_has_exit_code(e_.connection.type);
     bool failed = e_.has_status && !exit_code && e_.status_code >= 400;
     integer("status_id", failed ? 2 : 1);
-    w_.field("status", failed ? "Failure" : "Success");
+    w_.literal_field("status", failed ? "Failure" : "Success");
     if (e_.has_status) {
       char code[24];
       auto r = std::to_chars(code, code + sizeof(code), e_.status_code);
@@ -148,18 +148,18 @@ class OcsfEventWriter {
     if (!e_.connection.disconnect_reason.empty())
       w_.field("status_detail", e_.connection.disconnect_reason);
     else if (failed)
-      w_.field("status_detail", http_reason(e_.status_code));
+      w_.literal_field("status_detail", http_reason(e_.status_code));
   }
 
   void write_metadata() {
     w_.key_literal("metadata");
     w_.begin_object();
-    w_.field("version", kOcsfVersion);
+    w_.literal_field("version", kOcsfVersion);
     w_.key_literal("product");
     w_.begin_object();
-    w_.field("name", "auditrelay");
-    w_.field("vendor_name", "auditrelay");
-    w_.field("version", AUDITRELAY_VERSION);
+    w_.literal_field("name", "auditrelay");
+    w_.literal_field("vendor_name", "auditrelay");
+    w_.literal_field("version", AUDITRELAY_VERSION);
     w_.end_object();
     opt("uid", e_.event_id);
     if (e_.time.valid()) {
@@ -167,7 +167,7 @@ class OcsfEventWriter {
       w_.field("original_time", std::string_view(buf, format_rfc3339(e_.time, buf)));
     }
     if (e_.observed.valid()) integer("logged_time", epoch_millis(e_.observed));
-    w_.field("log_name", kind_name(e_.kind));
+    w_.literal_field("log_name", kind_name(e_.kind));
     opt("log_provider", e_.logger);
     opt("correlation_uid", e_.request_id);
     write_profiles();
@@ -215,7 +215,7 @@ class OcsfEventWriter {
       w_.key_literal("user");
       write_user(e_.actor.id, e_.actor.username, e_.actor.email);
     } else {
-      w_.field("app_name", "coderd");
+      w_.literal_field("app_name", "coderd");
     }
     if (automatic_build(e_.build_reason)) w_.field("invoked_by", e_.build_reason);
     w_.end_object();
@@ -227,7 +227,7 @@ class OcsfEventWriter {
     if (!e_.actor.ip.empty())
       w_.field("ip", e_.actor.ip);
     else
-      w_.field("name", "unknown");
+      w_.literal_field("name", "unknown");
     w_.end_object();
   }
 
@@ -249,7 +249,7 @@ class OcsfEventWriter {
     write_user_agent_request();
     w_.key_literal("service");
     w_.begin_object();
-    w_.field("name", "coderd");
+    w_.literal_field("name", "coderd");
     w_.end_object();
   }
 
@@ -284,7 +284,7 @@ class OcsfEventWriter {
     w_.field("operation", e_.action.empty() ? std::string_view("unknown") : e_.action);
     w_.key_literal("service");
     w_.begin_object();
-    w_.field("name", "coderd");
+    w_.literal_field("name", "coderd");
     w_.end_object();
     if (!e_.request_id.empty()) {
       w_.key_literal("request");
@@ -342,7 +342,7 @@ class OcsfEventWriter {
       w_.begin_object();
       w_.field("uid", e_.connection.id);
       integer("direction_id", 1);  // into the workspace
-      w_.field("direction", "Inbound");
+      w_.literal_field("direction", "Inbound");
       w_.end_object();
     }
   }
@@ -361,7 +361,7 @@ class OcsfEventWriter {
     w_.key_literal("web_resources");
     w_.begin_array();
     w_.begin_object();
-    w_.field("type", "workspace_app");
+    w_.literal_field("type", "workspace_app");
     w_.field("name", e_.connection.slug_or_port.empty() ? std::string_view("unknown")
                                                           : e_.connection.slug_or_port);
     opt("uid", e_.connection.id);
@@ -376,14 +376,14 @@ class OcsfEventWriter {
   void write_http_activity() {
     bool allowed = iequals(e_.boundary.decision, "allow");
     integer("action_id", allowed ? 1 : 2);
-    w_.field("action", allowed ? "Allowed" : "Denied");
+    w_.literal_field("action", allowed ? "Allowed" : "Denied");
     integer("disposition_id", allowed ? 1 : 2);
-    w_.field("disposition", allowed ? "Allowed" : "Blocked");
+    w_.literal_field("disposition", allowed ? "Allowed" : "Blocked");
     if (!e_.boundary.matched_rule.empty()) {
       w_.key_literal("firewall_rule");
       w_.begin_object();
       w_.field("name", e_.boundary.matched_rule);
-      w_.field("type", "allow");
+      w_.literal_field("type", "allow");
       w_.end_object();
     }
     w_.key_literal("http_request");
@@ -410,7 +410,7 @@ class OcsfEventWriter {
     if (!e_.http.host.empty())
       w_.field("hostname", e_.http.host);
     else
-      w_.field("name", "unknown");
+      w_.literal_field("name", "unknown");
     w_.end_object();
     write_workspace_endpoint("src_endpoint", false);
     if (!e_.actor.username.empty()) {
@@ -433,14 +433,14 @@ class OcsfEventWriter {
     w_.field("name", e_.alert_rule);
     w_.field("uid", e_.alert_rule);
     integer("type_id", 1);
-    w_.field("type", "Rule");
+    w_.literal_field("type", "Rule");
     w_.end_object();
     w_.end_object();
     if (!e_.workspace.id.empty() || !e_.workspace.name.empty()) {
       w_.key_literal("resources");
       w_.begin_array();
       w_.begin_object();
-      w_.field("type", "workspace");
+      w_.literal_field("type", "workspace");
       opt("uid", e_.workspace.id);
       opt("name", e_.workspace.name);
       w_.end_object();
@@ -452,7 +452,7 @@ class OcsfEventWriter {
   void write_unmapped() {
     w_.key_literal("unmapped");
     w_.begin_object();
-    w_.field("kind", kind_name(e_.kind));
+    w_.literal_field("kind", kind_name(e_.kind));
     opt("action", e_.action);
     opt("organization_id", e_.organization_id);
     opt("build_reason", e_.build_reason);

@@ -1,6 +1,8 @@
 // Parse + normalize + JSON encode throughput per format on one core, with allocations per line
 // counted in steady state. Run: ./build/tests/bench/normalize_bench [lines] [reference|heavy]
-// [slog_json|slog_human|auto(json)|auto(human)]
+// [slog_json|slog_human|auto(json)|auto(human)|all] [audit_v1|ocsf|ecs]
+// The schema (default audit_v1) is the one output's encoding: compare ocsf or ecs with audit_v1
+// for what encoding to them costs.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -51,7 +53,8 @@ namespace {
 
 using bench::frame;
 
-void run(const char* label, const std::string& text, const char* format, size_t entries) {
+void run(const char* label, const std::string& text, const char* format, size_t entries,
+         Schema schema) {
   const Format* f = Registry::instance().format(format);
   // Framing writes every batch into new memory, so its figure includes first-touch page faults.
   auto t0 = Clock::now();
@@ -59,6 +62,8 @@ void run(const char* label, const std::string& text, const char* format, size_t 
   double frame_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
   coder::Transforms transforms;
+  transforms.routes.emplace_back();
+  transforms.schemas.push_back(schema);
   coder::Processor proc(transforms, nullptr);
   EncodedBatch enc;
   // Warm-up pass: buffers reach their steady-state capacity.
@@ -123,12 +128,18 @@ int main(int argc, char** argv) {
   std::printf("human input: %.1f MB (%.0f bytes/entry avg)\n", human.size() / 1e6,
               static_cast<double>(human.size()) / n);
   // An optional third argument runs one of them only (profiling: callgrind, perf).
-  const std::string only = argc > 3 ? argv[3] : "";
-  auto wanted = [&](const char* label) { return only.empty() || only == label; };
-  if (wanted("slog_json")) run("slog_json", json, "slog_json", n);
-  if (wanted("slog_human")) run("slog_human", human, "slog_human", n);
-  if (wanted("auto(json)")) run("auto(json)", json, "auto", n);
-  if (wanted("auto(human)")) run("auto(human)", human, "auto", n);
+  const std::string only = argc > 3 ? argv[3] : "all";
+  auto wanted = [&](const char* label) { return only == "all" || only == label; };
+  Schema schema = Schema::AuditV1;
+  if (argc > 4 && !parse_schema(argv[4], schema)) {
+    std::fprintf(stderr, "unknown schema %s (%s)\n", argv[4], std::string(kSchemaChoices).c_str());
+    return 2;
+  }
+  std::printf("schema: %s\n", std::string(schema_name(schema)).c_str());
+  if (wanted("slog_json")) run("slog_json", json, "slog_json", n, schema);
+  if (wanted("slog_human")) run("slog_human", human, "slog_human", n, schema);
+  if (wanted("auto(json)")) run("auto(json)", json, "auto", n, schema);
+  if (wanted("auto(human)")) run("auto(human)", human, "auto", n, schema);
   std::printf("peak RSS: %.1f MiB\n", bench::peak_rss_kib() / 1024.0);
   return 0;
 }
