@@ -237,6 +237,23 @@ void write_source_object(JsonWriter& w, const Event& e) {
   w.end_object();
 }
 
+void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, EncodeStats& stats) {
+  if (has_diff(e)) {
+    w.key_literal("diff");
+    write_diff_object(w, e.diff, r, stats);
+  }
+  if (has_additional_fields(e)) {
+    w.key_literal("additional_fields");
+    write_open_object(w, e.additional_fields, r, stats);
+  }
+  if (!e.fields.empty()) {
+    w.key_literal("fields");
+    write_fields_object(w, e.fields, r, stats);
+  }
+  w.key_literal("source");
+  write_source_object(w, e);
+}
+
 bool has_workspace(const Event& e) {
   const auto& ws = e.workspace;
   return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() ||

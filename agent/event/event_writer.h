@@ -33,6 +33,9 @@ void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
 void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
                          const Redaction& r, EncodeStats& stats);
 void write_source_object(JsonWriter& w, const Event& e);
+// diff, additional_fields, fields and source: what the source said as it said it (redacted),
+// which the other schemas keep under their own name for it (OCSF unmapped, ECS coder).
+void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, EncodeStats& stats);
 bool has_workspace(const Event& e);
 void write_workspace_object(JsonWriter& w, const Event& e);
 bool has_template(const Event& e);

@@ -343,20 +343,7 @@ class EcsEventWriter {
       w_.field("decision", e_.boundary.decision);
       w_.end_object();
     }
-    if (has_diff(e_)) {
-      w_.key_literal("diff");
-      write_diff_object(w_, e_.diff, ctx_.redaction, *ctx_.stats);
-    }
-    if (has_additional_fields(e_)) {
-      w_.key_literal("additional_fields");
-      write_open_object(w_, e_.additional_fields, ctx_.redaction, *ctx_.stats);
-    }
-    if (!e_.fields.empty()) {
-      w_.key_literal("fields");
-      write_fields_object(w_, e_.fields, ctx_.redaction, *ctx_.stats);
-    }
-    w_.key_literal("source");
-    write_source_object(w_, e_);
+    write_source_members(w_, e_, ctx_.redaction, *ctx_.stats);
     w_.end_object();
   }
 
