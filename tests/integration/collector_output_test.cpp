@@ -296,6 +296,37 @@ TEST(Otlp, ProtobufRequestsCarryEveryFieldOfEveryEvent) {
   }
 }
 
+// schema: ocsf: each record's body is the OCSF event as JSON text, with the event's time,
+// severity and event name; the same events as a file output of the same schema receives.
+TEST(Otlp, OcsfEventsAreTheRecordBodies) {
+  TestHttpServer collector;
+  TempDir out;
+  Agent agent({{"coderd.json.log", sample("coderd.json.log")}},
+              "  - {type: otlp, schema: ocsf, url: \"" + collector.url() +
+                  "/\", batch: {max_events: 7}}\n"
+                  "  - {type: file, schema: ocsf, path: \"" + out / "events.ndjson" + "\"}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up(); }));
+  std::map<std::string, json> by_uid;
+  for (const auto& l : read_lines(out / "events.ndjson")) {
+    json e = json::parse(l);
+    by_uid[e["metadata"]["uid"].get<std::string>()] = e;
+  }
+  auto records = decode_protobuf(collector.requests());
+  ASSERT_GT(records.size(), 20u);
+  ASSERT_EQ(records.size(), by_uid.size());
+  for (const auto& d : records) {
+    ASSERT_TRUE(d.record.body().has_string_value());
+    json body = json::parse(d.record.body().string_value());
+    const std::string uid = body["metadata"]["uid"];
+    ASSERT_TRUE(by_uid.count(uid)) << uid;
+    EXPECT_EQ(body, by_uid.at(uid));
+    EXPECT_EQ(d.record.time_unix_nano() / 1000000, body["time"].get<uint64_t>());
+    EXPECT_EQ(d.record.event_name(), "coder." + body["unmapped"]["kind"].get<std::string>());
+    EXPECT_GT(d.record.severity_number(), 0);
+    EXPECT_EQ(d.resource.at("service.name"), "coderd");
+  }
+}
+
 TEST(Otlp, JsonEncodingFollowsTheProto3JsonMappingWithGzip) {
   TestHttpServer collector;
   TempDir out;

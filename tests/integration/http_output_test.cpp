@@ -489,6 +489,38 @@ TEST(SplunkHec, RawEndpointCarriesEveryKind) {
                                     {"coder:log", "log"}}));
 }
 
+// Raw endpoint with schema: ocsf: one request per OCSF sourcetype, each holding only events of
+// its class (a user override by class name included), every event once.
+TEST(SplunkHec, RawEndpointGroupsOcsfEventsByClass) {
+  TestHttpServer hec;
+  hec.set_default_body(R"({"text":"Success","code":0})");
+  std::string text;
+  for (int i = 0; i < 30; ++i) {
+    text += lines(1);
+    text += R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":"aaaaaaaa-aaaa-aaaa-aaaa-0000000000)" +
+            std::to_string(10 + i) + R"(","Action":"write","ResourceType":"workspace"}})" "\n";
+    text += R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"boundary_request","logger_names":["coderd","agentrpc"],"fields":{"decision":"deny","http_method":"POST","http_url":"https://pastebin.com/api"}})" "\n";
+  }
+  Agent agent(text, "  - {type: splunk_hec, schema: ocsf, url: \"" + hec.url() +
+                        "\", token: t, endpoint: raw, sourcetypes: {http_activity: \"boundary:ocsf\"},"
+                        " batch: {max_delay: 10ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.caught_up("splunk_hec", 90); }));
+  std::map<std::string, size_t> events_by_sourcetype;
+  for (const auto& r : hec.requests()) {
+    if (r.path != "/services/collector/raw") continue;
+    const std::string sourcetype = r.params.find("sourcetype")->second;
+    std::istringstream in(r.body);
+    for (std::string l; std::getline(in, l);) {
+      if (l.empty()) continue;
+      int cls = json::parse(l)["class_uid"].get<int>();
+      EXPECT_EQ(sourcetype, cls == 6003 ? "ocsf:api_activity" : cls == 4002 ? "boundary:ocsf" : "ocsf:base_event");
+      ++events_by_sourcetype[sourcetype];
+    }
+  }
+  EXPECT_EQ(events_by_sourcetype, (std::map<std::string, size_t>{
+                                      {"ocsf:api_activity", 30}, {"boundary:ocsf", 30}, {"ocsf:base_event", 30}}));
+}
+
 // Splunk restarted while batches awaited acknowledgement: its ackIds start over at 0, and the
 // ids it gave before are forgotten. The new ids must not complete the old batches (whose events
 // were never indexed): those are sent again after ack_timeout, and every event arrives after

@@ -197,6 +197,35 @@ TEST(Kafka, DeliversEverythingWithRoutingKeysAndHeaders) {
   EXPECT_EQ(delivered("coder.log"), static_cast<uint64_t>(n - 2 * (n / 10)));
 }
 
+// schema: ocsf: the value is the OCSF event, the schema header says so, and the topic template
+// names the event's OCSF class.
+TEST(Kafka, OcsfEventsGoToATopicPerClass) {
+  MockCluster cluster;
+  for (const char* t : {"coder.ocsf.api_activity", "coder.ocsf.http_activity", "coder.ocsf.base_event"})
+    cluster.topic(t);
+  std::string text;
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) text += (i % 3 == 0) ? audit_line(i) : (i % 3 == 1) ? boundary_line(i) : log_line(i);
+  Agent agent(text, "  - {name: k, type: kafka, schema: ocsf, brokers: [\"" + cluster.bootstraps() +
+                        "\"], topic: \"coder.ocsf.{ocsf.class}\", batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.sent("k") >= static_cast<uint64_t>(n); }));
+  auto msgs = consume(cluster.bootstraps(),
+                      {"coder.ocsf.api_activity", "coder.ocsf.http_activity", "coder.ocsf.base_event"}, n);
+  ASSERT_EQ(msgs.size(), static_cast<size_t>(n));
+  const std::map<int, std::string> topic_of = {{6003, "coder.ocsf.api_activity"},
+                                               {4002, "coder.ocsf.http_activity"},
+                                               {0, "coder.ocsf.base_event"}};
+  std::set<std::string> ids;
+  for (const auto& m : msgs) {
+    json e = json::parse(m.value);
+    EXPECT_EQ(m.topic, topic_of.at(e["class_uid"].get<int>()));
+    EXPECT_EQ(m.headers.at("schema"), "ocsf/1.2.0");
+    EXPECT_EQ(m.key, e["metadata"]["uid"]);
+    ids.insert(e["metadata"]["uid"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(n));
+}
+
 TEST(Kafka, BrokerDownAndUpLosesNothing) {
   MockCluster cluster;
   cluster.topic("coder.log", 3);
