@@ -131,6 +131,33 @@ TEST(Cli, NormalizeSamplesAndStdin) {
   EXPECT_EQ(run({"normalize", "/nonexistent/file.log"}).code, 2);
 }
 
+// --schema: the same events in OCSF or ECS, one per line, in input order.
+TEST(Cli, NormalizePrintsEverySchema) {
+  const std::string sample = std::string(AUDITRELAY_SAMPLES_DIR) + "/coderd.json.log";
+  auto audit = run({"normalize", sample});
+  auto ocsf = run({"normalize", "--schema", "ocsf", sample});
+  auto ecs = run({"normalize", "--schema", "ecs", sample});
+  ASSERT_EQ(ocsf.code, 0) << ocsf.err;
+  ASSERT_EQ(ecs.code, 0) << ecs.err;
+  std::istringstream a(audit.out), o(ocsf.out), e(ecs.out);
+  std::string la, lo, le;
+  int n = 0;
+  while (std::getline(a, la)) {
+    ASSERT_TRUE(std::getline(o, lo) && std::getline(e, le));
+    json ja = json::parse(la), jo = json::parse(lo), je = json::parse(le);
+    EXPECT_EQ(jo["metadata"]["uid"], ja["event_id"]);
+    EXPECT_EQ(jo["type_uid"], jo["class_uid"].get<int>() * 100 + jo["activity_id"].get<int>());
+    EXPECT_EQ(je["event"]["id"], ja["event_id"]);
+    EXPECT_EQ(je["@timestamp"], ja["time"]);
+    ++n;
+  }
+  EXPECT_EQ(n, 48);
+  EXPECT_FALSE(std::getline(o, lo));
+  auto bad = run({"normalize", "--schema", "cef", sample});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("schema"));
+}
+
 TEST(Cli, RunDrainsOnSigtermAndSavesCheckpoints) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");
