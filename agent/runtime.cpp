@@ -43,9 +43,13 @@ std::unique_ptr<coder::Transforms> build_transforms(const AgentConfig& cfg,
     auto at = index_of.find(out.name);
     size_t index = at == index_of.end() ? i : static_cast<size_t>(at->second);
     if (t->routes.size() <= index) {
-      t->routes.resize(index + 1);  // a free slot routes nothing anyone reads
+      // Slots between outputs are free until an output takes them.
+      for (size_t free = t->routes.size(); free < index && free < 64; ++free)
+        t->free_slots |= uint64_t{1} << free;
+      t->routes.resize(index + 1);
       t->schemas.resize(index + 1, Schema::AuditV1);
     }
+    if (index < 64) t->free_slots &= ~(uint64_t{1} << index);
     for (const auto& q : out.common.list("match")) t->routes[index].add(q, err);
     t->schemas[index] = output_schema(out);
   }

@@ -13,6 +13,7 @@ Processor::Processor(const Transforms& t, Metrics* metrics)
   entry_.fields.reserve(32);
   event_.fields.reserve(32);
   for (size_t i = 0; i < t.routes.size() && i < 64; ++i) {
+    if (t.free_slots & (uint64_t{1} << i)) continue;
     Schema s = i < t.schemas.size() ? t.schemas[i] : Schema::AuditV1;
     schema_routes_[static_cast<size_t>(s)] |= uint64_t{1} << i;
   }
@@ -75,7 +76,9 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
 
     EncodedEvent ee;
     for (size_t i = 0; i < t_.routes.size() && i < 64; ++i)
-      if (t_.routes[i].empty() || t_.routes[i].matches(event_)) ee.routes |= (uint64_t{1} << i);
+      if (!(t_.free_slots & (uint64_t{1} << i)) &&
+          (t_.routes[i].empty() || t_.routes[i].matches(event_)))
+        ee.routes |= (uint64_t{1} << i);
     if (t_.routes.empty()) ee.routes = ~uint64_t{0};
     encode(ee, observed, out);
     ee.meta.time = event_.time;
@@ -96,11 +99,14 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
 
 // Each schema once, and only when an output this event is routed to receives it.
 void Processor::encode(EncodedEvent& ee, std::string_view observed, EncodedBatch& out) {
-  EncodeContext ctx{t_.redaction, observed, &encode_stats_};
+  // What encoding notices (deep values) is counted once per event, from its first encoding.
+  EncodeStats* stats = &encode_stats_;
   for (size_t s = 0; s < kSchemaCount; ++s) {
     if (!(ee.routes & schema_routes_[s])) continue;
     size_t start = out.json.size();
-    write_event(static_cast<Schema>(s), event_, ctx, out.json);
+    write_event(static_cast<Schema>(s), event_, EncodeContext{t_.redaction, observed, stats},
+                out.json);
+    stats = nullptr;
     ee.json[s] = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(out.json.size() - start)};
   }
 }

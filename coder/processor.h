@@ -28,6 +28,9 @@ struct Transforms {
   // The schema each output receives, indexed like routes. With no outputs at all (the
   // normalize command), events are encoded in audit/v1.
   std::vector<Schema> schemas;
+  // Bit i set: index i holds no output (a reload removed it and kept the others' indexes), so
+  // nothing is routed or encoded for it.
+  uint64_t free_slots = 0;
 };
 
 // The metrics processors keep, and every series of this config's made at 0 (so /metrics shows

@@ -274,7 +274,9 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
       }
       diags.error(e.line ? e.line : pc.line, e.path, msg);
     }
-    if (d->validate) d->validate(pc.options, path, diags);
+    Schema schema = Schema::AuditV1;
+    parse_schema(pc.common.str("schema", "audit_v1"), schema);
+    if (d->validate) d->validate(pc.options, path, diags, schema);
     pc.name = pc.common.str("name", pc.type);
     if (!names.insert(pc.name).second)
       diags.error(pc.line, path + ".name",

@@ -36,7 +36,10 @@ struct PluginContext {
 using InputFactory = std::function<std::unique_ptr<Input>(const PluginContext&, const Options&)>;
 using OutputFactory = std::function<std::unique_ptr<Output>(const PluginContext&, const Options&)>;
 // Extra checks beyond types (e.g. a format name exists); errors go to diags.
-using PluginValidator = std::function<void(const Options&, const std::string& path, Diagnostics&)>;
+// `schema` is the output's (templates name fields by where that schema puts them); inputs get
+// audit_v1.
+using PluginValidator =
+    std::function<void(const Options&, const std::string& path, Diagnostics&, Schema schema)>;
 
 struct PluginDescriptor {
   PluginKind kind = PluginKind::Input;

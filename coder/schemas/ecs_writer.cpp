@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cstring>
 
 #include "agent/common/json_writer.h"
 #include "agent/common/strings.h"
@@ -97,7 +98,7 @@ std::string_view dataset(Kind k) {
 // An `ip` field must hold an address, or Elasticsearch refuses the whole document.
 bool is_ip(std::string_view s) {
   char buf[64];
-  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  if (s.empty() || s.size() >= sizeof(buf) || s.find('\0') != std::string_view::npos) return false;
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   unsigned char addr[16];

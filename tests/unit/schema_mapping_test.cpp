@@ -9,6 +9,7 @@
 #include <set>
 
 #include "coder/schemas/ocsf_class.h"
+#include "plugins/outputs/common/event_template.h"
 #include "support/ecs_reference.h"
 #include "support/normalize_helper.h"
 #include "support/ocsf_schema.h"
@@ -463,6 +464,83 @@ TEST(SchemaEncoding, OncePerSchemaAfterRouting) {
   EXPECT_EQ(json::parse(enc.event_json(e, Schema::Ocsf))["class_uid"], 6003);
   EXPECT_EQ(json::parse(enc.event_json(e))["schema"], "audit/v1");
   EXPECT_EQ(e.meta.ocsf_class, 6003);
+}
+
+}  // namespace
+}  // namespace auditrelay::test
+
+namespace auditrelay::test {
+namespace {
+
+// One event encoded in `schema`, as an output of that schema receives it.
+struct OneOut {
+  EncodedBatch enc;
+  OutEvent out;
+  OneOut(const json& row, Schema schema) {
+    RecordBatch batch;
+    batch.source = std::make_shared<SourceInfo>();
+    batch.observed = Timestamp{1'800'000'000, 0, 9};
+    BatchSink sink(&batch);
+    LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
+    std::string text = row.dump() + "\n";
+    reader.feed(text, 0, sink);
+    reader.finish(sink);
+    coder::Processor p(transforms_for(schema), nullptr);
+    p.process(batch, enc);
+    out = OutEvent{enc.event_json(enc.events.at(0), schema), &enc.events.at(0).meta, &enc};
+  }
+};
+
+TEST(SchemaTemplates, AuditPathsAreReadWhereTheSchemaKeepsThem) {
+  json row = audit_row("create", "workspace", 200, 0);
+  row["additional_fields"] = {{"workspace_name", "dev"}};
+  simdjson::dom::parser parser;
+  std::string out;
+  for (Schema s : {Schema::AuditV1, Schema::Ocsf, Schema::Ecs}) {
+    OneOut ev(row, s);
+    EventTemplate t("coder.{kind}.{ocsf.class}.{additional_fields.workspace_name}.{organization_id}",
+                    {.schema = s});
+    EXPECT_TRUE(t.render(ev.out, parser, out, "unknown")) << schema_name(s) << ": " << out;
+    EXPECT_EQ(out, "coder.audit.api_activity.dev.33187a44-c2da-42b5-b447-041287015d41")
+        << schema_name(s);
+  }
+  OneOut ecs(row, Schema::Ecs);
+  EventTemplate user("{actor.username}", {.schema = Schema::Ecs});
+  EXPECT_TRUE(user.render(ecs.out, parser, out));
+  EXPECT_EQ(out, "bob");  // from ECS's user.name
+}
+
+// A slot a reload freed routes nothing and costs no encoding.
+TEST(SchemaEncoding, FreeSlotsAreNeitherRoutedNorEncoded) {
+  coder::Transforms t;
+  t.routes.resize(3);
+  t.schemas = {Schema::AuditV1, Schema::Ocsf, Schema::Ocsf};
+  t.free_slots = 0b001;
+  coder::Processor p(t, nullptr);
+  RecordBatch batch;
+  batch.source = std::make_shared<SourceInfo>();
+  batch.observed = Timestamp{1'800'000'000, 0, 9};
+  BatchSink sink(&batch);
+  LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
+  std::string text = audit_row("create", "workspace", 200, 0).dump() + "\n";
+  reader.feed(text, 0, sink);
+  reader.finish(sink);
+  EncodedBatch enc;
+  ASSERT_EQ(p.process(batch, enc), 1u);
+  EXPECT_EQ(enc.events[0].routes, 0b110u);
+  EXPECT_EQ(enc.events[0].json[static_cast<size_t>(Schema::AuditV1)].size, 0u);
+  EXPECT_EQ(enc.json.size(), enc.events[0].json[static_cast<size_t>(Schema::Ocsf)].size);
+}
+
+TEST(SchemaTemplates, AnAuditPathWithNoFixedPlaceIsRefused) {
+  std::string why = EventTemplate::problem("coder.{actor.username}", {.schema = Schema::Ocsf});
+  EXPECT_NE(why.find("no fixed place in ocsf"), std::string::npos) << why;
+  EXPECT_EQ(EventTemplate::problem("coder.{actor.username}", {.schema = Schema::Ecs}), "");
+  EXPECT_EQ(EventTemplate::problem("coder.{workspace.name}", {.schema = Schema::Ocsf}), "");
+  // The schema's own paths are the user's to name (not audit/v1 fields).
+  EXPECT_EQ(EventTemplate::problem("{class_name}", {.schema = Schema::Ocsf}), "");
+  EXPECT_EQ(EventTemplate::problem("{class_name}", {.schema_only = true, .schema = Schema::Ocsf}), "");
+  EXPECT_NE(EventTemplate::problem("{class_name}", {.schema_only = true}), "");
 }
 
 }  // namespace

@@ -512,7 +512,7 @@ class CoderApiInput final : public Input {
   milliseconds retry_after_{0};
 };
 
-void validate(const Options& o, const std::string& path, Diagnostics& d) {
+void validate(const Options& o, const std::string& path, Diagnostics& d, Schema /*schema: no templates*/) {
   validate_http_client(o, path, d);
   for (const auto& s : o.list("streams"))
     if (s != "audit" && s != "connection")

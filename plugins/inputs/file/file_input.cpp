@@ -982,7 +982,7 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
       return std::make_unique<FileInput>(ctx, std::move(opts));
     },
     .validate =
-        [](const Options& o, const std::string& path, Diagnostics& diags) {
+        [](const Options& o, const std::string& path, Diagnostics& diags, Schema) {
           std::string f = o.str("format", "auto");
           if (!Registry::instance().format(f)) {
             std::string all;

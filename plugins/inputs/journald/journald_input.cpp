@@ -548,7 +548,7 @@ JournaldOptions options_from(const Options& o) {
   return opts;
 }
 
-void validate(const Options& o, const std::string& path, Diagnostics& diags) {
+void validate(const Options& o, const std::string& path, Diagnostics& diags, Schema /*schema: no templates*/) {
   std::string f = o.str("format", "auto");
   const Format* format = Registry::instance().format(f);
   if (!format || f == "cri" || f == "docker") {

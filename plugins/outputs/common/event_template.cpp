@@ -68,6 +68,56 @@ bool schema_field(std::string_view f) {
   return false;
 }
 
+// Fields the pipeline extracted for every event (EventMeta): the same in every schema.
+bool extracted(std::string_view f) {
+  for (std::string_view k : {"kind", "severity", "event_id", "action", "resource.type",
+                             "workspace.id", "alert.rule", "ocsf.class", "ocsf.class_uid"})
+    if (f == k) return true;
+  return false;
+}
+
+bool starts_with_any(std::string_view f, std::initializer_list<std::string_view> prefixes) {
+  for (std::string_view p : prefixes)
+    if (f.starts_with(p)) return true;
+  return false;
+}
+
+// Where an OCSF or ECS event keeps an audit/v1 field ("" when it has no fixed place); the
+// tables in docs/audit-schema.md.
+std::string translated(Schema schema, std::string_view f) {
+  using Pair = std::pair<std::string_view, std::string_view>;
+  if (schema == Schema::Ecs) {
+    if (starts_with_any(f, {"workspace.", "template.", "resource.", "diff.", "additional_fields.",
+                            "fields.", "source."}) ||
+        f == "organization_id" || f == "build_reason" || f == "boundary.decision" ||
+        (f.starts_with("connection.") && f != "connection.disconnect_reason"))
+      return "coder." + std::string(f);
+    for (auto [from, to] : {Pair{"actor.id", "user.id"}, Pair{"actor.username", "user.name"},
+                            Pair{"actor.email", "user.email"},
+                            Pair{"actor.user_agent", "user_agent.original"},
+                            Pair{"message", "message"}, Pair{"logger", "log.logger"},
+                            Pair{"request_id", "http.request.id"},
+                            Pair{"http.method", "http.request.method"},
+                            Pair{"http.url", "url.original"}, Pair{"http.host", "url.domain"},
+                            Pair{"error", "error.message"}, Pair{"time", "@timestamp"},
+                            Pair{"observed_time", "event.created"},
+                            Pair{"connection.disconnect_reason", "event.reason"}})
+      if (f == from) return std::string(to);
+    return {};
+  }
+  if (starts_with_any(f, {"workspace.", "template.", "diff.", "additional_fields.", "fields.",
+                          "source."}) ||
+      f == "organization_id" || f == "build_reason" || f == "error" || f == "connection.type" ||
+      f == "connection.status" || f == "connection.slug_or_port")
+    return "unmapped." + std::string(f);
+  for (auto [from, to] : {Pair{"message", "message"}, Pair{"logger", "metadata.log_provider"},
+                          Pair{"request_id", "metadata.correlation_uid"},
+                          Pair{"time", "metadata.original_time"},
+                          Pair{"status_code", "status_code"}})
+    if (f == from) return std::string(to);
+  return {};
+}
+
 bool date_letter(char c) {
   return c == 'Y' || c == 'm' || c == 'd' || c == 'H';
 }
@@ -135,7 +185,12 @@ EventTemplate::EventTemplate(const std::string& text, Rules rules) {
       ++i;
       continue;
     }
-    parts_.push_back({PartType::Field, text.substr(i + 1, close - i - 1)});
+    std::string field = text.substr(i + 1, close - i - 1);
+    if (rules.schema != Schema::AuditV1 && !extracted(field) && schema_field(field)) {
+      std::string there = translated(rules.schema, field);
+      if (!there.empty()) field = std::move(there);  // problem() refuses the rest
+    }
+    parts_.push_back({PartType::Field, std::move(field)});
     i = close + 1;
   }
 }
@@ -158,7 +213,14 @@ std::string EventTemplate::problem(const std::string& text, Rules rules) {
     std::string field = text.substr(i + 1, close - i - 1);
     if (field.empty() || field.find_first_of("{ ") != std::string::npos)
       return "'{" + field + "}' does not name a field (such as {kind} or {workspace.id})";
-    if (rules.schema_only && !schema_field(field))
+    const bool audit_field = schema_field(field);
+    if (rules.schema != Schema::AuditV1 && audit_field && !extracted(field) &&
+        translated(rules.schema, field).empty())
+      return "'{" + field + "}' has no fixed place in " + std::string(schema_name(rules.schema)) +
+             " events (docs/audit-schema.md); use {kind}, {action}, {severity}, " +
+             "{workspace.id}, {ocsf.class} or the field's " +
+             std::string(schema_name(rules.schema)) + " path";
+    if (rules.schema_only && rules.schema == Schema::AuditV1 && !audit_field)
       return "'{" + field + "}' is not an audit/v1 field (such as {kind}, {action}, " +
              "{workspace.name} or fields.<key>)";
     i = close;

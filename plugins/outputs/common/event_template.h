@@ -16,6 +16,11 @@ struct TemplateRules {
   bool dates = false;        // %Y %m %d %H %% from the event's time (UTC)
   bool schema_only = false;  // fields must be audit/v1 fields (fields.*, additional_fields.*,
                              // diff.* and source.kubernetes.* are open)
+  // The output's schema. Fields are named by their audit/v1 path in every schema: one an OCSF
+  // or ECS event keeps at a fixed place is read from there (workspace.name from
+  // unmapped.workspace.name or coder.workspace.name), and one it has no fixed place for
+  // (OCSF's actor, which moves with the class) is refused. Other paths are the schema's own.
+  Schema schema = Schema::AuditV1;
 };
 
 class EventTemplate {

@@ -23,6 +23,11 @@ namespace auditrelay {
 namespace {
 
 constexpr EventTemplate::Rules kTemplateRules{.dates = true, .schema_only = true};
+EventTemplate::Rules template_rules(Schema schema) {
+  EventTemplate::Rules r = kTemplateRules;
+  r.schema = schema;
+  return r;
+}
 
 // The per-item outcomes, each one counted.
 enum class Item { Created, Duplicate, Retry, Rejected };
@@ -35,9 +40,9 @@ class ElasticsearchOutput final : public Output {
         url_(bulk_url(o)),
         op_type_(o.str("op_type", "create")),
         action_open_("{\"" + op_type_ + "\":{\"_index\":\""),
-        index_(o.str("index", "coder-{kind}"), kTemplateRules),
-        id_(o.str("id", "{event_id}"), kTemplateRules),
-        routing_(o.str("routing"), kTemplateRules),
+        index_(o.str("index", "coder-{kind}"), template_rules(ctx.schema)),
+        id_(o.str("id", "{event_id}"), template_rules(ctx.schema)),
+        routing_(o.str("routing"), template_rules(ctx.schema)),
         gzip_(o.str("compression", "none") == "gzip") {
     for (size_t k = 0; k < std::size(kItemNames); ++k)
       if (ctx.metrics)
@@ -232,10 +237,11 @@ std::vector<OptionSpec> specs() {
   return s;
 }
 
-void validate(const Options& o, const std::string& path, Diagnostics& d) {
+void validate(const Options& o, const std::string& path, Diagnostics& d, Schema schema) {
   validate_http_client(o, path, d);
   for (const char* name : {"index", "id", "routing"})
-    if (std::string why = EventTemplate::problem(o.str(name), kTemplateRules); !why.empty())
+    if (std::string why = EventTemplate::problem(o.str(name), template_rules(schema));
+        !why.empty())
       d.error(o.line(name), path + "." + name, why);
   if (o.str("index", "coder-{kind}").empty())
     d.error(o.line("index"), path + ".index", "must name an index or data stream");

@@ -91,7 +91,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext&, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<HttpOutput>(o);
     },
-    .validate = validate_http_client,
+    .validate = [](const Options& o, const std::string& path, Diagnostics& d,
+                   Schema) { validate_http_client(o, path, d); },
 });
 
 }  // namespace

@@ -53,8 +53,8 @@ class KafkaOutput final : public Output {
  public:
   KafkaOutput(const PluginContext& ctx, const Options& o)
       : name_(ctx.name),
-        topic_(o.str("topic", "coder.{kind}")),
-        key_(o.str("key", "{event_id}")),
+        topic_(o.str("topic", "coder.{kind}"), {.schema = ctx.schema}),
+        key_(o.str("key", "{event_id}"), {.schema = ctx.schema}),
         extra_headers_(o.map("headers")),
         max_message_bytes_(o.size("message_max_bytes", 1000000)),
         schema_label_(schema_label(ctx.schema)),
@@ -439,7 +439,7 @@ void validate_by_creating_a_client(const Options& o, const std::string& path, Di
 }
 
 // Checks the topic and key templates and the librdkafka properties, without connecting.
-void validate(const Options& o, const std::string& path, Diagnostics& d) {
+void validate(const Options& o, const std::string& path, Diagnostics& d, Schema schema) {
   if (o.list("brokers").empty())
     d.error(o.line("brokers"), path + ".brokers", "at least one broker is required");
   for (const auto& b : o.list("brokers"))
@@ -447,7 +447,7 @@ void validate(const Options& o, const std::string& path, Diagnostics& d) {
       d.error(o.line("brokers"), path + ".brokers",
               "\"" + b + "\" is not a broker address (host:port)");
   for (const char* name : {"topic", "key"})
-    if (std::string why = EventTemplate::problem(o.str(name)); !why.empty())
+    if (std::string why = EventTemplate::problem(o.str(name), {.schema = schema}); !why.empty())
       d.error(o.line(name), path + "." + name, why);
   size_t before = d.items().size();
   validate_librdkafka_properties(o, path, d);

@@ -143,7 +143,7 @@ std::vector<OptionSpec> specs() {
   return s;
 }
 
-void validate(const Options& o, const std::string& path, Diagnostics& d) {
+void validate(const Options& o, const std::string& path, Diagnostics& d, Schema /*schema: no templates*/) {
   validate_http_client(o, path, d);
   std::string p = o.str("path", "/v1/logs");
   if (p.empty() || p[0] != '/')

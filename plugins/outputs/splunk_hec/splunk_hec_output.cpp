@@ -506,7 +506,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .make_output = [](const PluginContext& ctx, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<SplunkHecOutput>(ctx, o);
     },
-    .validate = validate_http_client,
+    .validate = [](const Options& o, const std::string& path, Diagnostics& d,
+                   Schema) { validate_http_client(o, path, d); },
     .metrics = {{"auditrelay_splunk_ack_id_resets_total", MetricType::Counter, "output",
                  "Splunk's ackIds started over (an indexer restarted): batches awaiting older ids "
                  "are sent again after `ack_timeout`"}},
