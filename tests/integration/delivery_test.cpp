@@ -465,7 +465,8 @@ TEST(Delivery, SchemasSurviveKillDashNineWithADiskBufferAndPendingAcks) {
     }
     if (r.path == "/services/collector/ack") {
       json answer = {{"acks", json::object()}};
-      for (const auto& id : json::parse(r.body)["acks"])
+      const json asked_for = json::parse(r.body);  // kept alive for the loop below
+      for (const auto& id : asked_for["acks"])
         answer["acks"][std::to_string(id.get<int>())] = ++(*asked)[id.get<int>()] >= 2;
       return {200, answer.dump(), ""};
     }
