@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t end = enc.json.find('\n', start);
     if (end == std::string::npos) end = enc.json.size();
     EncodedEvent ev;
-    ev.json = {static_cast<uint32_t>(start), static_cast<uint32_t>(end - start)};
+    ev.json[0] = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(end - start)};  // audit/v1
     const uint8_t b = start < size ? data[start] : 0;
     ev.meta.kind = static_cast<Kind>(b % kKindCount);
     ev.meta.severity = static_cast<Severity>(b % 6);

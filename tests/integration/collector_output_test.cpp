@@ -490,7 +490,7 @@ TEST(Otlp, UnreadableEventsAreRejectedOnceAndTheRestJudgedByTheAnswer) {
   for (std::string text :
        {"not json", R"({"kind":"log","message":"b"})", R"({"kind":"log","message":"c"})"}) {
     enc.events.push_back(
-        {{static_cast<uint32_t>(enc.json.size()), static_cast<uint32_t>(text.size())}, 1, {}});
+        {{Slice{static_cast<uint32_t>(enc.json.size()), static_cast<uint32_t>(text.size())}}, 1, {}});
     enc.json += text;
   }
   OutBatch batch;
