@@ -434,6 +434,19 @@ TEST(SchemaEncoding, RedactionAppliesInEverySchema) {
   }
 }
 
+// One API row through the processor, as a worker runs it; the number of events kept.
+size_t process_row(coder::Processor& p, const json& row, EncodedBatch& enc) {
+  RecordBatch batch;
+  batch.source = std::make_shared<SourceInfo>();
+  batch.observed = Timestamp{1'800'000'000, 0, 9};
+  BatchSink sink(&batch);
+  LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
+  std::string text = row.dump() + "\n";
+  reader.feed(text, 0, sink);
+  reader.finish(sink);
+  return p.process(batch, enc);
+}
+
 // An event is encoded once per schema its outputs receive, however many outputs share it, and
 // not at all in a schema none of its outputs receives.
 TEST(SchemaEncoding, OncePerSchemaAfterRouting) {
@@ -443,16 +456,8 @@ TEST(SchemaEncoding, OncePerSchemaAfterRouting) {
   t.routes[3].add("kind:connection", err);  // the ecs output wants connections only
   t.schemas = {Schema::Ocsf, Schema::AuditV1, Schema::Ocsf, Schema::Ecs};
   coder::Processor p(t, nullptr);
-  RecordBatch batch;
-  batch.source = std::make_shared<SourceInfo>();
-  batch.observed = Timestamp{1'800'000'000, 0, 9};
-  BatchSink sink(&batch);
-  LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
-  std::string text = audit_row("create", "workspace", 200, 0).dump() + "\n";
-  reader.feed(text, 0, sink);
-  reader.finish(sink);
   EncodedBatch enc;
-  ASSERT_EQ(p.process(batch, enc), 1u);
+  ASSERT_EQ(process_row(p, audit_row("create", "workspace", 200, 0), enc), 1u);
   const EncodedEvent& e = enc.events[0];
   EXPECT_EQ(e.routes, 0b0111u);
   size_t ocsf = e.json[static_cast<size_t>(Schema::Ocsf)].size;
@@ -477,16 +482,8 @@ struct OneOut {
   EncodedBatch enc;
   OutEvent out;
   OneOut(const json& row, Schema schema) {
-    RecordBatch batch;
-    batch.source = std::make_shared<SourceInfo>();
-    batch.observed = Timestamp{1'800'000'000, 0, 9};
-    BatchSink sink(&batch);
-    LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
-    std::string text = row.dump() + "\n";
-    reader.feed(text, 0, sink);
-    reader.finish(sink);
     coder::Processor p(transforms_for(schema), nullptr);
-    p.process(batch, enc);
+    process_row(p, row, enc);
     out = OutEvent{enc.event_json(enc.events.at(0), schema), &enc.events.at(0).meta, &enc};
   }
 };
@@ -517,16 +514,8 @@ TEST(SchemaEncoding, FreeSlotsAreNeitherRoutedNorEncoded) {
   t.schemas = {Schema::AuditV1, Schema::Ocsf, Schema::Ocsf};
   t.free_slots = 0b001;
   coder::Processor p(t, nullptr);
-  RecordBatch batch;
-  batch.source = std::make_shared<SourceInfo>();
-  batch.observed = Timestamp{1'800'000'000, 0, 9};
-  BatchSink sink(&batch);
-  LineReader reader(Registry::instance().format("api")->make_framer(), 1 << 20);
-  std::string text = audit_row("create", "workspace", 200, 0).dump() + "\n";
-  reader.feed(text, 0, sink);
-  reader.finish(sink);
   EncodedBatch enc;
-  ASSERT_EQ(p.process(batch, enc), 1u);
+  ASSERT_EQ(process_row(p, audit_row("create", "workspace", 200, 0), enc), 1u);
   EXPECT_EQ(enc.events[0].routes, 0b110u);
   EXPECT_EQ(enc.events[0].json[static_cast<size_t>(Schema::AuditV1)].size, 0u);
   EXPECT_EQ(enc.json.size(), enc.events[0].json[static_cast<size_t>(Schema::Ocsf)].size);
