@@ -59,6 +59,34 @@ int main(int argc, char** argv) {
   reload_cmd->add_option("--token-file", rl.token_file,
                          "file holding the agent's server.token (default: $AUDITRELAY_SERVER_TOKEN)");
 
+  TapArgs tap;
+  auto* tap_cmd = app.add_subcommand(
+      "tap", "print live events from a running agent (NDJSON; readable lines on a terminal)");
+  tap_cmd->add_option("--url", tap.url, "the agent's server (default http://127.0.0.1:2020)");
+  tap_cmd->add_option("--match", tap.match,
+                      "only events this filter query matches (Coder's syntax, as outputs' match)");
+  auto* tap_output = tap_cmd->add_option("--output", tap.output,
+                                         "what this output receives: its routing and its schema");
+  tap_cmd->add_option("--input", tap.input, "only events read by this input")->excludes(tap_output);
+  tap_cmd->add_option("--schema", tap.schema, "audit_v1 (default, or --output's), ocsf or ecs")
+      ->check(CLI::IsMember({"audit_v1", "ocsf", "ecs"}));
+  tap_cmd
+      ->add_option("--format", tap.format,
+                   "json (NDJSON) or text (one line each); default: text on a terminal")
+      ->check(CLI::IsMember({"json", "text"}));
+  tap_cmd->add_option("--limit", tap.limit, "stop after this many events");
+  tap_cmd->add_option("--token-file", tap.token_file,
+                      "file holding the agent's server.token (default: $AUDITRELAY_SERVER_TOKEN)");
+
+  TopArgs top;
+  auto* top_cmd = app.add_subcommand(
+      "top", "a live view of each input and output of a running agent, trouble first");
+  top_cmd->add_option("--url", top.url, "the agent's server (default http://127.0.0.1:2020)");
+  top_cmd->add_flag("--once", top.once,
+                    "print one table and exit (the default when stdout is not a terminal)");
+  top_cmd->add_option("--interval", top.interval, "seconds between refreshes (default 1)")
+      ->check(CLI::Range(0.1, 3600.0));
+
   std::string pkind, pname;
   auto* plugins_cmd = app.add_subcommand("plugins", "list plugins, or show one plugin's options");
   plugins_cmd->add_option("kind", pkind, "input, format or output");
@@ -86,6 +114,8 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(norm_cmd)) return normalize_command(norm);
   if (app.got_subcommand(hc_cmd)) return healthcheck_command(hc);
   if (app.got_subcommand(reload_cmd)) return reload_command(rl);
+  if (app.got_subcommand(tap_cmd)) return tap_command(tap);
+  if (app.got_subcommand(top_cmd)) return top_command(top);
   if (app.got_subcommand(plugins_cmd)) return plugins_command(pkind, pname);
   if (app.got_subcommand(docs_cmd)) {
     if (doc_what == "config") {

@@ -8,6 +8,7 @@
 
 #include "agent/metrics/core_metrics.h"
 #include "agent/registry/registry.h"
+#include "agent/server/listen_address.h"
 
 namespace auditrelay {
 
@@ -155,9 +156,13 @@ bool Runtime::start(std::string& error) {
         metrics_, [this] { return readiness_problems(); },
         [this](std::string& report) { return reload(report); });
     server_->require_token(cfg_.server.str("token"));
+    serve_tap(*server_);
+    server_->on_scrape([this] { refresh_scrape_gauges(); });
     if (!server_->start(listen, error)) return false;
   }
+  set_tap_targets();
   auto transforms = build_transforms(cfg_, output_index_);
+  transforms->tap = &tap_hub_;
   describe_metrics(cfg_, *transforms);
   pipeline_ = std::make_unique<Pipeline>(po, std::move(transforms), *checkpoints_, metrics_);
   for (const auto& oc : cfg_.outputs)
@@ -301,8 +306,10 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
 
   auto deadline = std::chrono::steady_clock::now() +
                   cfg_.pipeline.duration("shutdown_timeout", std::chrono::milliseconds(10000));
-  change.transforms = build_transforms(next, next_index);
-  describe_metrics(next, *change.transforms);
+  auto transforms = build_transforms(next, next_index);
+  transforms->tap = &tap_hub_;
+  describe_metrics(next, *transforms);
+  change.transforms = std::move(transforms);
   std::string err;
   if (!pipeline_->change_outputs(std::move(change), deadline, err)) {
     report = "reload rejected: " + err + "; the running configuration is kept\n";
@@ -328,6 +335,7 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   output_index_ = std::move(next_index);
   if (!(next.transforms == cfg_.transforms)) notes.push_back("transforms: updated");
   cfg_ = std::move(next);
+  set_tap_targets();
   if (notes.empty()) notes.push_back("nothing changed");
   report.clear();
   for (const auto& n : notes) {
@@ -349,16 +357,85 @@ std::vector<std::string> Runtime::readiness_problems() const {
   return problems;
 }
 
+void Runtime::refresh_scrape_gauges() {
+  metrics_.gauge("auditrelay_ready").store(readiness_problems().empty() ? 1 : 0);
+  if (!started_.load()) return;  // pipeline_ is set before started_
+  for (const auto& [name, seconds] : pipeline_->output_failures())
+    metrics_.gauge("auditrelay_output_failing_seconds", "output=\"" + name + "\"").store(seconds);
+}
+
 void Runtime::stop() {
   std::lock_guard lock(reload_mu_);  // not while a reload changes the pipeline
   if (pipeline_) {
     pipeline_->stop();  // the server keeps answering while the pipeline drains
   }
+  tap_hub_.close_all();  // tap connections end, so the server's threads can be joined
   if (server_) {
     server_->stop();
     server_.reset();
   }
   pipeline_.reset();
+}
+
+void Runtime::serve_tap(HealthServer& server) {
+  std::string why;
+  auto address = parse_listen_address(cfg_.server.str("listen"), why);  // validated
+  bool loopback = address && is_loopback_host(address->host);
+  bool enabled = cfg_.server.has("tap") ? cfg_.server.boolean("tap") : loopback;
+  if (!enabled)
+    why = cfg_.server.has("tap")
+              ? "GET /tap is off (server.tap: false)"
+              : "GET /tap is off on a listener other machines can reach (server.listen " +
+                    cfg_.server.str("listen") +
+                    "); set server.tap: true, with server.token, to serve it";
+  else if (!loopback && cfg_.server.str("token").empty())
+    spdlog::warn(
+        "server.tap is on and server.listen {} is reachable from other machines without "
+        "server.token: anyone who reaches it can read every event",
+        cfg_.server.str("listen"));
+  server.serve_tap([this](const auto& req, std::string& error) { return open_tap(req, error); },
+                   enabled, why);
+}
+
+void Runtime::set_tap_targets() {
+  TapTargets t;
+  for (const auto& o : cfg_.outputs)
+    t.outputs[o.name] = {output_index_.at(o.name), output_schema(o)};
+  for (const auto& i : cfg_.inputs) t.inputs.insert(i.name);
+  std::lock_guard lock(tap_mu_);
+  tap_targets_ = std::move(t);
+}
+
+HealthServer::OpenedTap Runtime::open_tap(const HealthServer::TapRequest& req, std::string& error) {
+  auto client = std::make_shared<coder::TapClient>();
+  coder::TapFilter& f = client->filter;
+  if (!req.match.empty() && !f.match.add(req.match, error)) {
+    error = "match: " + error;
+    return {};
+  }
+  {
+    std::lock_guard lock(tap_mu_);
+    if (!req.output.empty()) {
+      auto it = tap_targets_.outputs.find(req.output);
+      if (it == tap_targets_.outputs.end()) {
+        error = "output: no output named \"" + req.output + "\" in the running config";
+        return {};
+      }
+      f.output = it->second.first;
+      f.schema = it->second.second;
+    }
+    if (!req.input.empty() && !tap_targets_.inputs.count(req.input)) {
+      error = "input: no input named \"" + req.input + "\" in the running config";
+      return {};
+    }
+  }
+  f.input = req.input;
+  if (!req.schema.empty() && !parse_schema(req.schema, f.schema)) {
+    error = "schema: \"" + req.schema + "\" is not one of " + std::string(kSchemaChoices);
+    return {};
+  }
+  tap_hub_.subscribe(client);
+  return {client->stream, [this, client] { tap_hub_.unsubscribe(client); }};
 }
 
 }  // namespace auditrelay

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "agent/config/agent_config.h"
@@ -15,6 +16,7 @@
 #include "agent/server/health_board.h"
 #include "agent/server/health_server.h"
 #include "coder/processor.h"
+#include "coder/tap.h"
 
 namespace auditrelay {
 
@@ -51,9 +53,24 @@ class Runtime {
   std::unique_ptr<OutputDriver> make_driver(const PluginConfig& oc, int index);
   uint64_t drivers_made_ = 0;  // numbers each driver's acknowledgement spill directory
   std::unique_ptr<Input> make_input(const PluginConfig& ic, int index, std::string& error);
+  // GET /tap: the client's filter checked against the running config, then subscribed.
+  HealthServer::OpenedTap open_tap(const HealthServer::TapRequest& req, std::string& error);
+  void serve_tap(HealthServer& server);
+  // What open_tap needs of the running config, kept apart from cfg_ so that a tap opens while a
+  // reload holds reload_mu_ (and stop, which waits for the server's threads, holds it too).
+  struct TapTargets {
+    std::map<std::string, std::pair<int, Schema>> outputs;  // routing index and schema
+    std::set<std::string> inputs;
+  };
+  void set_tap_targets();
+  // The gauges read at each scrape: auditrelay_ready, auditrelay_output_failing_seconds.
+  void refresh_scrape_gauges();
 
   AgentConfig cfg_;
   Metrics metrics_;
+  coder::TapHub tap_hub_{metrics_};  // outlives the pipeline, whose processors offer it events
+  std::mutex tap_mu_;
+  TapTargets tap_targets_;
   DataDirLock lock_;
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::unique_ptr<Pipeline> pipeline_;

@@ -42,6 +42,8 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
   ctx.observed = in.observed;
   char observed_buf[40];
   std::string_view observed(observed_buf, in.observed.valid() ? format_rfc3339(in.observed, observed_buf) : 0);
+  tap_.begin(t_.tap);
+  std::string_view input = in.source ? std::string_view(in.source->input) : std::string_view();
   for (const Record& r : in.records) {
     scratch_.reset();
     scratch_.record_flags = r.flags;
@@ -81,6 +83,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
         ee.routes |= (uint64_t{1} << i);
     if (t_.routes.empty()) ee.routes = ~uint64_t{0};
     encode(ee, observed, out);
+    if (tap_.active()) tap_.offer(event_, input, ee.routes, EncodeContext{t_.redaction, observed});
     ee.meta.time = event_.time;
     ee.meta.kind = event_.kind;
     ee.meta.severity = event_.severity;
@@ -93,6 +96,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     out.events.push_back(ee);
     ++kept;
   }
+  tap_.finish();
   flush_counts();
   return kept;
 }
@@ -128,7 +132,8 @@ void Processor::flush_counts() {
           counts_.by_format[i];
   for (size_t i = 0; i < alert_counts_.size(); ++i) {
     if (alert_counts_[i]) {
-      metrics_->counter("auditrelay_alerts_total", "rule=\"" + t_.alerts.rules()[i].id + "\"") += alert_counts_[i];
+      metrics_->counter("auditrelay_alert_events_total",
+                        "rule=\"" + t_.alerts.rules()[i].id + "\"") += alert_counts_[i];
       alert_counts_[i] = 0;
     }
   }
@@ -141,8 +146,7 @@ const std::vector<MetricInfo>& processor_metrics() {
   static const std::vector<MetricInfo> k = {
       {"auditrelay_events_parsed_total", Counter, "format",
        "records per recognised format (`slog_json`, `slog_human`, `stackdriver`, `api`, `raw`)"},
-      {"auditrelay_lines_raw_total", Counter, "",
-       "records in no known format, kept as raw events"},
+      {"auditrelay_lines_raw_total", Counter, "", "records in no known format, kept as raw events"},
       {"auditrelay_parse_failures_total", Counter, "",
        "records that looked like a known format but did not parse, kept as raw events"},
       {"auditrelay_deep_values_total", Counter, "",
@@ -151,7 +155,7 @@ const std::vector<MetricInfo>& processor_metrics() {
       {"auditrelay_events_normalized_total", Counter, "", "events made (and not dropped)"},
       {"auditrelay_events_dropped_total", Counter, "reason",
        "events dropped by `transforms.drop` (`reason=\"filter\"`)"},
-      {"auditrelay_alerts_total", Counter, "rule", "events tagged by each alert rule"},
+      {"auditrelay_alert_events_total", Counter, "rule", "events tagged by each alert rule"},
   };
   return k;
 }
@@ -162,7 +166,7 @@ void create_processor_series(Metrics& m, const Transforms& t) {
   for (const char* format : kFormats)
     m.counter("auditrelay_events_parsed_total", std::string("format=\"") + format + "\"");
   for (const auto& rule : t.alerts.rules())
-    m.counter("auditrelay_alerts_total", "rule=\"" + rule.id + "\"");
+    m.counter("auditrelay_alert_events_total", "rule=\"" + rule.id + "\"");
 }
 
 }  // namespace auditrelay::coder

@@ -16,6 +16,7 @@
 #include "agent/pipeline/encoded_batch.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
+#include "coder/tap.h"
 
 namespace auditrelay::coder {
 
@@ -31,6 +32,8 @@ struct Transforms {
   // Bit i set: index i holds no output (a reload removed it and kept the others' indexes), so
   // nothing is routed or encoded for it.
   uint64_t free_slots = 0;
+  // The `auditrelay tap` clients to copy events to (the runtime's; null: none).
+  const TapHub* tap = nullptr;
 };
 
 // The metrics processors keep, and every series of this config's made at 0 (so /metrics shows
@@ -62,6 +65,7 @@ class Processor {
   Counts counts_;
   EncodeStats encode_stats_;
   std::vector<uint64_t> alert_counts_;
+  TapBatch tap_;
   // Bit i set in schema_routes_[s]: output i receives schema s.
   std::array<uint64_t, kSchemaCount> schema_routes_{};
 };

@@ -13,13 +13,15 @@ PACKAGES=(
 )
 
 # --fuzz: also the clang toolchain with libFuzzer; --packaging: what the packaging tests use
-# (.deb tools, systemd-analyze, yamllint and Python's YAML for the chart). scripts/test.sh
-# passes both.
+# (.deb tools, systemd-analyze, yamllint and Python's YAML for the chart); --promtool: Debian's
+# prometheus package, for promtool, which checks and unit-tests the alert rules (it is a whole
+# Prometheus server: not for a host that only builds the .deb). scripts/test.sh passes all three.
 for arg in "$@"; do
   case "$arg" in
     --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
     --packaging) PACKAGES+=(dpkg-dev binutils systemd yamllint python3-yaml) ;;
-    *) echo "install-deps.sh: unknown option $arg (--fuzz, --packaging)" >&2; exit 2 ;;
+    --promtool) PACKAGES+=(prometheus) ;;
+    *) echo "install-deps.sh: unknown option $arg (--fuzz, --packaging, --promtool)" >&2; exit 2 ;;
   esac
 done
 

@@ -1,5 +1,6 @@
 #pragma once
 // The command-line verbs of interface.md. Each returns the process exit status.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,24 @@ struct ReloadArgs {
 // POST /reload: 0 when the agent reloaded (what changed on stdout), 1 when it refused (the
 // problems on stderr) or cannot be reached, 2 on a bad url.
 int reload_command(const ReloadArgs& args);
+
+struct TapArgs {
+  std::string url = "http://127.0.0.1:2020";
+  std::string match, output, input, schema;
+  std::string format;  // json, text; empty: text on a terminal, json otherwise
+  uint64_t limit = 0;  // stop after this many events; 0: until Ctrl-C
+  std::string token_file;
+};
+// GET /tap: prints live events until --limit or Ctrl-C; 1 when refused or unreachable.
+int tap_command(const TapArgs& args);
+
+struct TopArgs {
+  std::string url = "http://127.0.0.1:2020";
+  bool once = false;  // one table (two scrapes `interval` apart), also when stdout is no terminal
+  double interval = 1.0;  // seconds between scrapes
+};
+// A live view of each input and output from /metrics and /readyz.
+int top_command(const TopArgs& args);
 
 int version_command();
 // Lists plugins, or one plugin's options (kind: input|output|format).

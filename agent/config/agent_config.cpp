@@ -19,15 +19,20 @@ namespace auditrelay {
 const std::vector<OptionSpec>& server_specs() {
   static const std::vector<OptionSpec> k = {
       {"listen", OptType::String, "", false,
-       "host:port for /metrics, /healthz and /readyz; no server when unset (use 127.0.0.1:2020)"},
+       "host:port for /metrics, /healthz, /readyz, POST /reload and GET /tap; no server when unset "
+       "(use 127.0.0.1:2020)"},
       {"ready_failure_window", OptType::Duration, "60s", false,
        "/readyz fails when an output has failed for longer than this"},
+      {"tap", OptType::Bool, "", false,
+       "serve GET /tap (`auditrelay tap`: live events, after redaction). Default: on when "
+       "`listen` is a loopback address, off otherwise; on a non-loopback listener set it to true "
+       "together with `token`"},
       {"token",
        OptType::String,
        "",
        false,
-       "bearer token POST /reload requires (or token_file); /metrics, /healthz and /readyz stay "
-       "open for probes and scrapers",
+       "bearer token POST /reload and GET /tap require (or token_file); /metrics, /healthz and "
+       "/readyz stay open for probes and scrapers",
        {},
        {},
        true},

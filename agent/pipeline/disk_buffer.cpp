@@ -57,7 +57,10 @@ DiskBuffer::DiskBuffer(std::string dir, uint64_t max_size, WhenFull when_full, M
           metrics.counter("auditrelay_buffer_corrupt_records_total", "output=\"" + output + "\"")),
       dropped_bytes_(
           metrics.counter("auditrelay_buffer_dropped_bytes_total", "output=\"" + output + "\"")),
-      size_gauge_(metrics.gauge("auditrelay_buffer_bytes", "output=\"" + output + "\"")) {}
+      size_gauge_(metrics.gauge("auditrelay_buffer_bytes", "output=\"" + output + "\"")) {
+  metrics.gauge("auditrelay_buffer_max_bytes", "output=\"" + output + "\"")
+      .store(static_cast<int64_t>(max_size), std::memory_order_relaxed);
+}
 
 DiskBuffer::~DiskBuffer() {
   std::lock_guard lock(mu_);

@@ -15,7 +15,10 @@ Pipeline::Pipeline(PipelineOptions opts, std::shared_ptr<const coder::Transforms
       transforms_(std::move(transforms)),
       checkpoints_(checkpoints),
       metrics_(metrics),
-      budget_(opts_.max_in_flight) {}
+      budget_(opts_.max_in_flight) {
+  metrics_.gauge("auditrelay_max_in_flight_bytes")
+      .store(static_cast<int64_t>(opts_.max_in_flight), std::memory_order_relaxed);
+}
 
 Pipeline::~Pipeline() {
   stop();

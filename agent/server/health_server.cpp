@@ -45,6 +45,7 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    if (on_scrape_) on_scrape_();
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -72,23 +73,16 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
       res.status = 404;
       return;
     }
-    if (!reload_token_.empty() &&
-        !same_secret(req.get_header_value("Authorization"), "Bearer " + reload_token_)) {
-      spdlog::warn("POST /reload from {} refused: no valid bearer token (server.token)",
-                   req.remote_addr);
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Bearer");
-      res.set_content(
-          "unauthorized: POST /reload needs Authorization: Bearer <server.token> "
-          "(auditrelay reload --token-file FILE)\n",
-          "text/plain");
-      return;
-    }
+    if (!authorized(req, res, "POST /reload")) return;
     std::string report;
     bool ok = reload_(report);
     res.status = ok ? 200 : 400;
     res.set_content(report, "text/plain");
   });
+  add_tap_route();
+  // A tap client may stop reading for a while (a paused terminal): its connection is kept this
+  // long, while the agent drops what it cannot take.
+  server_->set_write_timeout(std::chrono::seconds(kTapStallSeconds));
   port_ =
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) {
@@ -101,8 +95,106 @@ bool HealthServer::start(const std::string& listen, std::string& error) {
   // start returns only once it serves.
   for (int i = 0; i < 5000 && !server_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  spdlog::info("serving /metrics, /healthz, /readyz and POST /reload on {}:{}", host, port_);
+  spdlog::info("serving /metrics, /healthz, /readyz, POST /reload{} on {}:{}",
+               open_tap_ && tap_enabled_ ? " and GET /tap" : "", host, port_);
   return true;
+}
+
+bool HealthServer::authorized(const httplib::Request& req, httplib::Response& res,
+                              const char* what) const {
+  if (reload_token_.empty() ||
+      same_secret(req.get_header_value("Authorization"), "Bearer " + reload_token_))
+    return true;
+  spdlog::warn("{} from {} refused: no valid bearer token (server.token)", what, req.remote_addr);
+  res.status = 401;
+  res.set_header("WWW-Authenticate", "Bearer");
+  res.set_content(std::string("unauthorized: ") + what +
+                      " needs Authorization: Bearer <server.token> (--token-file FILE)\n",
+                  "text/plain");
+  return false;
+}
+
+void HealthServer::serve_tap(TapFn open, bool enabled, std::string why_off) {
+  open_tap_ = std::move(open);
+  tap_enabled_ = enabled;
+  tap_off_reason_ = std::move(why_off);
+}
+
+namespace {
+// What the server writes besides events: one JSON object per line under a key no event has.
+constexpr std::string_view kTapHello = "{\"auditrelay_tap\":{\"streaming\":true}}\n";
+std::string tap_dropped_notice(uint64_t n) {
+  return "{\"auditrelay_tap\":{\"dropped\":" + std::to_string(n) + "}}\n";
+}
+// A quiet stream writes an empty line this often, so that a client gone away is noticed.
+constexpr auto kTapKeepAlive = std::chrono::seconds(10);
+constexpr auto kTapPoll = std::chrono::milliseconds(250);
+}  // namespace
+
+void HealthServer::add_tap_route() {
+  server_->Get("/tap", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!open_tap_) {
+      res.status = 404;
+      return;
+    }
+    if (!tap_enabled_) {
+      res.status = 403;
+      res.set_content("forbidden: " + tap_off_reason_ + "\n", "text/plain");
+      return;
+    }
+    if (!authorized(req, res, "GET /tap")) return;
+    if (taps_.fetch_add(1) >= kMaxTaps) {
+      --taps_;
+      res.status = 503;
+      res.set_content("too many taps: at most " + std::to_string(kMaxTaps) + " at once\n",
+                      "text/plain");
+      return;
+    }
+    std::string error;
+    OpenedTap tap = open_tap_({req.get_param_value("match"), req.get_param_value("input"),
+                               req.get_param_value("output"), req.get_param_value("schema")},
+                              error);
+    if (!tap.stream) {
+      --taps_;
+      res.status = 400;
+      res.set_content(error + "\n", "text/plain");
+      return;
+    }
+    spdlog::info("tap from {} opened", req.remote_addr);
+    struct Connection {
+      std::shared_ptr<TapStream> stream;
+      std::string lines;
+      bool greeted = false;
+      std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+    };
+    auto conn = std::make_shared<Connection>();
+    conn->stream = tap.stream;
+    res.set_chunked_content_provider(
+        "application/x-ndjson",
+        [conn](size_t, httplib::DataSink& sink) {
+          auto now = std::chrono::steady_clock::now();
+          if (!conn->greeted) {
+            conn->greeted = true;
+            conn->last_write = now;
+            return sink.write(kTapHello.data(), kTapHello.size());
+          }
+          uint64_t dropped = 0;
+          bool open = conn->stream->take(conn->lines, dropped, kTapPoll);
+          if (dropped) conn->lines += tap_dropped_notice(dropped);
+          if (conn->lines.empty() && now - conn->last_write >= kTapKeepAlive) conn->lines = "\n";
+          if (!conn->lines.empty()) {
+            conn->last_write = now;
+            if (!sink.write(conn->lines.data(), conn->lines.size())) return false;
+          }
+          if (!open) sink.done();
+          return true;
+        },
+        [this, close = std::move(tap.close), from = req.remote_addr](bool) {
+          close();
+          --taps_;
+          spdlog::info("tap from {} closed", from);
+        });
+  });
 }
 
 void HealthServer::stop() {

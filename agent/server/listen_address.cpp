@@ -19,6 +19,10 @@ bool valid_host(const std::string& h, bool bracketed) {
 
 }  // namespace
 
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 std::optional<ListenAddress> parse_listen_address(const std::string& text, std::string& error) {
   const std::string expected = "\"" + text + "\" is not host:port (such as 127.0.0.1:2020)";
   size_t colon = text.rfind(':');

@@ -11,6 +11,9 @@ struct ListenAddress {
   int port = 0;      // 0: any free port (tests)
 };
 
+// Only this machine can connect: 127.0.0.0/8, ::1 or localhost (not 0.0.0.0 or ::).
+bool is_loopback_host(const std::string& host);
+
 // The address, or nullopt with error saying what is wrong.
 std::optional<ListenAddress> parse_listen_address(const std::string& text, std::string& error);
 

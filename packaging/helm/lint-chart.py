@@ -6,10 +6,12 @@ Kubernetes objects that agree with the chart (same kinds, the container's securi
 volumes that exist, a ConfigMap that holds an auditrelay config). In the chart's DaemonSet (read
 through a rough render, see pseudo_render) and in the plain one, data_dir is a hostPath per
 release that an init container chowns to the uid and gid the agent runs as, with no more
-privilege than that needs. With --binary, each config in a ConfigMap is checked by
-`auditrelay validate`.
+privilege than that needs. The PrometheusRule and the Grafana dashboard's ConfigMap render
+(both enabled) to YAML holding the rules file and the dashboard JSON, which parses (see
+lint_monitoring). With --binary, each config in a ConfigMap is checked by `auditrelay validate`.
 
 Usage: lint-chart.py [--binary PATH]"""
+import json
 import os
 import re
 import subprocess
@@ -75,6 +77,9 @@ def lint_chart():
             problem(f"{where}: {depth} action(s) without 'end'")
         if text.count("{{") != text.count("}}"):
             problem(f"{where}: unbalanced {{{{ }}}}")
+        for ref in re.findall(r'\.Files\.Get "([^"]+)"', text):
+            if not os.path.isfile(os.path.join(CHART, ref)):
+                problem(f"{where}: .Files.Get {ref}: no such file in the chart")
         kinds.update(re.findall(r"^kind: (\w+)", text, re.M))
     return values, kinds
 
@@ -82,6 +87,16 @@ def lint_chart():
 ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
 CONTROL = re.compile(r"(/\*|if\b|else\b|end\b|range\b|with\b|define\b|\$\w+\s*:=)")
 INCLUDE = re.compile(r'include "([^"]+)" \.(?: \| (n?indent) (\d+))?$')
+FILES_GET = re.compile(r'\.Files\.Get "([^"]+)"(?: \| (n?indent) (\d+))?$')
+
+
+def indent(body, how, n):
+    """Helm's indent N / nindent N (None: as is)."""
+    if not how:
+        return body
+    pad = " " * int(n)
+    body = pad + body.replace("\n", "\n" + pad)
+    return "\n" + body if how == "nindent" else body
 
 
 def template_defines(text):
@@ -104,7 +119,8 @@ def template_defines(text):
 def pseudo_render(text, defines):
     """Enough of `helm template` for the checks here, without helm: the trim markers are honoured,
     control actions vanish (so both branches of an if stay), include of a define (optionally
-    | indent/nindent N) is replaced by that define rendered the same way, other block values
+    | indent/nindent N) is replaced by that define rendered the same way, .Files.Get of a chart
+    file (optionally | indent/nindent N) by the file's text, unrendered as in Helm, other block values
     (toYaml, toJson, | indent) vanish, and every other action becomes the placeholder <action>
     (characters YAML could trip on become _), which keeps .Release.Name and the like visible."""
     out, pos, skip_ws = "", 0, False
@@ -115,14 +131,11 @@ def pseudo_render(text, defines):
             out = out.rstrip()
         expr = m.group(2)
         inc = INCLUDE.match(expr)
+        get = FILES_GET.match(expr)
         if inc and inc.group(1) in defines:
-            body = pseudo_render(defines[inc.group(1)], defines)
-            if inc.group(2):
-                pad = " " * int(inc.group(3))
-                body = pad + body.replace("\n", "\n" + pad)
-                if inc.group(2) == "nindent":
-                    body = "\n" + body
-            out += body
+            out += indent(pseudo_render(defines[inc.group(1)], defines), inc.group(2), inc.group(3))
+        elif get and os.path.isfile(os.path.join(CHART, get.group(1))):
+            out += indent(open(os.path.join(CHART, get.group(1))).read(), get.group(2), get.group(3))
         elif not (CONTROL.match(expr) or re.match(r"(toYaml|toJson)\b", expr)
                   or re.search(r"\| n?indent \d+$", expr)):
             out += "<" + re.sub(r"[^A-Za-z0-9_./$]", "_", expr) + ">"
@@ -210,6 +223,104 @@ def lint_chart_data_dir(values):
                     "so that two releases never share one data_dir")
     check_data_dir(spec, config["data_dir"], where, path_ok)
     return spec
+
+
+def rendered_docs(name, defines, where):
+    """The documents of templates/<name> through pseudo_render (every if taken), or None."""
+    try:
+        text = open(os.path.join(CHART, "templates", name)).read()
+        return [d for d in yaml.safe_load_all(pseudo_render(text, defines)) if d]
+    except (OSError, yaml.YAMLError) as e:
+        problem(f"{where}: does not render to YAML (pseudo_render): {e}")
+        return None
+
+
+def lint_monitoring(values):
+    """The PrometheusRule and the dashboard ConfigMap: off by default; rendered (both enabled),
+    they parse, the PrometheusRule's spec is the groups of files/auditrelay-rules.yaml and the
+    ConfigMap holds files/auditrelay.json, which parses as JSON and is a sane dashboard. Those
+    files have one home, the chart: packaging/prometheus/ and packaging/grafana/ link there."""
+    tdir = os.path.join(CHART, "templates")
+    defines = template_defines(open(os.path.join(tdir, "_helpers.tpl")).read())
+    files = os.path.join(CHART, "files")
+    for link, target in (("prometheus/auditrelay-rules.yaml", "auditrelay-rules.yaml"),
+                         ("grafana/auditrelay.json", "auditrelay.json")):
+        path = os.path.join(HERE, "..", link)
+        if not os.path.islink(path) or os.path.realpath(path) != os.path.realpath(os.path.join(files, target)):
+            problem(f"packaging/{link}: should be a symlink to the chart's files/{target} (one copy)")
+    for key in ("prometheusRule", "grafanaDashboard"):
+        if values.get(key, {}).get("enabled") is not False:
+            problem(f"values.yaml: {key}.enabled should be false by default")
+
+    where = "templates/prometheusrule.yaml"
+    docs = rendered_docs("prometheusrule.yaml", defines, where)
+    if docs is not None:
+        rules = load(os.path.join(files, "auditrelay-rules.yaml"))
+        if len(docs) != 1 or docs[0].get("kind") != "PrometheusRule" \
+                or docs[0].get("apiVersion") != "monitoring.coreos.com/v1":
+            problem(f"{where}: should render one monitoring.coreos.com/v1 PrometheusRule")
+        elif docs[0].get("spec") != rules or not rules.get("groups"):
+            problem(f"{where}: spec is not the groups of files/auditrelay-rules.yaml")
+        else:
+            text = open(os.path.join(tdir, "prometheusrule.yaml")).read()
+            if not re.search(r"\.Values\.prometheusRule\.labels\b", text):
+                problem(f"{where}: prometheusRule.labels are not applied")
+
+    where = "templates/grafana-dashboard.yaml"
+    docs = rendered_docs("grafana-dashboard.yaml", defines, where)
+    if docs is not None:
+        cm = docs[0] if len(docs) == 1 and docs[0].get("kind") == "ConfigMap" else None
+        if cm is None:
+            problem(f"{where}: should render one ConfigMap")
+            return
+        labels = cm.get("metadata", {}).get("labels", {})
+        if labels.get("<.Values.grafanaDashboard.label>") != "<.Values.grafanaDashboard.labelValue___quote>":
+            problem(f"{where}: the sidecar's label should be grafanaDashboard.label: grafanaDashboard.labelValue")
+        g = values.get("grafanaDashboard", {})
+        if g.get("label") != "grafana_dashboard" or g.get("labelValue") != "1":
+            problem('values.yaml: grafanaDashboard should default to the sidecar\'s grafana_dashboard: "1"')
+        data = cm.get("data", {})
+        if list(data) != ["auditrelay.json"]:
+            problem(f"{where}: data should hold auditrelay.json only (the sidecar loads *.json keys)")
+            return
+        try:
+            dash = json.loads(data["auditrelay.json"])
+        except ValueError as e:
+            problem(f"{where}: auditrelay.json does not parse as JSON: {e}")
+            return
+        if dash != json.load(open(os.path.join(files, "auditrelay.json"))):
+            problem(f"{where}: auditrelay.json is not files/auditrelay.json")
+        lint_dashboard(dash, "files/auditrelay.json")
+
+
+def lint_dashboard(dash, where):
+    """Panel ids unique, every panel placed on the 24-column grid without overlapping another,
+    queries through the datasource variable, the instance variable there."""
+    variables = {v.get("name"): v for v in dash.get("templating", {}).get("list", [])}
+    if variables.get("datasource", {}).get("type") != "datasource" \
+            or variables["datasource"].get("query") != "prometheus":
+        problem(f"{where}: no datasource variable of type prometheus")
+    if "auditrelay_bytes_in_flight" not in str(variables.get("instance", {}).get("definition")):
+        problem(f"{where}: no instance variable from label_values(auditrelay_bytes_in_flight, instance)")
+    panels = dash.get("panels", [])
+    ids = [p.get("id") for p in panels]
+    if len(set(ids)) != len(ids) or None in ids:
+        problem(f"{where}: panel ids are missing or not unique")
+    cells = {}
+    for p in panels:
+        g = p.get("gridPos", {})
+        if not all(isinstance(g.get(k), int) for k in "xywh") or g["x"] + g["w"] > 24:
+            problem(f"{where}: panel {p.get('title')!r}: gridPos outside the 24 columns")
+            continue
+        for x in range(g["x"], g["x"] + g["w"]):
+            for y in range(g["y"], g["y"] + g["h"]):
+                if (x, y) in cells:
+                    problem(f"{where}: panels {cells[(x, y)]!r} and {p.get('title')!r} overlap")
+                cells[(x, y)] = p.get("title")
+        if p.get("type") != "row":
+            for t in p.get("targets", []) or [None]:
+                if not t or not t.get("expr") or t.get("datasource", {}).get("uid") != "${datasource}":
+                    problem(f"{where}: panel {p.get('title')!r}: a target without expr or $datasource")
 
 
 def lint_container(c, volumes, where):
@@ -315,6 +426,7 @@ def main():
         binary = sys.argv[2]
     values, kinds = lint_chart()
     chart_spec = lint_chart_data_dir(values)
+    lint_monitoring(values)
     lint_manifests(values, kinds, chart_spec, binary)
     for p in problems:
         print("FAIL:", p)

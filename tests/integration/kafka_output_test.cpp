@@ -105,7 +105,7 @@ class Watermarks {
 // A sample from the /metrics of an agent run with `server: {listen: "127.0.0.1:0"}` (its port
 // read from its log); -1 until the agent serves it.
 double scrape(const std::string& log_path, const std::string& series) {
-  static const std::regex kServing(R"(POST /reload on [0-9.]+:([0-9]+))");
+  static const std::regex kServing(R"(serving /metrics.* on [0-9.]+:([0-9]+))");
   std::string log = slurp(log_path);
   std::smatch m;
   if (!std::regex_search(log, m, kServing)) return -1;

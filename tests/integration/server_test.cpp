@@ -17,6 +17,7 @@
 #include "support/capabilities.h"
 #include "support/fake_coder.h"
 #include "support/http_server.h"
+#include "support/runtime_agent.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -78,44 +79,6 @@ Exposition parse_exposition(const std::string& text) {
   }
   return e;
 }
-
-struct Agent {
-  TempDir dir;
-  AgentConfig cfg;
-  std::unique_ptr<Runtime> rt;
-  explicit Agent(const std::string& body) {
-    std::filesystem::create_directories(dir / "in");
-    write_text(dir / "in/a.log", "");
-    Diagnostics d("t");
-    std::string yaml = "data_dir: " + dir / "data" +
-                       "\nserver: {listen: \"127.0.0.1:0\", ready_failure_window: 1s}\n" + body;
-    for (size_t p = yaml.find("$DIR"); p != std::string::npos; p = yaml.find("$DIR"))
-      yaml.replace(p, 4, dir.path());
-    EXPECT_TRUE(load_config_text(yaml, "t", process_env(), cfg, d)) << d.to_string();
-    rt = std::make_unique<Runtime>(cfg);
-    std::string err;
-    EXPECT_TRUE(rt->start(err)) << err;
-  }
-  ~Agent() { rt->stop(); }
-  httplib::Result get(const std::string& path) {
-    httplib::Client c("127.0.0.1", rt->server_port());
-    return c.Get(path.c_str());
-  }
-  int status(const std::string& path) {
-    auto r = get(path);
-    return r ? r->status : -1;
-  }
-  // Waits until /readyz answers 503 and returns why ("" when it never did).
-  std::string unready_reasons() {
-    std::string body;
-    wait_until([&] {
-      auto r = get("/readyz");
-      if (r && r->status == 503) body = r->body;
-      return !body.empty();
-    });
-    return body;
-  }
-};
 
 // A coder_api input "api" (audit stream, polled every 50 ms) on coder, into a file output.
 std::string coder_api_to_file(const FakeCoder& coder, const std::string& options) {
@@ -196,7 +159,7 @@ outputs:
       "auditrelay_parse_failures_total",
       "auditrelay_deep_values_total",
       "auditrelay_events_parsed_total{format=\"slog_human\"}",
-      "auditrelay_alerts_total{rule=\"autostart_failed\"}",
+      "auditrelay_alert_events_total{rule=\"autostart_failed\"}",
       "auditrelay_config_reloads_total{result=\"failure\"}",
       "auditrelay_lines_read_total{input=\"file\"}",
       "auditrelay_coder_api_errors_total{input=\"api\",stream=\"audit\"}"};
@@ -308,8 +271,15 @@ outputs:
   std::string why = agent.unready_reasons();
   ASSERT_FALSE(why.empty());
   EXPECT_NE(why.find("output collector: failing for"), std::string::npos) << why;
+  // The same on /metrics, for alert rules and `auditrelay top`.
+  Exposition e = parse_exposition(agent.get("/metrics")->body);
+  EXPECT_EQ(e.samples["auditrelay_ready"], 0);
+  EXPECT_GT(e.samples["auditrelay_output_failing_seconds{output=\"collector\"}"], 1);
   down = false;
   ASSERT_TRUE(wait_until([&] { return agent.status("/readyz") == 200; }));
+  e = parse_exposition(agent.get("/metrics")->body);
+  EXPECT_EQ(e.samples["auditrelay_ready"], 1);
+  EXPECT_EQ(e.samples["auditrelay_output_failing_seconds{output=\"collector\"}"], 0);
 }
 
 TEST(Server, ReadinessFailsWhileTheCoderTokenIsRefused) {

@@ -1,11 +1,10 @@
 #pragma once
 // Runs text through the same path as `auditrelay normalize`: LineReader + framer of a format,
 // then the Processor, and returns the events as parsed JSON.
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,15 +12,9 @@
 #include "agent/event/line_reader.h"
 #include "agent/registry/registry.h"
 #include "coder/processor.h"
+#include "support/temp_dir.h"
 
 namespace auditrelay::test {
-
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 inline std::string sample_path(const std::string& name) { return std::string(AUDITRELAY_SAMPLES_DIR) + "/" + name; }
 
