@@ -123,13 +123,20 @@ def exported_names(binary, tmp):
     log = os.path.join(tmp, "coderd.log")
     with open(log, "w") as f:
         f.write('{"ts":"2026-01-01T00:00:00Z","level":"INFO","msg":"started","logger_names":["coderd"]}\n')
+    journal = os.path.join(tmp, "journal")
+    os.mkdir(journal)
     config = os.path.join(tmp, "auditrelay.yaml")
     with open(config, "w") as f:
         yaml.safe_dump({
             "data_dir": data,
             "pipeline": {"shutdown_timeout": "1s"},  # its events are undeliverable: do not wait 10 s
             "server": {"listen": f"127.0.0.1:{port}"},
-            "inputs": [{"name": "coderd", "type": "file", "paths": [log]}],
+            # One input of each type, so that each declares its metrics (the journal directory is
+            # empty and Coder's API is not there: they report not ready, which is fine here).
+            "inputs": [{"name": "coderd", "type": "file", "paths": [log]},
+                       {"name": "journal", "type": "journald", "directory": journal},
+                       {"name": "api", "type": "coder_api", "url": f"http://127.0.0.1:{closed}",
+                        "token": "unused"}],
             "transforms": {"alerts": {"builtin": True}},
             "outputs": [{"name": "collector", "type": "http", "url": f"http://127.0.0.1:{closed}/",
                          "buffer": {"type": "disk", "max_size": "64MiB"},
