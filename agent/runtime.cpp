@@ -311,6 +311,7 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   describe_metrics(next, *transforms);
   change.transforms = std::move(transforms);
   std::string err;
+  std::vector<std::string> change_removed = change.remove;
   if (!pipeline_->change_outputs(std::move(change), deadline, err)) {
     report = "reload rejected: " + err + "; the running configuration is kept\n";
     spdlog::error("{}", report);
@@ -334,8 +335,21 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
   for (auto& [name, input] : input_start) pipeline_->add_input(name, std::move(input));
   output_index_ = std::move(next_index);
   if (!(next.transforms == cfg_.transforms)) notes.push_back("transforms: updated");
+  for (const auto& name : change_removed)
+    metrics_.gauge("auditrelay_output_failing_seconds", "output=\"" + name + "\"").store(0);
   cfg_ = std::move(next);
   set_tap_targets();
+  // A tap on an output this reload changed or removed would now show another output's events
+  // (its routing bit may be reused) or an old schema: it ends, and the client is told why.
+  tap_hub_.close_where(
+      [&](const coder::TapClient& c) {
+        const auto& name = c.filter.output_name;
+        if (name.empty()) return false;
+        auto it = tap_targets_.outputs.find(name);
+        return it == tap_targets_.outputs.end() || it->second.first != c.filter.output ||
+               it->second.second != c.filter.output_schema;
+      },
+      "a reload changed or removed this output; tap it again");
   if (notes.empty()) notes.push_back("nothing changed");
   report.clear();
   for (const auto& n : notes) {
@@ -358,6 +372,10 @@ std::vector<std::string> Runtime::readiness_problems() const {
 }
 
 void Runtime::refresh_scrape_gauges() {
+  // A reload may hold the outputs' lock while a replaced output drains: the scrape keeps the
+  // last values then instead of waiting (and stop, which joins the server's threads, holds it).
+  std::unique_lock reloading(reload_mu_, std::try_to_lock);
+  if (!reloading.owns_lock()) return;
   metrics_.gauge("auditrelay_ready").store(readiness_problems().empty() ? 1 : 0);
   if (!started_.load()) return;  // pipeline_ is set before started_
   for (const auto& [name, seconds] : pipeline_->output_failures())
@@ -366,10 +384,11 @@ void Runtime::refresh_scrape_gauges() {
 
 void Runtime::stop() {
   std::lock_guard lock(reload_mu_);  // not while a reload changes the pipeline
+  // Tap connections end first: a write to a stalled client ends while the pipeline drains.
+  tap_hub_.close_all();
   if (pipeline_) {
     pipeline_->stop();  // the server keeps answering while the pipeline drains
   }
-  tap_hub_.close_all();  // tap connections end, so the server's threads can be joined
   if (server_) {
     server_->stop();
     server_.reset();
@@ -422,7 +441,8 @@ HealthServer::OpenedTap Runtime::open_tap(const HealthServer::TapRequest& req, s
         return {};
       }
       f.output = it->second.first;
-      f.schema = it->second.second;
+      f.output_name = req.output;
+      f.schema = f.output_schema = it->second.second;
     }
     if (!req.input.empty() && !tap_targets_.inputs.count(req.input)) {
       error = "input: no input named \"" + req.input + "\" in the running config";

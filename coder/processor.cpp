@@ -83,7 +83,6 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
         ee.routes |= (uint64_t{1} << i);
     if (t_.routes.empty()) ee.routes = ~uint64_t{0};
     encode(ee, observed, out);
-    if (tap_.active()) tap_.offer(event_, input, ee.routes, EncodeContext{t_.redaction, observed});
     ee.meta.time = event_.time;
     ee.meta.kind = event_.kind;
     ee.meta.severity = event_.severity;
@@ -95,6 +94,7 @@ size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
     ee.meta.ocsf_class = static_cast<uint16_t>(ocsf_class_of(event_));
     out.events.push_back(ee);
     ++kept;
+    if (tap_.active()) tap_.offer(event_, input, ee.routes, EncodeContext{t_.redaction, observed});
   }
   tap_.finish();
   flush_counts();

@@ -35,6 +35,21 @@ void TapHub::close_all() {
     for (const auto& c : *clients_) c->stream->close();
 }
 
+void TapHub::close_where(const std::function<bool(const TapClient&)>& stale,
+                         const std::string& why) {
+  std::vector<std::shared_ptr<TapClient>> gone;
+  {
+    std::lock_guard lock(mu_);
+    if (clients_)
+      for (const auto& c : *clients_)
+        if (stale(*c)) gone.push_back(c);
+  }
+  for (const auto& c : gone) {
+    c->stream->close(why);
+    unsubscribe(c);
+  }
+}
+
 TapHub::Snapshot TapHub::snapshot() const {
   if (count_.load(std::memory_order_relaxed) == 0) return nullptr;
   std::lock_guard lock(mu_);
@@ -45,28 +60,37 @@ void TapBatch::begin(const TapHub* hub) {
   hub_ = hub;
   snapshot_ = hub ? hub->snapshot() : nullptr;
   if (!snapshot_) return;
-  if (lines_.size() < snapshot_->size()) lines_.resize(snapshot_->size());
-  events_.assign(snapshot_->size(), 0);
+  // Cleared here too: a batch that threw left its lines behind, and index i may now be
+  // another client.
+  lines_.resize(snapshot_->size());
+  for (auto& l : lines_) l.clear();
 }
 
 void TapBatch::offer(const Event& e, std::string_view input, uint64_t routes,
-                     const EncodeContext& ctx) {
+                     const EncodeContext& ctx) noexcept {
   for (size_t i = 0; i < snapshot_->size(); ++i) {
     const TapFilter& f = (*snapshot_)[i]->filter;
     if (!f.input.empty() && f.input != input) continue;
     if (f.output >= 0 && (f.output >= 64 || !(routes & (uint64_t{1} << f.output)))) continue;
-    if (!f.match.empty() && !f.match.matches(e)) continue;
-    write_event(f.schema, e, ctx, lines_[i]);
-    lines_[i] += '\n';
-    ++events_[i];
+    size_t start = lines_[i].size();
+    try {
+      if (!f.match.empty() && !f.match.matches(e)) continue;
+      write_event(f.schema, e, ctx, lines_[i]);
+      lines_[i] += '\n';
+    } catch (...) {  // out of memory: this client misses the event, delivery does not
+      lines_[i].resize(start);
+      (*snapshot_)[i]->stream->count_dropped(1);
+      hub_->dropped().fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
 
 void TapBatch::finish() {
   if (!snapshot_) return;
   for (size_t i = 0; i < snapshot_->size(); ++i) {
-    if (events_[i] && !(*snapshot_)[i]->stream->push(lines_[i], events_[i]))
-      hub_->dropped().fetch_add(events_[i], std::memory_order_relaxed);
+    if (lines_[i].empty()) continue;
+    if (uint64_t dropped = (*snapshot_)[i]->stream->push(lines_[i]))
+      hub_->dropped().fetch_add(dropped, std::memory_order_relaxed);
     lines_[i].clear();
   }
   snapshot_.reset();

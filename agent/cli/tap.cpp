@@ -22,6 +22,7 @@ struct TapPrinter {
   bool colour;
   uint64_t printed = 0;
   std::string partial;
+  bool ended_by_agent = false;  // the agent closed this tap (a reload changed its output)
 
   // False once --limit events are printed (the request is then cancelled).
   bool feed(const char* data, size_t size) {
@@ -52,6 +53,13 @@ struct TapPrinter {
 
   void notice(std::string_view l) {
     constexpr std::string_view kDropped = "{\"auditrelay_tap\":{\"dropped\":";
+    constexpr std::string_view kClosed = "{\"auditrelay_tap\":{\"closed\":\"";
+    if (l.starts_with(kClosed)) {
+      std::string why(l.substr(kClosed.size(), l.rfind('"') - kClosed.size()));
+      std::fprintf(stderr, "auditrelay tap: the agent ended this tap: %s\n", why.c_str());
+      ended_by_agent = true;
+      return;
+    }
     if (l.starts_with(kDropped)) {
       std::string n(l.substr(kDropped.size(), l.find('}') - kDropped.size()));
       std::fprintf(stderr,
@@ -120,7 +128,7 @@ int tap_command(const TapArgs& args) {
         status == 200 ? "the stream ended (the agent stopped?)" : unreachable_reason(res).c_str());
     return 1;
   }
-  return 0;  // the agent ended the stream (it is stopping)
+  return printer.ended_by_agent ? 1 : 0;  // 0: the agent is stopping
 }
 
 }  // namespace auditrelay

@@ -20,10 +20,34 @@ const char* severity_colour(std::string_view severity) {
   return "";
 }
 
+// Control characters (C0, DEL, and C1 as UTF-8) written as \xNN: a log line or an API row
+// must not be able to move the cursor, clear the screen or start a new line on the terminal.
+void append_printable(std::string& out, std::string_view text) {
+  static const char* const kHex = "0123456789abcdef";
+  auto escape = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (c < 0x20 || c == 0x7f) {
+      escape(c);
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      escape(c);
+      escape(next);
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+}
+
 void add(std::string& out, std::string_view part) {
   if (part.empty()) return;
   if (!out.empty()) out += "  ";
-  out += part;
+  append_printable(out, part);
 }
 
 }  // namespace
@@ -38,10 +62,12 @@ std::string readable_tap_line(std::string_view json, bool colour) {
   // Time of day: the date is the same for every line of a live view.
   if (size_t t = time.find('T'); t != std::string_view::npos) time = time.substr(t + 1);
   if (time.size() > 12) time = time.substr(0, 12);
-  std::string sev(severity);
+  std::string sev;
+  append_printable(sev, severity);
   for (auto& c : sev) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (sev.size() < 5) sev.resize(5, ' ');
-  std::string kind(str_at(e, "/kind"));
+  std::string kind;
+  append_printable(kind, str_at(e, "/kind"));
   kind.resize(std::max<size_t>(kind.size() + 1, 11), ' ');  // "connection" and a space
 
   std::string body;
@@ -60,7 +86,8 @@ std::string readable_tap_line(std::string_view json, bool colour) {
   }
   std::string_view rule = str_at(e, "/alert/rule");
 
-  std::string line(time);
+  std::string line;
+  append_printable(line, time);
   line += ' ';
   const char* c = colour ? severity_colour(severity) : "";
   line += c;
@@ -71,7 +98,7 @@ std::string readable_tap_line(std::string_view json, bool colour) {
   line += body;
   if (!rule.empty()) {
     line += colour ? "  \033[1;31m[" : "  [";
-    line += rule;
+    append_printable(line, rule);
     line += colour ? "]\033[0m" : "]";
   }
   return line;

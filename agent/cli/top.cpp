@@ -54,14 +54,15 @@ TopView view_of(const Scrape& before, const Scrape& after) {
   return v;
 }
 
-// The terminal in single-key mode while top runs (q quits), restored on exit. Ctrl-C and
-// SIGTERM arrive through a signalfd, so that they too end the loop and restore the terminal.
+// The terminal while top redraws: single-key input (q quits), no cursor; restored on exit.
+// Ctrl-C, Ctrl-\\, SIGTERM and SIGHUP arrive through a signalfd, so that they too end the loop
+// and the terminal is restored.
 class KeyInput {
  public:
   KeyInput() : tty_(isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_) == 0) {
+    std::fputs("\033[?25l", stdout);  // hide the cursor while redrawing
     sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
+    for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals_, sig);
     sigprocmask(SIG_BLOCK, &signals_, nullptr);
     signal_fd_ = signalfd(-1, &signals_, SFD_CLOEXEC);
     if (!tty_) return;
@@ -70,8 +71,10 @@ class KeyInput {
     tcsetattr(STDIN_FILENO, TCSANOW, &raw);
   }
   ~KeyInput() {
+    std::fputs("\033[?25h", stdout);
+    std::fflush(stdout);
     if (tty_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
-    if (signal_fd_ >= 0) ::close(signal_fd_);
+    if (signal_fd_ >= 0) ::close(signal_fd_);  // a signal read from it is consumed
     sigprocmask(SIG_UNBLOCK, &signals_, nullptr);
   }
   KeyInput(const KeyInput&) = delete;
@@ -84,7 +87,11 @@ class KeyInput {
              until - std::chrono::steady_clock::now())) {
       pollfd p[2] = {{signal_fd_, POLLIN, 0}, {tty_ ? STDIN_FILENO : -1, POLLIN, 0}};
       if (::poll(p, 2, static_cast<int>(left.count())) <= 0) continue;
-      if (p[0].revents) return true;
+      if (p[0].revents) {
+        signalfd_siginfo info;
+        [[maybe_unused]] ssize_t n = ::read(signal_fd_, &info, sizeof info);  // consume it
+        return true;
+      }
       char c = 0;
       if (p[1].revents && (::read(STDIN_FILENO, &c, 1) != 1 || c == 'q' || c == 'Q')) return true;
     }
@@ -130,7 +137,6 @@ int top_command(const TopArgs& args) {
   }
   KeyInput keys;
   bool colour = !std::getenv("NO_COLOR");
-  std::fputs("\033[?25l", stdout);  // hide the cursor while redrawing
   while (!keys.quit_within(interval)) {
     auto after = scrape(client, error);
     std::string screen = "\033[H\033[2J";
@@ -144,7 +150,6 @@ int top_command(const TopArgs& args) {
     std::fputs(screen.c_str(), stdout);
     std::fflush(stdout);
   }
-  std::fputs("\033[?25h", stdout);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -126,6 +127,13 @@ constexpr std::string_view kTapHello = "{\"auditrelay_tap\":{\"streaming\":true}
 std::string tap_dropped_notice(uint64_t n) {
   return "{\"auditrelay_tap\":{\"dropped\":" + std::to_string(n) + "}}\n";
 }
+// reason is the agent's own text (no quote or backslash in it).
+std::string tap_closed_notice(const std::string& reason) {
+  return "{\"auditrelay_tap\":{\"closed\":\"" + reason + "\"}}\n";
+}
+// Written in pieces, checking between them that the stream is still open: a client that reads
+// slowly then holds up the agent's stop for one piece at most.
+constexpr size_t kTapWritePiece = 64 * 1024;
 // A quiet stream writes an empty line this often, so that a client gone away is noticed.
 constexpr auto kTapKeepAlive = std::chrono::seconds(10);
 constexpr auto kTapPoll = std::chrono::milliseconds(250);
@@ -179,14 +187,23 @@ void HealthServer::add_tap_route() {
             return sink.write(kTapHello.data(), kTapHello.size());
           }
           uint64_t dropped = 0;
-          bool open = conn->stream->take(conn->lines, dropped, kTapPoll);
+          if (!conn->stream->take(conn->lines, dropped, kTapPoll)) {
+            std::string why = conn->stream->close_reason();
+            if (!why.empty()) {
+              std::string notice = tap_closed_notice(why);
+              sink.write(notice.data(), notice.size());
+            }
+            sink.done();
+            return true;
+          }
           if (dropped) conn->lines += tap_dropped_notice(dropped);
           if (conn->lines.empty() && now - conn->last_write >= kTapKeepAlive) conn->lines = "\n";
-          if (!conn->lines.empty()) {
-            conn->last_write = now;
-            if (!sink.write(conn->lines.data(), conn->lines.size())) return false;
+          if (!conn->lines.empty()) conn->last_write = now;
+          for (size_t at = 0; at < conn->lines.size(); at += kTapWritePiece) {
+            if (at && conn->stream->closed()) return false;
+            size_t n = std::min(kTapWritePiece, conn->lines.size() - at);
+            if (!sink.write(conn->lines.data() + at, n)) return false;
           }
-          if (!open) sink.done();
           return true;
         },
         [this, close = std::move(tap.close), from = req.remote_addr](bool) {

@@ -49,8 +49,9 @@ class HealthServer {
   void serve_tap(TapFn open, bool enabled, std::string why_off = {});
   // Taps served at once; more are refused with 503 (each holds one of the server's threads).
   static constexpr int kMaxTaps = 4;
-  // A tap client that reads nothing for this long is disconnected.
-  static constexpr int kTapStallSeconds = 60;
+  // A tap client that takes no data for this long is disconnected. It is also how long a write
+  // to a stalled client may hold up the agent's stop.
+  static constexpr int kTapStallSeconds = 15;
   ~HealthServer();
   // Called before each /metrics answer, to set the gauges that are read at scrape time.
   void on_scrape(std::function<void()> refresh) { on_scrape_ = std::move(refresh); }

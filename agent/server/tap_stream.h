@@ -17,15 +17,19 @@ class TapStream {
   static constexpr size_t kDefaultMaxBytes = 1 << 20;
   explicit TapStream(size_t max_bytes = kDefaultMaxBytes) : max_bytes_(max_bytes) {}
 
-  // Appends `events` newline-terminated lines, or drops them all when they do not fit. Never
-  // blocks beyond the short lock. Returns false when they were dropped (not after close).
-  bool push(std::string_view lines, uint64_t events);
+  // Appends the newline-terminated lines (one event each) that fit, and drops and counts the
+  // rest. Never blocks beyond the short lock. Returns how many were dropped (0 after close).
+  uint64_t push(std::string_view lines);
   // Waits up to `wait` for lines; swaps them into out (cleared first) and sets dropped to what
-  // was dropped since the last take. False once the stream is closed and drained.
+  // was dropped since the last take. False once the stream is closed: what it still held is
+  // discarded, so that a slow client cannot hold up the agent's stop.
   bool take(std::string& out, uint64_t& dropped, std::chrono::milliseconds wait);
-  // No more lines will come (agent stopping): take returns what is left, then false.
-  void close();
+  // Events that never reached push (they could not be encoded for this client).
+  void count_dropped(uint64_t events);
+  // No more lines will come; why (for the client) when it is not the agent stopping.
+  void close(std::string reason = {});
   bool closed() const;
+  std::string close_reason() const;
 
  private:
   const size_t max_bytes_;
@@ -34,6 +38,7 @@ class TapStream {
   std::string lines_;
   uint64_t dropped_ = 0;
   bool closed_ = false;
+  std::string close_reason_;
 };
 
 }  // namespace auditrelay

@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -133,6 +134,23 @@ outputs:
       return events + dropped < kLines;
     });
   });
+  // Whatever fails below, the client is let go and joined (a running std::thread at the end of
+  // the test would terminate the program).
+  auto release = [&] {
+    {
+      std::lock_guard lock(mu);
+      stalled = false;
+    }
+    cv.notify_all();
+  };
+  struct Joiner {
+    std::function<void()> release;
+    std::thread& t;
+    ~Joiner() {
+      release();
+      if (t.joinable()) t.join();
+    }
+  } joiner{release, client};
   ASSERT_TRUE(tap_clients_are(agent, 1));
   write_text(agent.dir / "in/a.log", mixed_lines(0, kLines), true);
   // Delivery completes while the client reads nothing, and the agent dropped events for it.
@@ -141,11 +159,7 @@ outputs:
            agent.rt->metrics().value("auditrelay_tap_events_dropped_total") > 0;
   }));
   EXPECT_EQ(read_lines(agent.dir / "all.ndjson").size(), static_cast<size_t>(kLines));
-  {
-    std::lock_guard lock(mu);
-    stalled = false;
-  }
-  cv.notify_all();
+  release();
   {
     std::unique_lock lock(mu);
     EXPECT_TRUE(
@@ -155,7 +169,6 @@ outputs:
     EXPECT_EQ(events + dropped, static_cast<uint64_t>(kLines));
     EXPECT_EQ(dropped, agent.rt->metrics().value("auditrelay_tap_events_dropped_total"));
   }
-  client.join();
 }
 
 TEST(Tap, IsRefusedOnAListenerOtherMachinesReachUnlessEnabled) {
@@ -219,7 +232,6 @@ TEST(Tap, ABadRequestIsRefusedWithTheReason) {
     EXPECT_NE(err.find("400"), std::string::npos) << err;
     EXPECT_NE(err.find(c.says), std::string::npos) << err;
   }
-  EXPECT_EQ(agent.rt->metrics().gauge("auditrelay_tap_clients").load(), 0);
 }
 
 // The agent stops while a client streams: the stream ends and the client exits 0.
@@ -231,4 +243,57 @@ TEST(Tap, StoppingTheAgentEndsTheStream) {
   ASSERT_TRUE(tap_clients_are(*agent, 1));
   agent.reset();
   EXPECT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "tap.err");
+}
+
+// Each tap holds one of the server's threads: a fifth is refused, and /metrics is still served.
+TEST(Tap, AFifthClientIsRefusedAndTheRestIsStillServed) {
+  Agent agent(kFileToTwoOutputs);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < HealthServer::kMaxTaps; ++i)
+    clients.emplace_back([&] {
+      httplib::Client c("127.0.0.1", agent.rt->server_port());
+      c.set_read_timeout(std::chrono::seconds(120));
+      c.Get("/tap", [](const char*, size_t) { return true; });  // until the agent stops
+    });
+  ASSERT_TRUE(tap_clients_are(agent, HealthServer::kMaxTaps));
+  auto fifth = agent.get("/tap");
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->status, 503);
+  EXPECT_EQ(agent.status("/metrics"), 200);
+  agent.rt->stop();  // ends the four streams
+  for (auto& t : clients) t.join();
+}
+
+// A reload that removes the output a tap follows ends that tap with the reason; a tap on
+// everything goes on.
+TEST(Tap, AReloadThatRemovesTheTappedOutputEndsItsTap) {
+  Agent agent(kFileToTwoOutputs);
+  TempDir out;
+  std::string url = url_of(agent);
+  Child on_errors = spawn({AUDITRELAY_BINARY, "tap", "--url", url, "--output", "errors"},
+                          out / "errors.out", out / "errors.err");
+  ASSERT_TRUE(tap_clients_are(agent, 1));
+  Child on_all = spawn({AUDITRELAY_BINARY, "tap", "--url", url, "--format", "json", "--limit", "3"},
+                       out / "all.out", out / "all.err");
+  ASSERT_TRUE(tap_clients_are(agent, 2));
+  AgentConfig next;
+  Diagnostics d("t");
+  std::string yaml =
+      "data_dir: " + agent.dir / "data" +
+      "\nserver: {listen: \"127.0.0.1:0\"}\ninputs:\n  - {name: coderd, type: file, "
+      "paths: [\"" +
+      agent.dir / "in/*.log" +
+      "\"], format: slog_json, poll_interval: 10ms}\noutputs:\n  - {name: all, type: "
+      "file, path: \"" +
+      agent.dir / "all.ndjson" + "\"}\n";
+  ASSERT_TRUE(load_config_text(yaml, "t", process_env(), next, d)) << d.to_string();
+  std::string report;
+  ASSERT_TRUE(agent.rt->reload(std::move(next), report)) << report;
+  EXPECT_EQ(on_errors.wait_for(std::chrono::seconds(60)), 1);
+  EXPECT_NE(read_file(out / "errors.err").find("a reload changed or removed this output"),
+            std::string::npos)
+      << read_file(out / "errors.err");
+  write_text(agent.dir / "in/a.log", mixed_lines(0, 3), true);
+  EXPECT_EQ(on_all.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "all.err");
+  EXPECT_EQ(read_lines(out / "all.out").size(), 3u);
 }

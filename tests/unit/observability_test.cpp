@@ -8,6 +8,7 @@
 #include "agent/cli/metrics_text.h"
 #include "agent/cli/tap_line.h"
 #include "agent/cli/top_view.h"
+#include "agent/server/listen_address.h"
 #include "agent/server/tap_stream.h"
 #include "coder/tap.h"
 #include "support/normalize_helper.h"
@@ -27,32 +28,37 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 }  // namespace
 
-TEST(TapStream, KeepsWhatFitsAndCountsWhatItDrops) {
+TEST(TapStream, KeepsTheWholeLinesThatFitAndCountsTheRest) {
   TapStream s(100);
-  EXPECT_TRUE(s.push(std::string(60, 'a') + "\n", 1));
-  EXPECT_FALSE(s.push(std::string(60, 'b') + "\n", 3));  // would pass 100 bytes: all 3 dropped
-  EXPECT_TRUE(s.push("c\n", 1));
+  EXPECT_EQ(s.push(std::string(60, 'a') + "\n"), 0u);
+  // 39 bytes of room: the first of these three lines fits, the other two are dropped.
+  EXPECT_EQ(s.push(std::string(30, 'b') + "\n" + std::string(30, 'c') + "\nd\n"), 2u);
+  EXPECT_EQ(s.push("e\n"), 0u);
   std::string out;
   uint64_t dropped = 0;
   ASSERT_TRUE(s.take(out, dropped, kNoWait));
-  EXPECT_EQ(out, std::string(60, 'a') + "\nc\n");
-  EXPECT_EQ(dropped, 3u);
+  EXPECT_EQ(out, std::string(60, 'a') + "\n" + std::string(30, 'b') + "\ne\n");
+  EXPECT_EQ(dropped, 2u);
   ASSERT_TRUE(s.take(out, dropped, kNoWait));  // drained: nothing, nothing dropped
   EXPECT_EQ(out, "");
   EXPECT_EQ(dropped, 0u);
-  EXPECT_TRUE(s.push(std::string(99, 'd'), 1));  // room again
+  EXPECT_EQ(s.push(std::string(200, 'f') + "\n"), 1u);  // one line bigger than the queue
+  s.count_dropped(3);
+  ASSERT_TRUE(s.take(out, dropped, kNoWait));
+  EXPECT_EQ(dropped, 4u);
 }
 
-TEST(TapStream, AfterCloseTheRestIsTakenThenItEnds) {
+TEST(TapStream, AClosedStreamEndsAtOnceWithItsReason) {
   TapStream s;
-  s.push("x\n", 1);
-  s.close();
-  EXPECT_TRUE(s.push("y\n", 1));  // a closed stream takes nothing and reports no drop
+  s.push("x\n");
+  s.close("a reload removed the output");
+  EXPECT_EQ(s.push("y\n"), 0u);  // takes nothing, reports no drop
   std::string out;
   uint64_t dropped = 0;
-  EXPECT_TRUE(s.take(out, dropped, kNoWait));
-  EXPECT_EQ(out, "x\n");
-  EXPECT_FALSE(s.take(out, dropped, std::chrono::seconds(5)));  // returns at once: closed
+  // What it held is not sent: a slow client must not hold up the agent's stop.
+  EXPECT_FALSE(s.take(out, dropped, std::chrono::seconds(5)));
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(s.close_reason(), "a reload removed the output");
 }
 
 // Each client gets what its filter asks for, from the processor, in its schema: an output's
@@ -97,6 +103,11 @@ TEST(TapHub, EachClientGetsWhatItsFilterMatchesInItsSchema) {
   hub.unsubscribe(other_input);
   EXPECT_EQ(metrics.gauge("auditrelay_tap_clients").load(), 2);
   EXPECT_FALSE(other_input->stream->take(lines, dropped, kNoWait));  // closed
+
+  hub.close_where([&](const coder::TapClient& c) { return c.filter.output == 0; }, "changed");
+  EXPECT_EQ(metrics.gauge("auditrelay_tap_clients").load(), 1);
+  EXPECT_EQ(errors_output->stream->close_reason(), "changed");
+  EXPECT_FALSE(infos_ecs->stream->closed());
 }
 
 TEST(TapHub, AFullClientQueueIsCountedAsDropped) {
@@ -183,6 +194,22 @@ TEST(TapLine, AnAuditV1EventIsOneReadableLine) {
             "12:00:01.123 ERROR log        coderd  workspace build error  boom  "
             "[workspace_build_error]");
   EXPECT_NE(readable_tap_line(events[0].dump(), true).find("\033[31m"), std::string::npos);
+  // What a log line carries cannot drive the terminal: control characters are shown escaped.
+  auto hostile = normalize_text(
+      R"({"ts":"2025-09-16T12:00:01Z","level":"INFO","msg":"a\u001b[2Jb\nc\u0085d","logger_names":["x"]})"
+      "\n",
+      "slog_json");
+  std::string safe = readable_tap_line(hostile.at(0).dump(), false);
+  EXPECT_NE(safe.find("a\\x1b[2Jb\\x0ac\\xc2\\x85d"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find('\033'), std::string::npos) << safe;
   EXPECT_EQ(readable_tap_line("{\"class_uid\":1}", false), "{\"class_uid\":1}");  // other schema
   EXPECT_EQ(readable_tap_line("not json", false), "not json");
+}
+
+TEST(ListenAddress, LoopbackIsOnlyWhatOnlyThisMachineReaches) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost"})
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "127.0.0.1.nip.io", "127.example.com",
+                           "localhost.example.com", "::ffff:127.0.0.1", ""})
+    EXPECT_FALSE(is_loopback_host(host)) << host;
 }
