@@ -108,15 +108,22 @@ TEST(Tap, AStalledClientDoesNotSlowDeliveryAndLearnsWhatItMissed) {
 outputs:
   - {name: all, type: file, path: "$DIR/all.ndjson"}
 )");
-  constexpr int kLines = 100000;
+  constexpr int kLines = 50000;  // ~22 MB of events: more than the socket buffers (~4 MB) hold
   std::mutex mu;
   std::condition_variable cv;
   bool stalled = true;
   uint64_t events = 0, dropped = 0;
   std::string partial;
+  const int port = agent.rt->server_port();
   std::thread client([&] {
-    httplib::Client c("127.0.0.1", agent.rt->server_port());
+    httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(std::chrono::seconds(120));
+    // A small receive buffer (which turns the kernel's autotuning off): what the stalled client
+    // cannot take fills the agent's queue for it, whatever tcp_rmem allows on this machine.
+    c.set_socket_options([](socket_t sock) {
+      int bytes = 16 * 1024;
+      ::setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    });
     c.Get("/tap", [&](const char* data, size_t size) {
       std::unique_lock lock(mu);
       cv.wait(lock, [&] { return !stalled; });  // not reading: the socket fills up
@@ -249,9 +256,10 @@ TEST(Tap, StoppingTheAgentEndsTheStream) {
 TEST(Tap, AFifthClientIsRefusedAndTheRestIsStillServed) {
   Agent agent(kFileToTwoOutputs);
   std::vector<std::thread> clients;
+  const int port = agent.rt->server_port();
   for (int i = 0; i < HealthServer::kMaxTaps; ++i)
-    clients.emplace_back([&] {
-      httplib::Client c("127.0.0.1", agent.rt->server_port());
+    clients.emplace_back([port] {
+      httplib::Client c("127.0.0.1", port);
       c.set_read_timeout(std::chrono::seconds(120));
       c.Get("/tap", [](const char*, size_t) { return true; });  // until the agent stops
     });
