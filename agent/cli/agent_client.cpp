@@ -1,5 +1,6 @@
 #include "agent/cli/agent_client.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -16,6 +17,14 @@ bool parse_agent_url(const std::string& text, const std::string& default_path, A
   out.host = host_port.substr(0, colon);
   out.port = std::atoi(host_port.c_str() + colon + 1);
   return out.port > 0;
+}
+
+bool agent_url_option(const char* command, const std::string& text, const std::string& default_path,
+                      AgentUrl& out) {
+  if (parse_agent_url(text, default_path, out)) return true;
+  std::fprintf(stderr, "auditrelay %s: --url must be http://HOST:PORT[%s], got '%s'\n", command,
+               default_path.c_str(), text.c_str());
+  return false;
 }
 
 bool read_server_token(const std::string& token_file, std::string& token) {

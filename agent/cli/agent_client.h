@@ -15,6 +15,9 @@ struct AgentUrl {
 
 // http://HOST:PORT[/PATH]; the path defaults to `default_path`. False when it is not that shape.
 bool parse_agent_url(const std::string& text, const std::string& default_path, AgentUrl& out);
+// The same for a command's --url: false after saying on stderr what is wrong with it.
+bool agent_url_option(const char* command, const std::string& text, const std::string& default_path,
+                      AgentUrl& out);
 
 // The agent's server.token from token_file, else $AUDITRELAY_SERVER_TOKEN (empty: none). False
 // when token_file is given and cannot be read.

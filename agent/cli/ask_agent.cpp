@@ -36,22 +36,13 @@ int report(const char* verb, const std::string& url, const httplib::Result& res,
 
 int healthcheck_command(const HealthcheckArgs& args) {
   AgentUrl u;
-  if (!parse_agent_url(args.url, "/healthz", u)) {
-    std::fprintf(stderr,
-                 "auditrelay healthcheck: --url must be http://HOST:PORT[/PATH], got '%s'\n",
-                 args.url.c_str());
-    return 2;
-  }
+  if (!agent_url_option("healthcheck", args.url, "/healthz", u)) return 2;
   return report("healthcheck", args.url, client_for(u).Get(u.path), true);
 }
 
 int reload_command(const ReloadArgs& args) {
   AgentUrl u;
-  if (!parse_agent_url(args.url, "/reload", u)) {
-    std::fprintf(stderr, "auditrelay reload: --url must be http://HOST:PORT[/reload], got '%s'\n",
-                 args.url.c_str());
-    return 2;
-  }
+  if (!agent_url_option("reload", args.url, "/reload", u)) return 2;
   std::string token;
   if (!read_server_token(args.token_file, token)) {
     std::fprintf(stderr, "auditrelay reload: cannot read --token-file %s\n",

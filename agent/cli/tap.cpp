@@ -76,11 +76,7 @@ struct TapPrinter {
 
 int tap_command(const TapArgs& args) {
   AgentUrl u;
-  if (!parse_agent_url(args.url, "/tap", u)) {
-    std::fprintf(stderr, "auditrelay tap: --url must be http://HOST:PORT, got '%s'\n",
-                 args.url.c_str());
-    return 2;
-  }
+  if (!agent_url_option("tap", args.url, "/tap", u)) return 2;
   if (u.path != "/tap") u.path = "/tap";  // --url names the agent's server
   std::string token;
   if (!read_server_token(args.token_file, token)) {

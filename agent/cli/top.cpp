@@ -109,11 +109,7 @@ class KeyInput {
 
 int top_command(const TopArgs& args) {
   AgentUrl u;
-  if (!parse_agent_url(args.url, "/metrics", u)) {
-    std::fprintf(stderr, "auditrelay top: --url must be http://HOST:PORT, got '%s'\n",
-                 args.url.c_str());
-    return 2;
-  }
+  if (!agent_url_option("top", args.url, "/metrics", u)) return 2;
   httplib::Client client(u.host, u.port);
   client.set_connection_timeout(std::chrono::seconds(2));
   client.set_read_timeout(std::chrono::seconds(10));

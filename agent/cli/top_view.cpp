@@ -59,14 +59,21 @@ std::string human_rate(double r) {
   return buf;
 }
 
+// Every value the label takes, in any metric.
+std::vector<std::string> label_values(const ByLabel& m) {
+  std::map<std::string, bool> names;
+  for (const auto& [metric, by] : m)
+    for (const auto& [name, v] : by) names[name] = true;
+  std::vector<std::string> out;
+  for (const auto& [name, _] : names) out.push_back(name);
+  return out;
+}
+
 void input_rows(const Rates& r, std::vector<TopRow>& rows) {
   static const char* kRead[] = {"auditrelay_lines_read_total",
                                 "auditrelay_journal_records_read_total",
                                 "auditrelay_coder_api_events_total"};
-  std::map<std::string, bool> names;
-  for (const auto& [metric, by] : r.after)
-    for (const auto& [name, v] : by) names[name] = true;
-  for (const auto& [name, _] : names) {
+  for (const auto& name : label_values(r.after)) {
     TopRow row;
     row.kind = TopRow::Kind::Input;
     row.name = name;
@@ -85,10 +92,7 @@ void input_rows(const Rates& r, std::vector<TopRow>& rows) {
 }
 
 void output_rows(const Rates& r, std::vector<TopRow>& rows) {
-  std::map<std::string, bool> names;
-  for (const auto& [metric, by] : r.after)
-    for (const auto& [name, v] : by) names[name] = true;
-  for (const auto& [name, _] : names) {
+  for (const auto& name : label_values(r.after)) {
     TopRow row;
     row.kind = TopRow::Kind::Output;
     row.name = name;
@@ -102,8 +106,8 @@ void output_rows(const Rates& r, std::vector<TopRow>& rows) {
     row.buffer_max_bytes = value_of(r.after, "auditrelay_buffer_max_bytes", name);
     row.failing_seconds = value_of(r.after, "auditrelay_output_failing_seconds", name);
     if (row.failing_seconds > 0)
-      row.trouble.push_back("failing for " + std::to_string(static_cast<int64_t>(row.failing_seconds)) +
-                            " s");
+      row.trouble.push_back("failing for " +
+                            std::to_string(static_cast<int64_t>(row.failing_seconds)) + " s");
     else if (row.failures_per_s > 0)
       row.trouble.push_back("sends failing");
     if (row.dead_lettered_per_s > 0) row.trouble.push_back("dead-lettering");
