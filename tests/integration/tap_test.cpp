@@ -66,7 +66,7 @@ TEST(Tap, PrintsExactlyTheEventsItsFilterMatchesUnderLoad) {
   for (int chunk = 0; chunk < 30; ++chunk)
     write_text(agent.dir / "in/a.log", mixed_lines(chunk * 100, 100), true);
   ASSERT_TRUE(wait_until([&] { return sent(agent, "all") == 3000; }));
-  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "tap.err");
+  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << slurp(out / "tap.err");
   std::set<int> seqs;
   for (const auto& line : read_lines(out / "tap.out")) {
     json e = json::parse(line);
@@ -89,7 +89,7 @@ TEST(Tap, OutputShowsWhatThatOutputReceivesInItsSchema) {
       out / "tap.out", out / "tap.err");
   ASSERT_TRUE(tap_clients_are(agent, 1));
   write_text(agent.dir / "in/a.log", mixed_lines(0, 300), true);
-  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "tap.err");
+  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << slurp(out / "tap.err");
   ASSERT_TRUE(wait_until([&] { return sent(agent, "errors") == 100; }));
   std::vector<std::string> tapped = read_lines(out / "tap.out");
   std::vector<std::string> delivered = read_lines(agent.dir / "errors.ndjson");
@@ -209,7 +209,7 @@ TEST(Tap, WithATokenARequestWithoutItGets401) {
                          out / "wrong", "--limit", "1"},
                         out / "refused.out", out / "refused.err");
   EXPECT_EQ(refused.wait_for(std::chrono::seconds(60)), 1);
-  EXPECT_NE(read_file(out / "refused.err").find("401"), std::string::npos);
+  EXPECT_NE(slurp(out / "refused.err").find("401"), std::string::npos);
 
   write_text(out / "token", "s3cret\n");
   Child tap = spawn({AUDITRELAY_BINARY, "tap", "--url", url_of(agent), "--token-file",
@@ -217,7 +217,7 @@ TEST(Tap, WithATokenARequestWithoutItGets401) {
                     out / "tap.out", out / "tap.err");
   ASSERT_TRUE(tap_clients_are(agent, 1));
   write_text(agent.dir / "in/a.log", mixed_lines(0, 5), true);
-  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "tap.err");
+  ASSERT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << slurp(out / "tap.err");
   EXPECT_EQ(read_lines(out / "tap.out").size(), 5u);
 }
 
@@ -235,7 +235,7 @@ TEST(Tap, ABadRequestIsRefusedWithTheReason) {
     args.insert(args.end(), c.args.begin(), c.args.end());
     Child tap = spawn(args, out / "tap.out", out / "tap.err");
     EXPECT_EQ(tap.wait_for(std::chrono::seconds(60)), 1) << c.says;
-    std::string err = read_file(out / "tap.err");
+    std::string err = slurp(out / "tap.err");
     EXPECT_NE(err.find("400"), std::string::npos) << err;
     EXPECT_NE(err.find(c.says), std::string::npos) << err;
   }
@@ -249,7 +249,7 @@ TEST(Tap, StoppingTheAgentEndsTheStream) {
                     out / "tap.out", out / "tap.err");
   ASSERT_TRUE(tap_clients_are(*agent, 1));
   agent.reset();
-  EXPECT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "tap.err");
+  EXPECT_EQ(tap.wait_for(std::chrono::seconds(60)), 0) << slurp(out / "tap.err");
 }
 
 // Each tap holds one of the server's threads: a fifth is refused, and /metrics is still served.
@@ -298,10 +298,10 @@ TEST(Tap, AReloadThatRemovesTheTappedOutputEndsItsTap) {
   std::string report;
   ASSERT_TRUE(agent.rt->reload(std::move(next), report)) << report;
   EXPECT_EQ(on_errors.wait_for(std::chrono::seconds(60)), 1);
-  EXPECT_NE(read_file(out / "errors.err").find("a reload changed or removed this output"),
+  EXPECT_NE(slurp(out / "errors.err").find("a reload changed or removed this output"),
             std::string::npos)
-      << read_file(out / "errors.err");
+      << slurp(out / "errors.err");
   write_text(agent.dir / "in/a.log", mixed_lines(0, 3), true);
-  EXPECT_EQ(on_all.wait_for(std::chrono::seconds(60)), 0) << read_file(out / "all.err");
+  EXPECT_EQ(on_all.wait_for(std::chrono::seconds(60)), 0) << slurp(out / "all.err");
   EXPECT_EQ(read_lines(out / "all.out").size(), 3u);
 }

@@ -80,8 +80,8 @@ pipeline: {shutdown_timeout: 1s}
   int status = top.wait_for(std::chrono::seconds(60));
   writing = false;
   writer.join();
-  ASSERT_EQ(status, 0) << read_file(out / "top.err");
-  std::string table = read_file(out / "top.out");
+  ASSERT_EQ(status, 0) << slurp(out / "top.err");
+  std::string table = slurp(out / "top.out");
   std::vector<std::string> rows = table_rows(table);
   ASSERT_EQ(rows.size(), 4u) << table;
   // Trouble first: the failing output, with its failures per second and its disk buffer.
@@ -106,5 +106,5 @@ TEST(Top, SaysWhenNoAgentAnswers) {
   Child top = spawn({AUDITRELAY_BINARY, "top", "--once", "--url", "http://127.0.0.1:1"},
                     out / "top.out", out / "top.err");
   EXPECT_EQ(top.wait_for(std::chrono::seconds(60)), 1);
-  EXPECT_NE(read_file(out / "top.err").find("cannot connect"), std::string::npos);
+  EXPECT_NE(slurp(out / "top.err").find("cannot connect"), std::string::npos);
 }

@@ -63,7 +63,7 @@ inline std::vector<nlohmann::json> normalize_text(const std::string& text, const
 }
 
 inline std::vector<nlohmann::json> normalize_sample(const std::string& name, const std::string& format = "auto") {
-  return normalize_text(read_file(sample_path(name)), format);
+  return normalize_text(slurp(sample_path(name)), format);
 }
 
 inline const nlohmann::json* find_by_id(const std::vector<nlohmann::json>& events, const std::string& id) {

@@ -33,13 +33,6 @@ inline void write_text(const std::string& path, const std::string& text, bool ap
   out << text;
 }
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Only complete (newline-terminated) lines: tests read files an agent is still writing, and a
 // half-written last line must not be mistaken for an event.
 inline std::vector<std::string> read_lines(const std::string& path) {

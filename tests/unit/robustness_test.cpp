@@ -35,8 +35,8 @@ TEST(Robustness, RandomBytesThroughEveryFormat) {
 
 TEST(Robustness, MutatedSampleLinesNeverCrash) {
   std::mt19937 rng(777);
-  std::string base = read_file(sample_path("coderd.human.log")) + read_file(sample_path("coderd.json.log")) +
-                     read_file(sample_path("container.cri.log"));
+  std::string base = slurp(sample_path("coderd.human.log")) + slurp(sample_path("coderd.json.log")) +
+                     slurp(sample_path("container.cri.log"));
   for (int round = 0; round < 200; ++round) {
     std::string s = base;
     for (int k = 0; k < 20; ++k) s[rng() % s.size()] = static_cast<char>(rng() & 0xff);

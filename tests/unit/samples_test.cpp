@@ -255,7 +255,7 @@ TEST(Samples, CriPartialLineIsJoined) {
 TEST(Samples, ApiRowsAndServiceLogLinesGiveTheSameEvents) {
   auto logged = normalize_sample("coderd.json.log");
   auto compare = [&](const std::string& file, const char* array_key, std::vector<std::string> skip) {
-    auto rows = nlohmann::json::parse(read_file(sample_path(file)))[array_key];
+    auto rows = nlohmann::json::parse(slurp(sample_path(file)))[array_key];
     size_t matched = 0;
     for (const auto& row : rows) {
       auto api = normalize_text(row.dump() + "\n", "api");

@@ -133,9 +133,9 @@ std::vector<std::pair<std::string, std::string>> generated_inputs() {
   in.emplace_back("auto", boundary);
   for (const char* sample : {"coderd.json.log", "coderd.human.log", "container.cri.log",
                              "container.docker.log"})
-    in.emplace_back("auto", read_file(sample_path(sample)));
-  in.emplace_back("api", read_file(sample_path("api.audit_logs.json")));
-  in.emplace_back("api", read_file(sample_path("api.connection_logs.json")));
+    in.emplace_back("auto", slurp(sample_path(sample)));
+  in.emplace_back("api", slurp(sample_path("api.audit_logs.json")));
+  in.emplace_back("api", slurp(sample_path("api.connection_logs.json")));
   return in;
 }
 
@@ -339,8 +339,8 @@ TEST(OcsfMapping, BoundaryDecisionsAreHttpActivityWithTheSecurityControlProfile)
 }
 
 TEST(OcsfMapping, AlertLogsAreDetectionFindingsAndPlainLogsBaseEvents) {
-  auto events = normalize_text(read_file(sample_path("coderd.json.log")), "auto", nullptr, 4096, Schema::Ocsf);
-  auto audit = normalize_text(read_file(sample_path("coderd.json.log")));
+  auto events = normalize_text(slurp(sample_path("coderd.json.log")), "auto", nullptr, 4096, Schema::Ocsf);
+  auto audit = normalize_text(slurp(sample_path("coderd.json.log")));
   ASSERT_EQ(events.size(), audit.size());
   int findings = 0, base = 0;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -404,7 +404,7 @@ TEST(EcsMapping, SessionsBoundaryAndKubernetes) {
   EXPECT_EQ(deny["event"]["type"], json::array({"denied", "access"}));
   EXPECT_EQ(deny["url"]["domain"], "pastebin.com");
   EXPECT_EQ(deny["http"]["request"]["method"], "POST");
-  auto cri = normalize_text(read_file(sample_path("container.cri.log")), "auto", nullptr, 4096, Schema::Ecs);
+  auto cri = normalize_text(slurp(sample_path("container.cri.log")), "auto", nullptr, 4096, Schema::Ecs);
   ASSERT_FALSE(cri.empty());
 }
 
