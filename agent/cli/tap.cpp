@@ -1,6 +1,7 @@
 // `auditrelay tap`: live events from a running agent (GET /tap), as NDJSON or, on a terminal,
 // one readable line each. Lines the server adds under "auditrelay_tap" (the stream started, N
 // events were dropped because this client read too slowly) go to stderr, not stdout.
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,12 +18,15 @@ namespace {
 constexpr std::string_view kNoticePrefix = "{\"auditrelay_tap\":";
 
 struct TapPrinter {
+  TapPrinter(const TapArgs& a, bool readable_lines, bool in_colour)
+      : args(a), readable(readable_lines), colour(in_colour) {}
   const TapArgs& args;
   bool readable;
   bool colour;
   uint64_t printed = 0;
   std::string partial;
-  bool ended_by_agent = false;  // the agent closed this tap (a reload changed its output)
+  bool ended_by_agent = false;   // the agent closed this tap (a reload changed its output)
+  simdjson::dom::parser parser;  // the server's notices
 
   // False once --limit events are printed (the request is then cancelled).
   bool feed(const char* data, size_t size) {
@@ -52,20 +56,19 @@ struct TapPrinter {
   }
 
   void notice(std::string_view l) {
-    constexpr std::string_view kDropped = "{\"auditrelay_tap\":{\"dropped\":";
-    constexpr std::string_view kClosed = "{\"auditrelay_tap\":{\"closed\":\"";
-    if (l.starts_with(kClosed)) {
-      std::string why(l.substr(kClosed.size(), l.rfind('"') - kClosed.size()));
-      std::fprintf(stderr, "auditrelay tap: the agent ended this tap: %s\n", why.c_str());
+    simdjson::dom::element n;
+    if (parser.parse(l.data(), l.size()).get(n) != simdjson::SUCCESS) return;
+    uint64_t dropped = 0;
+    std::string_view closed;
+    if (n.at_pointer("/auditrelay_tap/closed").get(closed) == simdjson::SUCCESS) {
+      std::fprintf(stderr, "auditrelay tap: the agent ended this tap: %.*s\n",
+                   static_cast<int>(closed.size()), closed.data());
       ended_by_agent = true;
-      return;
-    }
-    if (l.starts_with(kDropped)) {
-      std::string n(l.substr(kDropped.size(), l.find('}') - kDropped.size()));
+    } else if (n.at_pointer("/auditrelay_tap/dropped").get(dropped) == simdjson::SUCCESS) {
       std::fprintf(stderr,
-                   "auditrelay tap: %s event(s) dropped: this client read more slowly than "
+                   "auditrelay tap: %llu event(s) dropped: this client read more slowly than "
                    "events came (delivery is not affected)\n",
-                   n.c_str());
+                   static_cast<unsigned long long>(dropped));
     } else if (isatty(STDERR_FILENO)) {
       std::fprintf(stderr, "auditrelay tap: streaming (Ctrl-C to stop)\n");
     }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/common/json_writer.h"
 #include "agent/metrics/metrics.h"
 #include "agent/server/listen_address.h"
 
@@ -127,9 +128,10 @@ constexpr std::string_view kTapHello = "{\"auditrelay_tap\":{\"streaming\":true}
 std::string tap_dropped_notice(uint64_t n) {
   return "{\"auditrelay_tap\":{\"dropped\":" + std::to_string(n) + "}}\n";
 }
-// reason is the agent's own text (no quote or backslash in it).
 std::string tap_closed_notice(const std::string& reason) {
-  return "{\"auditrelay_tap\":{\"closed\":\"" + reason + "\"}}\n";
+  std::string notice = "{\"auditrelay_tap\":{\"closed\":";
+  json_string_append(notice, reason);
+  return notice + "}}\n";
 }
 // Written in pieces, checking between them that the stream is still open: a client that reads
 // slowly then holds up the agent's stop for one piece at most.
