@@ -1,6 +1,10 @@
 // At-least-once delivery with real processes and real files: kill -9 at random points, restart,
 // and check every line arrived; two outputs where one is slow.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,9 +16,9 @@
 #include "agent/config/agent_config.h"
 #include "agent/registry/registry.h"
 #include "agent/runtime.h"
+#include "support/accepted_seqs.h"
 #include "support/checkpoints.h"
 #include "support/http_server.h"
-#include "support/accepted_seqs.h"
 #include "support/process.h"
 #include "support/stalling_output.h"
 #include "support/temp_dir.h"
@@ -65,11 +69,13 @@ Delivered scan(const std::string& path) {
 // Runs the agent on dir/cfg.yaml `rounds` times, killing it with SIGKILL each time once it has
 // delivered something new to dir/out.ndjson (or everything: a slow machine may let a round
 // finish the file first), after a random extra delay below max_delay_ms.
-void kill_dash_nine_rounds(const TempDir& dir, int n, int rounds, unsigned max_delay_ms, uint32_t seed) {
+void kill_dash_nine_rounds(const TempDir& dir, int n, int rounds, unsigned max_delay_ms,
+                           uint32_t seed) {
   std::mt19937 rng(seed);
   for (int round = 0; round < rounds; ++round) {
-    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
-                    dir / "stdout", dir / ("stderr" + std::to_string(round)));
+    Child c =
+        spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml", "--log-format", "json"},
+              dir / "stdout", dir / ("stderr" + std::to_string(round)));
     size_t before = count_lines(dir / "out.ndjson");
     ASSERT_TRUE(wait_until([&] {
       size_t now = count_lines(dir / "out.ndjson");
@@ -85,13 +91,14 @@ void kill_dash_nine_rounds(const TempDir& dir, int n, int rounds, unsigned max_d
 
 // A last run until every seq below n arrived, stopped cleanly.
 void run_until_all_delivered(const TempDir& dir, int n) {
-  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout", dir / "stderr-last");
-  ASSERT_TRUE(wait_until([&] { return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n); }))
-      << slurp(dir / "stderr-last");
+  Child last = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                     dir / "stderr-last");
+  ASSERT_TRUE(wait_until([&] {
+    return scan(dir / "out.ndjson").first_id.size() >= static_cast<size_t>(n);
+  })) << slurp(dir / "stderr-last");
   last.signal(SIGTERM);
   EXPECT_EQ(last.wait(), 0);
 }
-
 
 }  // namespace
 
@@ -141,7 +148,8 @@ TEST(Delivery, InterleavedContainerStreamsSurviveKillDashNine) {
   {
     std::string text;
     auto cri = [](const char* stream, const char* tag, std::string_view content) {
-      return "2025-09-16T12:00:00.123456789Z " + std::string(stream) + " " + tag + " " + std::string(content) + "\n";
+      return "2025-09-16T12:00:00.123456789Z " + std::string(stream) + " " + tag + " " +
+             std::string(content) + "\n";
     };
     for (int i = 0; i < n; i += 3) {
       std::string a = json_line(i), b = json_line(i + 1), c = json_line(i + 2);
@@ -182,7 +190,8 @@ TEST(Delivery, InterleavedContainerStreamsSurviveKillDashNine) {
     prev = seq;
   }
   EXPECT_EQ(raw, 0u);
-  EXPECT_LE(backwards, 5u) << "events out of first-line order (one jump back per restart is expected)";
+  EXPECT_LE(backwards, 5u)
+      << "events out of first-line order (one jump back per restart is expected)";
 }
 
 TEST(Delivery, CheckpointWaitsForTheSlowOutput) {
@@ -234,7 +243,8 @@ outputs:
   EXPECT_EQ(cp.find("\"offset\":" + std::to_string(text.size())), std::string::npos);
   g_stalling_output.stalled = false;
   ASSERT_TRUE(wait_until([&] {
-    return g_stalling_output.delivered.load() >= 20000u && count_lines(dir / "fast.ndjson") >= 20000u;
+    return g_stalling_output.delivered.load() >= 20000u &&
+           count_lines(dir / "fast.ndjson") >= 20000u;
   }));
   ASSERT_TRUE(wait_until([&] {
     return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) !=
@@ -296,6 +306,95 @@ TEST(Delivery, StuckPartAtConcurrencyFourSurvivesKillDashNine) {
     ASSERT_FALSE(accepted.has(1500));
     c.signal(SIGKILL);
     EXPECT_EQ(c.wait(), 128 + SIGKILL);
+  }
+  healed = true;
+  Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                  dir / "stderr2");
+  ASSERT_TRUE(wait_until([&] { return accepted.size() == static_cast<size_t>(n); }))
+      << "missing events after the restart; " << slurp(dir / "stderr2");
+  c.signal(SIGTERM);
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// The same stuck part with two `auditrelay tap` clients attached to the output: one reading
+// (the CLI), one that never reads (its queue overflows). kill -9 while the part is retried and
+// the taps stream; heal and restart: every line arrives. A tap only ever copies events.
+TEST(Delivery, StuckPartWithTapsAttachedSurvivesKillDashNine) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 20000;
+  write_text(dir / "in/coderd.log", "");  // the lines come once the taps are attached
+  std::atomic<bool> healed{false};
+  std::atomic<int> stuck_tries{0};
+  Accepted accepted;
+  TestHttpServer collector;
+  collector.set_handler([&](const Recorded& r) -> Scripted {
+    if (!healed && r.body.find("\"seq\":1500,") != std::string::npos) {
+      ++stuck_tries;
+      return {503, "busy", ""};
+    }
+    accepted.add(r.body);
+    return {200, "", ""};
+  });
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\nserver: {listen: \"127.0.0.1:0\"}"
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 16MiB}\n"
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
+                 "/*.log\"], format: slog_json, read_buffer: 1MiB, poll_interval: 10ms}\n"
+                 "outputs:\n  - {name: h, type: http, url: \"" +
+                 collector.url() +
+                 "/ingest\", concurrency: 4, batch: {max_events: 100, max_delay: 20ms},"
+                 " retry: {initial: 50ms, max: 100ms}}\n");
+  {
+    Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
+                    dir / "stderr1");
+    static const std::regex kServing(R"(serving /metrics.* on 127\.0\.0\.1:([0-9]+))");
+    std::smatch m;
+    std::string log;
+    ASSERT_TRUE(wait_until([&] {
+      log = slurp(dir / "stderr1");
+      return std::regex_search(log, m, kServing);
+    })) << log;
+    const int port = std::stoi(m[1]);
+    // The client that never reads: a request, then nothing.
+    int stalled = ::socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    ::setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(stalled, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    const std::string request = "GET /tap HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(::send(stalled, request.data(), request.size(), 0),
+              static_cast<ssize_t>(request.size()));
+    Child reading =
+        spawn({AUDITRELAY_BINARY, "tap", "--url", "http://127.0.0.1:" + std::to_string(port),
+               "--output", "h", "--format", "json"},
+              dir / "tap.out", dir / "tap.err");
+    httplib::Client agent("127.0.0.1", port);
+    auto gauge = [&](const std::string& series) {
+      auto r = agent.Get("/metrics");
+      if (!r) return -1.0;
+      size_t at = r->body.find("\n" + series + " ");
+      return at == std::string::npos ? -1.0 : std::stod(r->body.substr(at + series.size() + 2));
+    };
+    ASSERT_TRUE(wait_until([&] { return gauge("auditrelay_tap_clients") == 2; }))
+        << slurp(dir / "tap.err");
+    write_text(dir / "in/coderd.log", json_lines(n));
+    // The reading tap got events, and the stuck part is being retried.
+    ASSERT_TRUE(wait_until([&] {
+      return count_lines(dir / "tap.out") > 0 && stuck_tries.load() >= 3 &&
+             accepted.size() >= n - 100u;
+    })) << slurp(dir / "stderr1")
+        << slurp(dir / "tap.err");
+    ASSERT_FALSE(accepted.has(1500));
+    c.signal(SIGKILL);
+    EXPECT_EQ(c.wait(), 128 + SIGKILL);
+    EXPECT_EQ(reading.wait_for(std::chrono::seconds(60)), 1);  // its agent is gone
+    ::close(stalled);
   }
   healed = true;
   Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
@@ -401,10 +500,12 @@ std::string mixed_class_lines(int n) {
     }
     char id[40];
     std::snprintf(id, sizeof id, "aaaaaaaa-aaaa-4aaa-8aaa-%012d", i);
-    text += std::string(R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":")") +
-            id +
-            R"(","Time":"2025-07-03T06:56:16.144719Z","Action":"login","ResourceType":"api_key","StatusCode":401,"seq":)" +
-            std::to_string(i) + "}}\n";
+    text +=
+        std::string(
+            R"({"ts":"2025-09-16T12:00:00.5Z","level":"INFO","msg":"audit_log","fields":{"ID":")") +
+        id +
+        R"(","Time":"2025-07-03T06:56:16.144719Z","Action":"login","ResourceType":"api_key","StatusCode":401,"seq":)" +
+        std::to_string(i) + "}}\n";
   }
   return text;
 }
@@ -415,8 +516,8 @@ size_t sourcetype_mismatches(const std::string& body) {
   static const std::regex kPair(R"re("sourcetype":"([^"]+)"|"class_uid":(\d+))re");
   size_t bad = 0;
   std::string sourcetype;
-  for (auto it = std::sregex_iterator(body.begin(), body.end(), kPair); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), kPair);
+       it != std::sregex_iterator(); ++it) {
     if ((*it)[1].matched) {
       sourcetype = (*it)[1];
       continue;
@@ -461,7 +562,8 @@ TEST(Delivery, SchemasSurviveKillDashNineWithADiskBufferAndPendingAcks) {
     if (r.path == "/services/collector/event") {
       hec_seqs.add(r.body);
       mismatches += sourcetype_mismatches(r.body);
-      return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next_id)++) + "}", ""};
+      return {200, R"({"text":"Success","code":0,"ackId":)" + std::to_string((*next_id)++) + "}",
+              ""};
     }
     if (r.path == "/services/collector/ack") {
       json answer = {{"acks", json::object()}};
@@ -475,14 +577,16 @@ TEST(Delivery, SchemasSurviveKillDashNineWithADiskBufferAndPendingAcks) {
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
                  "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
-                 "inputs:\n  - {type: file, paths: [\"" + dir / "in" +
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
                  "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
                  "outputs:\n"
-                 "  - {name: s, type: splunk_hec, schema: ocsf, url: \"" + hec.url() +
+                 "  - {name: s, type: splunk_hec, schema: ocsf, url: \"" +
+                 hec.url() +
                  "\", token: t, indexer_ack: true, ack_poll_interval: 20ms, buffer: {type: disk},"
                  " batch: {max_events: 100, max_delay: 20ms}}\n"
-                 "  - {name: f, type: file, schema: ecs, path: " + dir / "out.ndjson" +
-                 ", batch: {max_events: 200, max_delay: 20ms}}\n");
+                 "  - {name: f, type: file, schema: ecs, path: " +
+                 dir / "out.ndjson" + ", batch: {max_events: 200, max_delay: 20ms}}\n");
   std::mt19937 rng(77);
   for (int round = 0; round < 4; ++round) {
     Child c = spawn({AUDITRELAY_BINARY, "run", "--config", dir / "cfg.yaml"}, dir / "stdout",
@@ -502,7 +606,8 @@ TEST(Delivery, SchemasSurviveKillDashNineWithADiskBufferAndPendingAcks) {
     return hec_seqs.size() == static_cast<size_t>(n) &&
            ecs_seqs(dir / "out.ndjson", not_ecs).size() == static_cast<size_t>(n) &&
            SavedPositions(dir / "data").at_end(dir / "in/coderd.log");
-  })) << "splunk got " << hec_seqs.size() << "; " << slurp(dir / "stderr-last");
+  })) << "splunk got "
+      << hec_seqs.size() << "; " << slurp(dir / "stderr-last");
   last.signal(SIGTERM);
   EXPECT_EQ(last.wait(), 0);
   EXPECT_EQ(mismatches.load(), 0u) << "events whose sourcetype is not their OCSF class's";
