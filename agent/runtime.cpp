@@ -70,8 +70,8 @@ Runtime::~Runtime() {
 
 std::unique_ptr<OutputDriver> Runtime::make_driver(const PluginConfig& oc, int index) {
   const PluginDescriptor* d = Registry::instance().find(PluginKind::Output, oc.type);
-  PluginContext ctx{oc.name, cfg_.data_dir, cfg_.host, index, &metrics_, &health_,
-                    output_schema(oc)};
+  PluginContext ctx{oc.name,   cfg_.data_dir, cfg_.host,        index,
+                    &metrics_, &health_,      output_schema(oc)};
   // Each batch in flight gets its own plugin instance unless the plugin declares that one
   // instance takes concurrent sends. The options are copied: a reload replaces the config while
   // this driver may still be draining.
@@ -339,17 +339,6 @@ bool Runtime::apply(AgentConfig next, std::string& report) {
     metrics_.gauge("auditrelay_output_failing_seconds", "output=\"" + name + "\"").store(0);
   cfg_ = std::move(next);
   set_tap_targets();
-  // A tap on an output this reload changed or removed would now show another output's events
-  // (its routing bit may be reused) or an old schema: it ends, and the client is told why.
-  tap_hub_.close_where(
-      [&](const coder::TapClient& c) {
-        const auto& name = c.filter.output_name;
-        if (name.empty()) return false;
-        auto it = tap_targets_.outputs.find(name);
-        return it == tap_targets_.outputs.end() || it->second.first != c.filter.output ||
-               it->second.second != c.filter.output_schema;
-      },
-      "a reload changed or removed this output; tap it again");
   if (notes.empty()) notes.push_back("nothing changed");
   report.clear();
   for (const auto& n : notes) {
@@ -421,8 +410,21 @@ void Runtime::set_tap_targets() {
   for (const auto& o : cfg_.outputs)
     t.outputs[o.name] = {output_index_.at(o.name), output_schema(o)};
   for (const auto& i : cfg_.inputs) t.inputs.insert(i.name);
+  // Under tap_mu_, which open_tap holds from resolving an output to subscribing: no tap opens
+  // with what this replaces.
   std::lock_guard lock(tap_mu_);
   tap_targets_ = std::move(t);
+  // A tap on an output a reload changed or removed would now show another output's events (its
+  // routing bit may be reused) or an old schema: it ends, and the client is told why.
+  tap_hub_.close_where(
+      [&](const coder::TapClient& c) {
+        const auto& name = c.filter.output_name;
+        if (name.empty()) return false;
+        auto it = tap_targets_.outputs.find(name);
+        return it == tap_targets_.outputs.end() || it->second.first != c.filter.output ||
+               it->second.second != c.filter.output_schema;
+      },
+      "a reload changed or removed this output; tap it again");
 }
 
 HealthServer::OpenedTap Runtime::open_tap(const HealthServer::TapRequest& req, std::string& error) {
@@ -432,27 +434,26 @@ HealthServer::OpenedTap Runtime::open_tap(const HealthServer::TapRequest& req, s
     error = "match: " + error;
     return {};
   }
-  {
-    std::lock_guard lock(tap_mu_);
-    if (!req.output.empty()) {
-      auto it = tap_targets_.outputs.find(req.output);
-      if (it == tap_targets_.outputs.end()) {
-        error = "output: no output named \"" + req.output + "\" in the running config";
-        return {};
-      }
-      f.output = it->second.first;
-      f.output_name = req.output;
-      f.schema = f.output_schema = it->second.second;
-    }
-    if (!req.input.empty() && !tap_targets_.inputs.count(req.input)) {
-      error = "input: no input named \"" + req.input + "\" in the running config";
-      return {};
-    }
-  }
-  f.input = req.input;
   if (!req.schema.empty() && !parse_schema(req.schema, f.schema)) {
     error = "schema: \"" + req.schema + "\" is not one of " + std::string(kSchemaChoices);
     return {};
+  }
+  f.input = req.input;
+  std::lock_guard lock(tap_mu_);
+  if (!req.input.empty() && !tap_targets_.inputs.count(req.input)) {
+    error = "input: no input named \"" + req.input + "\" in the running config";
+    return {};
+  }
+  if (!req.output.empty()) {
+    auto it = tap_targets_.outputs.find(req.output);
+    if (it == tap_targets_.outputs.end()) {
+      error = "output: no output named \"" + req.output + "\" in the running config";
+      return {};
+    }
+    f.output = it->second.first;
+    f.output_name = req.output;
+    f.output_schema = it->second.second;
+    if (req.schema.empty()) f.schema = f.output_schema;
   }
   tap_hub_.subscribe(client);
   return {client->stream, [this, client] { tap_hub_.unsubscribe(client); }};
