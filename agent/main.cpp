@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "agent/cli/commands.h"
-#include "agent/registry/registry.h"
-#include "agent/common/allocator_tuning.h"
+#include "core/registry/registry.h"
+#include "core/common/allocator_tuning.h"
 
 int main(int argc, char** argv) {
   using namespace auditrelay;

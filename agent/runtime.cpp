@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <set>
 
-#include "agent/metrics/core_metrics.h"
-#include "agent/registry/registry.h"
-#include "agent/server/listen_address.h"
+#include "core/metrics/core_metrics.h"
+#include "core/registry/registry.h"
+#include "core/server/listen_address.h"
 
 namespace auditrelay {
 

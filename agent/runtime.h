@@ -10,11 +10,11 @@
 #include <string>
 
 #include "agent/config/agent_config.h"
-#include "agent/metrics/metrics.h"
-#include "agent/pipeline/checkpoint_store.h"
-#include "agent/pipeline/pipeline.h"
-#include "agent/server/health_board.h"
-#include "agent/server/health_server.h"
+#include "core/metrics/metrics.h"
+#include "core/pipeline/checkpoint_store.h"
+#include "core/pipeline/pipeline.h"
+#include "core/server/health_board.h"
+#include "core/server/health_server.h"
 #include "coder/processor.h"
 #include "coder/tap.h"
 

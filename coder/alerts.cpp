@@ -1,6 +1,6 @@
 #include "coder/alerts.h"
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::coder {
 namespace {

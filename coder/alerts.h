@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/event/event.h"
+#include "coder/event/event.h"
 #include "coder/query.h"
 
 namespace auditrelay::coder {

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "agent/common/strings.h"
-#include "agent/common/uuid.h"
+#include "core/common/strings.h"
+#include "core/common/uuid.h"
 #include "coder/null_like.h"
 
 namespace auditrelay::coder {

@@ -1,10 +1,10 @@
 #pragma once
 // Maps one parsed Coder entry into the audit schema v1 (shared/spec/audit-schema.md).
-#include "agent/common/arena.h"
-#include "agent/event/event.h"
-#include "agent/event/format.h"
-#include "agent/event/parsed_entry.h"
-#include "agent/event/record.h"
+#include "core/common/arena.h"
+#include "coder/event/event.h"
+#include "core/event/format.h"
+#include "core/event/parsed_entry.h"
+#include "core/event/record.h"
 
 namespace auditrelay::coder {
 

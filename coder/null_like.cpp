@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::coder {
 

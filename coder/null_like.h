@@ -2,7 +2,7 @@
 // Coder's many spellings of "no value" (audit-schema.md "Null-like", FORMATS.md §6.5).
 #include <string_view>
 
-#include "agent/event/value.h"
+#include "core/event/value.h"
 
 namespace auditrelay::coder {
 

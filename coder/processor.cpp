@@ -1,12 +1,16 @@
 #include "coder/processor.h"
 
-#include "agent/event/event_writer.h"
-#include "agent/registry/registry.h"
+#include "coder/event/event_writer.h"
+#include "core/registry/registry.h"
 #include "coder/normalizer.h"
 #include "coder/schemas/ocsf_class.h"
 #include "coder/schemas/schema_writer.h"
 
 namespace auditrelay::coder {
+
+std::unique_ptr<BatchProcessor> Transforms::make_processor(Metrics* metrics) const {
+  return std::make_unique<Processor>(*this, metrics);
+}
 
 Processor::Processor(const Transforms& t, Metrics* metrics)
     : t_(t), metrics_(metrics), alert_counts_(t.alerts.rules().size(), 0) {

@@ -7,20 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "agent/event/event.h"
-#include "agent/event/event_writer.h"
-#include "agent/event/format.h"
-#include "agent/event/redaction.h"
-#include "agent/event/schema.h"
-#include "agent/metrics/metrics.h"
-#include "agent/pipeline/encoded_batch.h"
+#include "coder/event/event.h"
+#include "coder/event/event_writer.h"
+#include "core/event/format.h"
+#include "coder/event/redaction.h"
+#include "core/event/schema.h"
+#include "core/metrics/metrics.h"
+#include "core/pipeline/batch_processor.h"
+#include "core/pipeline/encoded_batch.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
 #include "coder/tap.h"
 
 namespace auditrelay::coder {
 
-struct Transforms {
+struct Transforms final : ProcessorFactory {
   Redaction redaction;
   AlertRules alerts = AlertRules::defaults();
   AnyQuery drop;
@@ -34,6 +35,8 @@ struct Transforms {
   uint64_t free_slots = 0;
   // The `auditrelay tap` clients to copy events to (the runtime's; null: none).
   const TapHub* tap = nullptr;
+
+  std::unique_ptr<BatchProcessor> make_processor(Metrics* metrics) const override;
 };
 
 // The metrics processors keep, and every series of this config's made at 0 (so /metrics shows
@@ -41,11 +44,11 @@ struct Transforms {
 const std::vector<MetricInfo>& processor_metrics();
 void create_processor_series(Metrics& m, const Transforms& t);
 
-class Processor {
+class Processor final : public BatchProcessor {
  public:
   Processor(const Transforms& transforms, Metrics* metrics);
   // Appends the batch's events to out (out.json, out.events); returns the number kept.
-  size_t process(const RecordBatch& in, EncodedBatch& out);
+  size_t process(const RecordBatch& in, EncodedBatch& out) override;
 
   // Per-record counters, flushed to Metrics once per batch.
   struct Counts {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "agent/common/strings.h"
-#include "agent/config/options.h"
+#include "core/common/strings.h"
+#include "core/config/options.h"
 
 namespace auditrelay::coder {
 

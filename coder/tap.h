@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/event/event.h"
-#include "agent/event/schema.h"
-#include "agent/metrics/metrics.h"
-#include "agent/server/tap_stream.h"
+#include "coder/event/event.h"
+#include "core/event/schema.h"
+#include "core/metrics/metrics.h"
+#include "core/server/tap_stream.h"
 #include "coder/query.h"
 #include "coder/schemas/schema_writer.h"
 

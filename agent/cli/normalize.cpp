@@ -11,8 +11,8 @@
 
 #include "agent/cli/commands.h"
 #include "agent/config/agent_config.h"
-#include "agent/event/line_reader.h"
-#include "agent/registry/registry.h"
+#include "core/event/line_reader.h"
+#include "core/registry/registry.h"
 #include "agent/runtime.h"
 #include "coder/processor.h"
 

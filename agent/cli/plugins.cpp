@@ -2,8 +2,8 @@
 
 #include "agent/cli/commands.h"
 #include "agent/config/agent_config.h"
-#include "agent/metrics/core_metrics.h"
-#include "agent/registry/registry.h"
+#include "core/metrics/core_metrics.h"
+#include "core/registry/registry.h"
 #include "coder/alerts.h"
 #include "coder/processor.h"
 #include "coder/query.h"

@@ -6,7 +6,7 @@
 
 #include "agent/cli/commands.h"
 #include "agent/config/agent_config.h"
-#include "agent/log/logging.h"
+#include "core/log/logging.h"
 #include "agent/runtime.h"
 
 namespace auditrelay {

@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
-#include "agent/event/redaction.h"
-#include "agent/registry/registry.h"
-#include "agent/server/listen_address.h"
+#include "coder/event/redaction.h"
+#include "core/registry/registry.h"
+#include "core/server/listen_address.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
 

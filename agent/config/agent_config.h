@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/config/diagnostics.h"
-#include "agent/config/env_subst.h"
-#include "agent/config/options.h"
+#include "core/config/diagnostics.h"
+#include "core/config/env_subst.h"
+#include "core/config/options.h"
 
 namespace auditrelay {
 

@@ -7,8 +7,8 @@
 #include <array>
 #include <cstring>
 
-#include "agent/common/json_writer.h"
-#include "agent/common/strings.h"
+#include "core/common/json_writer.h"
+#include "core/common/strings.h"
 #include "coder/schemas/ocsf_class.h"
 #include "coder/schemas/schema_writer.h"
 

@@ -1,6 +1,6 @@
 #include "coder/schemas/ocsf_class.h"
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::coder {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "agent/event/event.h"
+#include "coder/event/event.h"
 
 namespace auditrelay::coder {
 

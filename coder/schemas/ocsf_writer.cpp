@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cstring>
 
-#include "agent/common/json_writer.h"
-#include "agent/common/strings.h"
+#include "core/common/json_writer.h"
+#include "core/common/strings.h"
 #include "coder/schemas/ocsf_class.h"
 #include "coder/schemas/schema_writer.h"
 

@@ -1,14 +1,14 @@
 #pragma once
-// Encodes a normalized event in one of the schemas outputs can ask for (agent/event/schema.h):
-// audit/v1 (agent/event/event_writer.h), OCSF 1.2.0 or ECS 8.x. Same redaction and depth rules
+// Encodes a normalized event in one of the schemas outputs can ask for (core/event/schema.h):
+// audit/v1 (coder/event/event_writer.h), OCSF 1.2.0 or ECS 8.x. Same redaction and depth rules
 // for all three; docs/audit-schema.md has the mapping tables.
 #include <string>
 #include <string_view>
 
-#include "agent/event/event.h"
-#include "agent/event/event_writer.h"
-#include "agent/event/redaction.h"
-#include "agent/event/schema.h"
+#include "coder/event/event.h"
+#include "coder/event/event_writer.h"
+#include "coder/event/redaction.h"
+#include "core/event/schema.h"
 
 namespace auditrelay::coder {
 
@@ -24,7 +24,7 @@ void write_event_ocsf(const Event& e, const EncodeContext& ctx, std::string& out
 void write_event_ecs(const Event& e, const EncodeContext& ctx, std::string& out);
 void write_event(Schema schema, const Event& e, const EncodeContext& ctx, std::string& out);
 
-// The versions written into every event (schema_label in agent/event/schema.h says the same).
+// The versions written into every event (schema_label in core/event/schema.h says the same).
 inline constexpr std::string_view kOcsfVersion = "1.2.0";
 inline constexpr std::string_view kEcsVersion = "8.17.0";
 static_assert(schema_label(Schema::Ocsf).substr(5) == kOcsfVersion);

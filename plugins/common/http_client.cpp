@@ -10,7 +10,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay {
 namespace {

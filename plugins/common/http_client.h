@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/config/options.h"
+#include "core/config/options.h"
 
 namespace auditrelay {
 

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/common/time.h"
-#include "agent/event/format.h"
-#include "agent/event/line_reader.h"
-#include "agent/event/record.h"
+#include "core/common/time.h"
+#include "core/event/format.h"
+#include "core/event/line_reader.h"
+#include "core/event/record.h"
 
 namespace auditrelay::bench {
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 #include "coder/processor.h"
 #include "tests/bench/framing.h"
 #include "tests/bench/generator.h"

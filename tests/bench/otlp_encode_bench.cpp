@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 #include "coder/processor.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "plugins/outputs/otlp/otlp_request.h"

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "agent/event/line_reader.h"
-#include "agent/registry/registry.h"
+#include "core/event/line_reader.h"
+#include "core/registry/registry.h"
 #include "coder/processor.h"
 
 using namespace auditrelay;

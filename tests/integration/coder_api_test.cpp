@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "agent/common/uuid.h"
+#include "core/common/uuid.h"
 #include "agent/config/agent_config.h"
 #include "agent/runtime.h"
 #include "support/fake_coder.h"

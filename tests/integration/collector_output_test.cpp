@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 #include "agent/runtime.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/accepted_seqs.h"
 #include "support/checkpoints.h"

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/pipeline/disk_buffer.h"
+#include "core/pipeline/disk_buffer.h"
 #include "agent/runtime.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "agent/config/agent_config.h"
-#include "agent/config/env_subst.h"
+#include "core/config/env_subst.h"
 #include "agent/runtime.h"
 #include "support/checkpoints.h"
 #include "support/fake_coder.h"

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 #include "agent/runtime.h"
 #include "support/checkpoints.h"
 #include "support/temp_dir.h"

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/common/time.h"
+#include "core/common/time.h"
 
 namespace auditrelay::test {
 

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "agent/common/time_source.h"
+#include "core/common/time_source.h"
 
 namespace auditrelay::test {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/event/line_reader.h"
-#include "agent/registry/registry.h"
+#include "core/event/line_reader.h"
+#include "core/registry/registry.h"
 #include "coder/processor.h"
 #include "support/temp_dir.h"
 

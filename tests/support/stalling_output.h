@@ -6,8 +6,8 @@
 #include <memory>
 #include <thread>
 
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 
 namespace auditrelay::test {
 

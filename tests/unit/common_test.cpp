@@ -4,11 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "agent/common/json_writer.h"
-#include "agent/common/time.h"
-#include "agent/common/uuid.h"
-#include "agent/config/units.h"
-#include "agent/pipeline/offset_tracker.h"
+#include "core/common/json_writer.h"
+#include "core/common/time.h"
+#include "core/common/uuid.h"
+#include "core/config/units.h"
+#include "core/pipeline/offset_tracker.h"
 #include "plugins/inputs/journald/journal.h"
 
 using namespace auditrelay;

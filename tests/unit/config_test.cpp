@@ -7,7 +7,7 @@
 #include <map>
 
 #include "agent/config/agent_config.h"
-#include "agent/config/env_subst.h"
+#include "core/config/env_subst.h"
 #include "support/temp_dir.h"
 
 using namespace auditrelay;

@@ -8,8 +8,8 @@
 #include "agent/cli/metrics_text.h"
 #include "agent/cli/tap_line.h"
 #include "agent/cli/top_view.h"
-#include "agent/server/listen_address.h"
-#include "agent/server/tap_stream.h"
+#include "core/server/listen_address.h"
+#include "core/server/tap_stream.h"
 #include "coder/tap.h"
 #include "support/normalize_helper.h"
 

@@ -3,7 +3,7 @@
 // never, exceptions, sends held until the test releases them) and a manual clock, so backoffs,
 // Retry-After and acknowledgement timeouts pass without real waiting. The assertions are on
 // the position a checkpoint store would save (an OffsetTracker fed by the batches' acks).
-#include "agent/pipeline/output_driver.h"
+#include "core/pipeline/output_driver.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include <spdlog/spdlog.h>
 #include <string>
 
-#include "agent/pipeline/offset_tracker.h"
+#include "core/pipeline/offset_tracker.h"
 #include "support/manual_clock.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"

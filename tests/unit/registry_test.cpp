@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 
 using namespace auditrelay;
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <memory>
 
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/container_framers.h"
 #include "plugins/formats/common/plain_framer.h"
 

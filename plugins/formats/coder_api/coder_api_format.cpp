@@ -8,9 +8,9 @@
 //                                from ssh_info; ID = UUIDv5(namespace: row id, name: "disconnect")).
 #include <memory>
 
-#include "agent/common/uuid.h"
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/common/uuid.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 
 namespace auditrelay::formats {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/registry/registry.h"
+#include "core/registry/registry.h"
 
 namespace auditrelay::formats {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/event/format.h"
+#include "core/event/format.h"
 #include "plugins/formats/common/plain_framer.h"
 
 namespace auditrelay::formats {

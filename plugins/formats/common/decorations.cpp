@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::formats {
 namespace {

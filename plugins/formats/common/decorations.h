@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/common/arena.h"
+#include "core/common/arena.h"
 
 namespace auditrelay::formats {
 

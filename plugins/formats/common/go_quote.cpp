@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::formats {
 namespace {

@@ -1,6 +1,6 @@
 #include "plugins/formats/common/json_numbers.h"
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::formats {
 namespace {

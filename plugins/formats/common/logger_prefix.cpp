@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "agent/common/strings.h"
+#include "core/common/strings.h"
 
 namespace auditrelay::formats {
 namespace {

@@ -1,7 +1,7 @@
 #include "plugins/formats/common/plain_framer.h"
 
-#include "agent/common/strings.h"
-#include "agent/registry/registry.h"
+#include "core/common/strings.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 
 namespace auditrelay::formats {

@@ -3,7 +3,7 @@
 // blocks (continuation lines are empty or start with 4+ spaces), anything else as raw text.
 #include <string>
 
-#include "agent/event/format.h"
+#include "core/event/format.h"
 #include "plugins/formats/common/logger_prefix.h"
 
 namespace auditrelay::formats {

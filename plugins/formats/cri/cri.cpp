@@ -2,8 +2,8 @@
 // lines; partial (P) records are joined per stream through the next full (F) record.
 #include <memory>
 
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/container_framers.h"
 
 namespace auditrelay::formats {

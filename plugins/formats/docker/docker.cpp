@@ -2,8 +2,8 @@
 // records without a trailing newline are joined with the next ones of the same stream.
 #include <memory>
 
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/container_framers.h"
 
 namespace auditrelay::formats {

@@ -1,8 +1,8 @@
 // Format `raw`: every line is a log event with the line as its message (severity info).
 #include <memory>
 
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/plain_framer.h"
 
 namespace auditrelay::formats {

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/common/strings.h"
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/common/strings.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 #include "plugins/formats/common/go_quote.h"
 #include "plugins/formats/common/logger_prefix.h"

@@ -2,9 +2,9 @@
 #include <cstring>
 #include <memory>
 
-#include "agent/common/strings.h"
-#include "agent/event/format.h"
-#include "agent/registry/registry.h"
+#include "core/common/strings.h"
+#include "core/event/format.h"
+#include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 #include "plugins/formats/common/json_numbers.h"
 #include "plugins/formats/common/plain_framer.h"

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/common/atomic_file.h"
-#include "agent/common/json_writer.h"
+#include "core/common/atomic_file.h"
+#include "core/common/json_writer.h"
 
 namespace auditrelay {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "agent/common/time.h"
+#include "core/common/time.h"
 
 namespace auditrelay {
 

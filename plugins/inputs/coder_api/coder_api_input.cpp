@@ -14,15 +14,15 @@
 #include <thread>
 #include <unordered_set>
 
-#include "agent/common/backoff.h"
-#include "agent/config/units.h"
-#include "agent/event/format.h"
-#include "agent/metrics/metrics.h"
-#include "agent/pipeline/ack.h"
-#include "agent/pipeline/offset_tracker.h"
-#include "agent/plugin/input.h"
-#include "agent/registry/registry.h"
-#include "agent/server/health_board.h"
+#include "core/common/backoff.h"
+#include "core/config/units.h"
+#include "core/event/format.h"
+#include "core/metrics/metrics.h"
+#include "core/pipeline/ack.h"
+#include "core/pipeline/offset_tracker.h"
+#include "core/plugin/input.h"
+#include "core/registry/registry.h"
+#include "core/server/health_board.h"
 #include "plugins/common/http_client.h"
 #include "plugins/inputs/coder_api/api_cursor.h"
 

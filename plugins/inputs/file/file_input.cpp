@@ -34,14 +34,14 @@
 #include <set>
 #include <thread>
 
-#include "agent/event/format.h"
-#include "agent/event/line_reader.h"
-#include "agent/metrics/metrics.h"
-#include "agent/pipeline/ack.h"
-#include "agent/pipeline/offset_tracker.h"
-#include "agent/plugin/input.h"
-#include "agent/registry/registry.h"
-#include "agent/server/health_board.h"
+#include "core/event/format.h"
+#include "core/event/line_reader.h"
+#include "core/metrics/metrics.h"
+#include "core/pipeline/ack.h"
+#include "core/pipeline/offset_tracker.h"
+#include "core/plugin/input.h"
+#include "core/registry/registry.h"
+#include "core/server/health_board.h"
 #include "plugins/inputs/file/change_watcher.h"
 #include "plugins/inputs/file/fingerprint.h"
 #include "plugins/inputs/file/kubernetes_path.h"

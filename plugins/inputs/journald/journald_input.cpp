@@ -28,14 +28,14 @@
 #include <thread>
 #include <vector>
 
-#include "agent/common/json_writer.h"
-#include "agent/event/format.h"
-#include "agent/metrics/metrics.h"
-#include "agent/pipeline/ack.h"
-#include "agent/pipeline/offset_tracker.h"
-#include "agent/plugin/input.h"
-#include "agent/registry/registry.h"
-#include "agent/server/health_board.h"
+#include "core/common/json_writer.h"
+#include "core/event/format.h"
+#include "core/metrics/metrics.h"
+#include "core/pipeline/ack.h"
+#include "core/pipeline/offset_tracker.h"
+#include "core/plugin/input.h"
+#include "core/registry/registry.h"
+#include "core/server/health_board.h"
 #include "plugins/inputs/journald/journal.h"
 
 namespace auditrelay {

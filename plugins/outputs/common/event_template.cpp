@@ -1,6 +1,6 @@
 #include "plugins/outputs/common/event_template.h"
 
-#include "agent/common/time.h"
+#include "core/common/time.h"
 #include "coder/schemas/ocsf_class.h"
 
 namespace auditrelay {

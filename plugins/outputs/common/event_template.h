@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/plugin/output.h"
+#include "core/plugin/output.h"
 
 namespace auditrelay {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/plugin/output.h"
+#include "core/plugin/output.h"
 
 namespace auditrelay {
 

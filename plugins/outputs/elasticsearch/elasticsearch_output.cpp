@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "agent/common/json_writer.h"
-#include "agent/metrics/metrics.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/common/json_writer.h"
+#include "core/metrics/metrics.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 #include "plugins/common/http_client.h"
 #include "plugins/outputs/common/event_template.h"
 #include "plugins/outputs/common/parts.h"

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 #include "plugins/outputs/common/fd_writer.h"
 
 namespace auditrelay {

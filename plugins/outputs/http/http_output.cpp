@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/common/uuid.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/common/uuid.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 #include "plugins/common/http_client.h"
 
 namespace auditrelay {

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/metrics/metrics.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/metrics/metrics.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 #include "plugins/outputs/common/event_template.h"
 
 namespace auditrelay {

@@ -2,7 +2,7 @@
 // semantic conventions where one exists for the field (user.*, client.address,
 // user_agent.original, http.request.method, url.full, log.file.path, ...); every other field is
 // `coder.` + its audit/v1 path. docs/outputs.md has the table.
-#include "agent/common/time.h"
+#include "core/common/time.h"
 #include "plugins/outputs/otlp/otlp_request.h"
 
 namespace auditrelay {

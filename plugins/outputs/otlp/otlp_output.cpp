@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "agent/metrics/metrics.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
+#include "core/metrics/metrics.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
 #include "plugins/common/http_client.h"
 #include "plugins/outputs/common/parts.h"
 #include "plugins/outputs/otlp/otlp_request.h"

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <vector>
 
-#include "agent/common/json_writer.h"
+#include "core/common/json_writer.h"
 #include "plugins/outputs/otlp/protobuf_writer.h"
 
 namespace auditrelay {

@@ -13,13 +13,13 @@
 #include <random>
 #include <string>
 
-#include "agent/common/json_writer.h"
-#include "agent/common/time.h"
-#include "agent/common/uuid.h"
-#include "agent/metrics/metrics.h"
-#include "agent/plugin/output.h"
-#include "agent/registry/registry.h"
-#include "agent/server/health_board.h"
+#include "core/common/json_writer.h"
+#include "core/common/time.h"
+#include "core/common/uuid.h"
+#include "core/metrics/metrics.h"
+#include "core/plugin/output.h"
+#include "core/registry/registry.h"
+#include "core/server/health_board.h"
 #include "coder/schemas/ocsf_class.h"
 #include "plugins/common/http_client.h"
 

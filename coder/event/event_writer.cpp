@@ -1,0 +1,404 @@
+#include "coder/event/event_writer.h"
+
+#include "core/common/json_writer.h"
+
+namespace auditrelay {
+namespace {
+
+constexpr std::string_view kRedacted = "[REDACTED]";
+
+// How one event is being written: its redaction, and what the caller wants counted.
+struct WriteState {
+  const Redaction& redaction;
+  EncodeStats& stats;
+};
+
+constexpr int kUnbounded = -1;
+
+void write_element(JsonWriter& w, simdjson::dom::element el, WriteState& s, int depth = 1);
+
+// An object or array at depth kMaxValueDepth (a value's own top is depth 1) is written as a JSON
+// string holding its compact, redacted text, so an event never nests deeper than receivers
+// accept (simdjson stops at 1024 levels, so the text itself is bounded).
+void write_deep_as_string(JsonWriter& w, simdjson::dom::element el, WriteState& s) {
+  ++s.stats.deep_values;
+  std::string text;
+  JsonWriter inner(text);
+  write_element(inner, el, s, kUnbounded);
+  w.string(text);
+}
+
+bool too_deep(int depth) { return depth != kUnbounded && depth >= kMaxValueDepth; }
+int deeper(int depth) { return depth == kUnbounded ? kUnbounded : depth + 1; }
+
+void write_element(JsonWriter& w, simdjson::dom::element el, WriteState& s, int depth) {
+  using simdjson::dom::element_type;
+  const Redaction& r = s.redaction;
+  switch (el.type()) {
+    case element_type::OBJECT:
+      if (too_deep(depth)) {
+        write_deep_as_string(w, el, s);
+        break;
+      }
+      w.begin_object();
+      for (auto kv : object_of(el)) {
+        w.key(kv.key);
+        if (r.matches(kv.key) && !kv.value.is_null())
+          w.string(kRedacted);
+        else
+          write_element(w, kv.value, s, deeper(depth));
+      }
+      w.end_object();
+      break;
+    case element_type::ARRAY:
+      if (too_deep(depth)) {
+        write_deep_as_string(w, el, s);
+        break;
+      }
+      w.begin_array();
+      for (auto child : array_of(el)) write_element(w, child, s, deeper(depth));
+      w.end_array();
+      break;
+    case element_type::STRING:
+      w.string(el.get_string().value_unsafe());
+      break;
+    case element_type::INT64:
+      w.integer(el.get_int64().value_unsafe());
+      break;
+    case element_type::UINT64:
+      w.uinteger(el.get_uint64().value_unsafe());
+      break;
+    case element_type::DOUBLE:
+      w.number(el.get_double().value_unsafe());
+      break;
+    case element_type::BOOL:
+      w.boolean(el.get_bool().value_unsafe());
+      break;
+    case element_type::NULL_VALUE:
+      w.null();
+      break;
+  }
+}
+
+bool is_true(simdjson::dom::element el) {
+  bool b = false;
+  if (!el.get_bool().get(b)) return b;
+  std::string_view s;
+  if (!el.get_string().get(s)) return iequals(s, "true");
+  return false;
+}
+
+// Coder's Diff: {"field":{"Old":..,"New":..,"Secret":bool}} → {"field":{"old":..,"new":..}} or
+// {"field":{"secret":true}}. Inner keys are read case-insensitively.
+void write_diff(JsonWriter& w, simdjson::dom::element diff, WriteState& s) {
+  const Redaction& r = s.redaction;
+  w.begin_object();
+  simdjson::dom::object obj;
+  if (diff.get_object().get(obj)) {
+    w.end_object();
+    return;
+  }
+  for (auto kv : obj) {
+    w.key(kv.key);
+    simdjson::dom::object inner;
+    if (kv.value.get_object().get(inner)) {
+      // Not Coder's shape: keep the value, redacted where needed.
+      if (r.matches(kv.key))
+        w.string(kRedacted);
+      else
+        write_element(w, kv.value, s, 2);
+      continue;
+    }
+    bool secret = false;
+    simdjson::dom::element old_v, new_v;
+    bool has_old = false, has_new = false;
+    for (auto f : inner) {
+      if (iequals(f.key, "secret")) secret = is_true(f.value);
+      // A null side is omitted, as the schema omits every unknown value and as Coder's REST API
+      // writes diffs, so the service log and the API give the same event.
+      else if (iequals(f.key, "old")) {
+        old_v = f.value;
+        has_old = !f.value.is_null();
+      } else if (iequals(f.key, "new")) {
+        new_v = f.value;
+        has_new = !f.value.is_null();
+      }
+    }
+    w.begin_object();
+    if (secret) {
+      w.key_literal("secret");
+      w.boolean(true);
+    } else {
+      bool redact = r.matches(kv.key);
+      if (has_old) {
+        w.key_literal("old");
+        if (redact)
+          w.string(kRedacted);
+        else
+          write_element(w, old_v, s, 3);
+      }
+      if (has_new) {
+        w.key_literal("new");
+        if (redact)
+          w.string(kRedacted);
+        else
+          write_element(w, new_v, s, 3);
+      }
+    }
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void opt(JsonWriter& w, std::string_view key, std::string_view v) {
+  if (!v.empty()) w.field(key, v);
+}
+
+void write_value(JsonWriter& w, const Value& v, WriteState& s) {
+  switch (v.type) {
+    case Value::Type::String:
+      w.string(v.text);
+      break;
+    case Value::Type::Number:
+      w.raw(v.text);
+      break;
+    case Value::Type::Int:
+      w.integer(v.i);
+      break;
+    case Value::Type::UInt:
+      w.uinteger(v.u);
+      break;
+    case Value::Type::Double:
+      w.number(v.d);
+      break;
+    case Value::Type::Bool:
+      w.boolean(v.i != 0);
+      break;
+    case Value::Type::Json:
+      write_element(w, v.el, s);
+      break;
+    default:
+      w.null();
+      break;
+  }
+}
+
+}  // namespace
+
+void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, EncodeStats& stats) {
+  WriteState state{r, stats};
+  write_diff(w, diff.el, state);
+}
+
+void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
+                       EncodeStats& stats) {
+  WriteState state{r, stats};
+  write_element(w, object.el, state);
+}
+
+void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
+                         const Redaction& r, EncodeStats& stats) {
+  WriteState state{r, stats};
+  w.begin_object();
+  for (const Field* f : fields) {
+    if (r.matches(f->key)) {
+      w.string_field(f->key, kRedacted);
+    } else if (f->value.type == Value::Type::String) {
+      w.string_field(f->key, f->value.text);
+    } else {
+      w.key(f->key);
+      write_value(w, f->value, state);
+    }
+  }
+  w.end_object();
+}
+
+void write_source_object(JsonWriter& w, const Event& e) {
+  w.begin_object();
+  opt(w, "input", e.source.input);
+  opt(w, "type", e.source.type);
+  opt(w, "format", e.source.format);
+  opt(w, "path", e.source.path);
+  if (e.source.has_offset) {
+    w.key_literal("offset");
+    w.uinteger(e.source.offset);
+  }
+  opt(w, "host", e.source.host);
+  if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() ||
+      !e.source.k8s_container.empty()) {
+    w.key_literal("kubernetes");
+    w.begin_object();
+    opt(w, "namespace", e.source.k8s_namespace);
+    opt(w, "pod", e.source.k8s_pod);
+    opt(w, "container", e.source.k8s_container);
+    w.end_object();
+  }
+  w.members(e.source.attrs);
+  w.end_object();
+}
+
+void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, EncodeStats& stats) {
+  if (has_diff(e)) {
+    w.key_literal("diff");
+    write_diff_object(w, e.diff, r, stats);
+  }
+  if (has_additional_fields(e)) {
+    w.key_literal("additional_fields");
+    write_open_object(w, e.additional_fields, r, stats);
+  }
+  if (!e.fields.empty()) {
+    w.key_literal("fields");
+    write_fields_object(w, e.fields, r, stats);
+  }
+  w.key_literal("source");
+  write_source_object(w, e);
+}
+
+bool has_workspace(const Event& e) {
+  const auto& ws = e.workspace;
+  return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() ||
+         !ws.owner_username.empty() || !ws.agent_name.empty();
+}
+
+void write_workspace_object(JsonWriter& w, const Event& e) {
+  const auto& ws = e.workspace;
+  w.begin_object();
+  opt(w, "id", ws.id);
+  opt(w, "name", ws.name);
+  opt(w, "owner_id", ws.owner_id);
+  opt(w, "owner_username", ws.owner_username);
+  opt(w, "agent_name", ws.agent_name);
+  w.end_object();
+}
+
+bool has_template(const Event& e) {
+  return !e.template_.id.empty() || !e.template_.version_id.empty();
+}
+
+void write_template_object(JsonWriter& w, const Event& e) {
+  w.begin_object();
+  opt(w, "id", e.template_.id);
+  opt(w, "version_id", e.template_.version_id);
+  w.end_object();
+}
+
+bool has_diff(const Event& e) {
+  return e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el);
+}
+
+bool has_additional_fields(const Event& e) {
+  return e.additional_fields.type == Value::Type::Json && e.additional_fields.el.is_object() &&
+         non_empty_object(e.additional_fields.el);
+}
+
+void write_event_json(const Event& e, const Redaction& r, std::string& out,
+                      std::string_view observed_rfc3339, EncodeStats* stats) {
+  EncodeStats unused;
+  WriteState state{r, stats ? *stats : unused};
+  JsonWriter w(out);
+  char tbuf[48];
+  w.begin_object();
+  w.field("schema", "audit/v1");
+  opt(w, "event_id", e.event_id);
+  w.field("kind", kind_name(e.kind));
+  if (e.time.valid()) w.field("time", std::string_view(tbuf, format_rfc3339(e.time, tbuf)));
+  if (!observed_rfc3339.empty())
+    w.field("observed_time", observed_rfc3339);
+  else if (e.observed.valid())
+    w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
+  w.field("severity", severity_name(e.severity));
+  opt(w, "logger", e.logger);
+  opt(w, "message", e.message);
+  opt(w, "action", e.action);
+  if (e.has_status) {
+    w.key_literal("status_code");
+    w.integer(e.status_code);
+  }
+  opt(w, "organization_id", e.organization_id);
+  opt(w, "request_id", e.request_id);
+
+  const auto& a = e.actor;
+  if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() ||
+      !a.user_agent.empty()) {
+    w.key_literal("actor");
+    w.begin_object();
+    opt(w, "id", a.id);
+    opt(w, "username", a.username);
+    opt(w, "email", a.email);
+    opt(w, "ip", a.ip);
+    opt(w, "user_agent", a.user_agent);
+    w.end_object();
+  }
+  const auto& res = e.resource;
+  if (!res.type.empty() || !res.id.empty() || !res.target.empty() || !res.icon.empty()) {
+    w.key_literal("resource");
+    w.begin_object();
+    opt(w, "type", res.type);
+    opt(w, "id", res.id);
+    opt(w, "target", res.target);
+    opt(w, "icon", res.icon);
+    w.end_object();
+  }
+  if (has_workspace(e)) {
+    w.key_literal("workspace");
+    write_workspace_object(w, e);
+  }
+  const auto& c = e.connection;
+  if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty() ||
+      !c.disconnect_reason.empty()) {
+    w.key_literal("connection");
+    w.begin_object();
+    opt(w, "id", c.id);
+    opt(w, "type", c.type);
+    opt(w, "status", c.status);
+    opt(w, "slug_or_port", c.slug_or_port);
+    opt(w, "disconnect_reason", c.disconnect_reason);
+    w.end_object();
+  }
+  if (has_template(e)) {
+    w.key_literal("template");
+    write_template_object(w, e);
+  }
+  const auto& h = e.http;
+  if (!h.method.empty() || !h.url.empty() || !h.host.empty()) {
+    w.key_literal("http");
+    w.begin_object();
+    opt(w, "method", h.method);
+    opt(w, "url", h.url);
+    opt(w, "host", h.host);
+    w.end_object();
+  }
+  if (!e.boundary.decision.empty() || !e.boundary.matched_rule.empty()) {
+    w.key_literal("boundary");
+    w.begin_object();
+    opt(w, "decision", e.boundary.decision);
+    opt(w, "matched_rule", e.boundary.matched_rule);
+    w.end_object();
+  }
+  opt(w, "build_reason", e.build_reason);
+  if (has_diff(e)) {
+    w.key_literal("diff");
+    write_diff(w, e.diff.el, state);
+  }
+  if (has_additional_fields(e)) {
+    w.key_literal("additional_fields");
+    write_element(w, e.additional_fields.el, state);
+  }
+  opt(w, "error", e.error);
+  if (!e.alert_rule.empty()) {
+    w.key_literal("alert");
+    w.begin_object();
+    w.field("rule", e.alert_rule);
+    opt(w, "summary", e.alert_summary);
+    w.end_object();
+  }
+  if (!e.fields.empty()) {
+    w.key_literal("fields");
+    write_fields_object(w, e.fields, r, state.stats);
+  }
+  w.key_literal("source");
+  write_source_object(w, e);
+  w.end_object();
+}
+
+}  // namespace auditrelay
