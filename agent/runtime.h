@@ -3,6 +3,7 @@
 // plugin registry, the pipeline that joins them. A reload applies a new config to the running
 // agent: only the inputs and outputs that changed are restarted.
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,18 +11,15 @@
 #include <string>
 
 #include "agent/config/agent_config.h"
+#include "coder/processor.h"
+#include "coder/tap.h"
 #include "core/metrics/metrics.h"
 #include "core/pipeline/checkpoint_store.h"
 #include "core/pipeline/pipeline.h"
 #include "core/server/health_board.h"
 #include "core/server/health_server.h"
-#include "coder/processor.h"
-#include "coder/tap.h"
 
 namespace auditrelay {
-
-// The schema an output's config asks for (`schema`, audit_v1 by default).
-Schema output_schema(const PluginConfig& output);
 
 // Transforms from the config (drop, redact, alerts) and one route per output, at the output's
 // index (its position in the config unless `index_of` says otherwise).
@@ -48,7 +46,22 @@ class Runtime {
   std::vector<std::string> readiness_problems() const;
 
  private:
-  bool apply(AgentConfig next, std::string& report);  // with reload_mu_ held
+  // Reload (runtime_reload.cpp), with reload_mu_ held. What changes is worked out first, so a
+  // rejected reload leaves the running agent as it was.
+  struct ReloadPlan;
+  bool apply(AgentConfig next, std::string& report);
+  bool plan_outputs(const AgentConfig& next, ReloadPlan& plan, std::string& error);
+  int routing_bit(const std::string& output, const std::set<int>& used) const;
+  bool plan_inputs(const AgentConfig& next, ReloadPlan& plan, std::string& error);
+  bool swap_outputs(const AgentConfig& next, ReloadPlan& plan,
+                    std::chrono::steady_clock::time_point deadline, std::string& error);
+  void swap_inputs(ReloadPlan& plan, std::chrono::steady_clock::time_point deadline);
+  void commit_reload(AgentConfig next, ReloadPlan& plan, std::string& report);
+  bool reject_reload(const std::string& why, std::string& report);
+  // auditrelay_config_reloads_total and auditrelay_config_last_reload_successful.
+  void count_reload(bool success);
+
+  bool start_server(std::string& error);
   void describe_metrics(const AgentConfig& cfg, const coder::Transforms& transforms);
   std::unique_ptr<OutputDriver> make_driver(const PluginConfig& oc, int index);
   uint64_t drivers_made_ = 0;  // numbers each driver's acknowledgement spill directory
@@ -77,9 +90,9 @@ class Runtime {
   std::map<std::string, int> output_index_;  // routing bit of each running output
   HealthBoard health_;
   std::unique_ptr<HealthServer> server_;
-  std::chrono::seconds ready_window_{60};
-  std::atomic<bool> started_{false};  // /readyz says "starting" until the pipeline runs
-  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /reload)
+  std::chrono::seconds ready_window_{};  // server.ready_failure_window, read by start
+  std::atomic<bool> started_{false};     // /readyz says "starting" until the pipeline runs
+  std::mutex reload_mu_;                 // one reload at a time (SIGHUP and POST /reload)
 };
 
 }  // namespace auditrelay

@@ -4,7 +4,14 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "agent/cli/commands.h"
+#include "agent/config/agent_config.h"
+
 namespace auditrelay {
+
+std::string default_agent_url(const std::string& path) {
+  return "http://" + std::string(kSuggestedListen) + path;
+}
 
 bool parse_agent_url(const std::string& text, const std::string& default_path, AgentUrl& out) {
   std::string url = text.rfind("http://", 0) == 0 ? text.substr(7) : text;

@@ -21,14 +21,17 @@ struct NormalizeArgs {
 };
 int normalize_command(const NormalizeArgs& args);
 
+// http://<kSuggestedListen><path>: where the commands that ask a running agent look by default.
+std::string default_agent_url(const std::string& path = {});
+
 struct HealthcheckArgs {
-  std::string url = "http://127.0.0.1:2020/healthz";
+  std::string url = default_agent_url("/healthz");
 };
 // 0 when the agent at url answers 200; 1 otherwise; 2 on a bad url.
 int healthcheck_command(const HealthcheckArgs& args);
 
 struct ReloadArgs {
-  std::string url = "http://127.0.0.1:2020/reload";
+  std::string url = default_agent_url("/reload");
   std::string token_file;  // server.token of the agent; else $AUDITRELAY_SERVER_TOKEN
 };
 // POST /reload: 0 when the agent reloaded (what changed on stdout), 1 when it refused (the
@@ -36,7 +39,7 @@ struct ReloadArgs {
 int reload_command(const ReloadArgs& args);
 
 struct TapArgs {
-  std::string url = "http://127.0.0.1:2020";
+  std::string url = default_agent_url();
   std::string match, output, input, schema;
   std::string format;  // json, text; empty: text on a terminal, json otherwise
   uint64_t limit = 0;  // stop after this many events; 0: until Ctrl-C
@@ -46,7 +49,7 @@ struct TapArgs {
 int tap_command(const TapArgs& args);
 
 struct TopArgs {
-  std::string url = "http://127.0.0.1:2020";
+  std::string url = default_agent_url();
   bool once = false;  // one table (two scrapes `interval` apart), also when stdout is no terminal
   double interval = 1.0;  // seconds between scrapes
 };

@@ -1,198 +1,30 @@
+// Loading a config: YAML parsed, the core sections validated against top_level_specs(), each
+// input and output against its plugin's table and the options every input/output takes, and the
+// checks no single option table can make (ranges, duplicate names, alert ids).
 #include "agent/config/agent_config.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
-#include "coder/event/redaction.h"
-#include "core/registry/registry.h"
-#include "core/server/listen_address.h"
+#include "agent/plugin_names.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
+#include "core/registry/registry.h"
+#include "core/server/listen_address.h"
 
 namespace auditrelay {
 
-const std::vector<OptionSpec>& server_specs() {
-  static const std::vector<OptionSpec> k = {
-      {"listen", OptType::String, "", false,
-       "host:port for /metrics, /healthz, /readyz, POST /reload and GET /tap; no server when unset "
-       "(use 127.0.0.1:2020)"},
-      {"ready_failure_window", OptType::Duration, "60s", false,
-       "/readyz fails when an output has failed for longer than this"},
-      {"tap", OptType::Bool, "", false,
-       "serve GET /tap (`auditrelay tap`: live events, after redaction). Default: on when "
-       "`listen` is a loopback address, off otherwise; on a non-loopback listener set it to true "
-       "together with `token`"},
-      {"token",
-       OptType::String,
-       "",
-       false,
-       "bearer token POST /reload and GET /tap require (or token_file); /metrics, /healthz and "
-       "/readyz stay open for probes and scrapers",
-       {},
-       {},
-       true},
-  };
-  return k;
-}
-
-const std::vector<OptionSpec>& pipeline_specs() {
-  static const std::vector<OptionSpec> k = {
-      {"workers", OptType::Int, "2", false, "normalize threads"},
-      {"max_in_flight", OptType::Size, "4MiB", false,
-       "memory bound for batches between reading and the last output's acknowledgement; inputs "
-       "pause when reached"},
-      {"checkpoint_interval", OptType::Duration, "1s", false,
-       "how often acknowledged positions are saved"},
-      {"shutdown_timeout", OptType::Duration, "10s", false,
-       "on SIGTERM, how long to keep delivering in-flight batches before saving checkpoints and "
-       "exiting"},
-  };
-  return k;
-}
-
-const std::vector<OptionSpec>& transforms_specs() {
-  static const std::vector<OptionSpec> k = [] {
-    std::string redact_default = "[";
-    for (const auto& key : Redaction::default_keys())
-      redact_default += (redact_default.size() > 1 ? ", " : "") + key;
-    redact_default += "]";
-    std::vector<std::string> builtins;
-    for (const auto& b : coder::builtin_alerts()) builtins.push_back(b.id);
-    return std::vector<OptionSpec>{
-        {"drop", OptType::QueryList, "", false,
-         "an event matching this query (or any query of the list) is dropped and counted"},
-        {"redact", OptType::StringList, redact_default, false,
-         "keys whose values become \"[REDACTED]\" in diff, additional_fields and fields"},
-        {"alerts",
-         OptType::Object,
-         "",
-         false,
-         "alert tagging",
-         {},
-         {
-             {"builtin", OptType::Bool, "true", false,
-              "enable the built-in rules from Coder's guidance"},
-             {"disable", OptType::StringList, "", false,
-              "built-in rule ids to switch off one by one"},
-             {"rules",
-              OptType::ObjectList,
-              "",
-              false,
-              "user rules, checked after the built-ins",
-              {},
-              {
-                  {"id", OptType::String, "", true, "rule id, written to alert.rule"},
-                  {"query", OptType::Query, "", true, "filter query the event must match"},
-                  {"summary", OptType::String, "", false, "text written to alert.summary"},
-              }},
-         }},
-    };
-  }();
-  return k;
-}
-
-const std::vector<OptionSpec>& input_common_specs() {
-  static const std::vector<OptionSpec> k = {
-      {"name", OptType::String, "", false, "instance name (source.input); defaults to the type"},
-      {"type", OptType::String, "", true, "input plugin"},
-  };
-  return k;
-}
-
-const std::vector<OptionSpec>& output_common_specs() {
-  static const std::vector<OptionSpec> k = {
-      {"name", OptType::String, "", false,
-       "instance name (dead-letter file, metrics); defaults to the type"},
-      {"type", OptType::String, "", true, "output plugin"},
-      {"match", OptType::QueryList, "", false,
-       "the events this output gets: those matching the query, or any query of the list "
-       "(match: [\"kind:audit\", \"alert:true\"]); default: all"},
-      {"schema",
-       OptType::Enum,
-       "audit_v1",
-       false,
-       "the schema events arrive in: audit_v1 (auditrelay's own), ocsf (OCSF 1.2.0) or ecs "
-       "(Elastic Common Schema 8.x); each event is encoded once per schema, however many "
-       "outputs receive it (docs/audit-schema.md)",
-       {"audit_v1", "ocsf", "ecs"}},
-      {"batch",
-       OptType::Object,
-       "",
-       false,
-       "when a batch is sent",
-       {},
-       {
-           {"max_events", OptType::Int, "500", false, "events per batch"},
-           {"max_bytes", OptType::Size, "1MiB", false, "encoded bytes per batch"},
-           {"max_delay", OptType::Duration, "1s", false,
-            "age of the oldest event before the batch is sent"},
-       }},
-      {"concurrency", OptType::Int, "1", false,
-       "batches in flight at once (each with its own connection, unless the output shares "
-       "one; some outputs default higher: see their sections)"},
-      {"buffer",
-       OptType::Object,
-       "",
-       false,
-       "where events wait for this output",
-       {},
-       {
-           {"type",
-            OptType::Enum,
-            "memory",
-            false,
-            "memory: in the pipeline (bounded by pipeline.max_in_flight); disk: a write-ahead log "
-            "under "
-            "data_dir/buffer/<output> that survives restarts and long outages",
-            {"memory", "disk"}},
-           {"max_size", OptType::Size, "1GiB", false, "disk buffer size limit"},
-           {"when_full",
-            OptType::Enum,
-            "block",
-            false,
-            "block: stop taking events (inputs pause); drop_oldest: delete the oldest data "
-            "(counted)",
-            {"block", "drop_oldest"}},
-       }},
-      {"retry",
-       OptType::Object,
-       "",
-       false,
-       "retries of failed batches (until delivered)",
-       {},
-       {
-           {"initial", OptType::Duration, "500ms", false, "first backoff"},
-           {"max", OptType::Duration, "30s", false,
-            "backoff cap; exponential with jitter in between"},
-       }},
-  };
-  return k;
-}
-
-const std::vector<OptionSpec>& top_level_specs() {
-  static const std::vector<OptionSpec> k = {
-      {"data_dir", OptType::String, "/var/lib/auditrelay", false,
-       "checkpoints, dead letters and buffers"},
-      {"host", OptType::String, "", false,
-       "written to source.host; default: the machine's host name"},
-      {"server", OptType::Object, "", false, "metrics and health server", {}, server_specs()},
-      {"pipeline",
-       OptType::Object,
-       "",
-       false,
-       "threads, memory bound, checkpoints, shutdown",
-       {},
-       pipeline_specs()},
-      {"inputs", OptType::ObjectList, "", true, "where events come from (see the input plugins)"},
-      {"transforms", OptType::Object, "", false, "drop, redact and alert", {}, transforms_specs()},
-      {"outputs", OptType::ObjectList, "", true, "where events go (see the output plugins)"},
-  };
-  return k;
+Schema output_schema(const PluginConfig& output) {
+  Schema s = Schema::AuditV1;
+  parse_schema(output.common.str("schema"), s);  // validated with the config
+  return s;
 }
 
 std::string validate_query(const std::string& text) {
@@ -201,17 +33,113 @@ std::string validate_query(const std::string& text) {
   return {};
 }
 
+std::string machine_host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return {};
+  return buf;
+}
+
 namespace {
 
 int node_line(const YAML::Node& n) {
   return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
 }
 
+// " (did you mean 'x'?)" when a candidate is close to name, else nothing.
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string near = closest_name(name, candidates);
+  return near.empty() ? std::string() : " (did you mean '" + near + "'?)";
+}
+
+std::vector<std::string> names_of(const std::vector<OptionSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  return names;
+}
+
+bool declares(const std::vector<OptionSpec>& specs, const std::string& name) {
+  for (const auto& s : specs)
+    if (s.name == name) return true;
+  return false;
+}
+
+std::string kind_name(PluginKind kind) {
+  return std::string(plugin_kind_name(kind));
+}
+
+// ---- inputs and outputs ----
+
+// The plugin an entry's `type` names; null after reporting a missing or unknown type.
+const PluginDescriptor* plugin_of(const YAML::Node& node, PluginKind kind, const std::string& path,
+                                  PluginConfig& pc, Diagnostics& diags) {
+  YAML::Node type = node["type"];
+  if (!type || !type.IsScalar()) {
+    diags.error(pc.line, path + ".type", "required option is missing");
+    return nullptr;
+  }
+  pc.type = type.Scalar();
+  const PluginDescriptor* d = Registry::instance().find(kind, pc.type);
+  if (!d)
+    diags.error(node_line(type), path + ".type",
+                "unknown " + kind_name(kind) + " type '" + pc.type + "'" +
+                    did_you_mean(pc.type, Registry::instance().names(kind)) +
+                    "; available: " + plugin_name_list(kind));
+  return d;
+}
+
+// The options every input/output takes. The split mappings carry no position; problems without a
+// line get the entry's line.
+void validate_common(const YAML::Node& shared, const std::vector<OptionSpec>& common,
+                     const std::string& path, PluginConfig& pc, Diagnostics& diags) {
+  Diagnostics common_diags(diags.file());
+  pc.common = validate_options(shared, common, path, common_diags, validate_query);
+  for (const auto& e : common_diags.items())
+    diags.error(e.line ? e.line : pc.line, e.path, e.message);
+}
+
+// The plugin's own options. Unknown keys are reported against both tables' names.
+void validate_own(const YAML::Node& own, const PluginDescriptor& d, PluginKind kind,
+                  const std::vector<OptionSpec>& common, const std::string& path, PluginConfig& pc,
+                  Diagnostics& diags) {
+  std::vector<OptionSpec> all = d.options;
+  all.insert(all.end(), common.begin(), common.end());
+  Diagnostics own_diags(diags.file());
+  pc.options = validate_options(own, d.options, path, own_diags, validate_query);
+  for (const auto& e : own_diags.items()) {
+    std::string msg = e.message;
+    if (msg.starts_with("unknown key")) {
+      std::string key = e.path.substr(e.path.rfind('.') + 1);
+      msg = "unknown key '" + key + "' for " + kind_name(kind) + " type '" + pc.type + "'" +
+            did_you_mean(key, names_of(all));
+    }
+    diags.error(e.line ? e.line : pc.line, e.path, msg);
+  }
+}
+
+// One entry of inputs or outputs; nothing when its type is missing or unknown.
+std::optional<PluginConfig> load_plugin(const YAML::Node& node, PluginKind kind,
+                                        const std::string& path,
+                                        const std::vector<OptionSpec>& common, Diagnostics& diags) {
+  PluginConfig pc;
+  pc.line = node_line(node);
+  const PluginDescriptor* d = plugin_of(node, kind, path, pc, diags);
+  if (!d) return std::nullopt;
+  // Common keys and the plugin's keys share one mapping; split them.
+  YAML::Node own(YAML::NodeType::Map), shared(YAML::NodeType::Map);
+  for (const auto& kv : node)
+    (declares(common, kv.first.Scalar()) ? shared : own)[kv.first] = kv.second;
+  validate_common(shared, common, path, pc, diags);
+  validate_own(own, *d, kind, common, path, pc, diags);
+  if (d->validate) d->validate(pc.options, path, diags, output_schema(pc));
+  pc.name = pc.common.str("name", pc.type);  // the name defaults to the type
+  return pc;
+}
+
 void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& section,
                   const std::vector<OptionSpec>& common, std::vector<PluginConfig>& out,
                   Diagnostics& diags) {
   if (!list || list.IsNull()) {
-    diags.error(0, section, "at least one " + std::string(plugin_kind_name(kind)) + " is required");
+    diags.error(0, section, "at least one " + kind_name(kind) + " is required");
     return;
   }
   if (!list.IsSequence()) {
@@ -219,7 +147,6 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
     return;
   }
   std::set<std::string> names;
-  auto& reg = Registry::instance();
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node& node = list[i];
     std::string path = section + "[" + std::to_string(i) + "]";
@@ -227,78 +154,37 @@ void load_plugins(const YAML::Node& list, PluginKind kind, const std::string& se
       diags.error(node_line(node), path, "expected a mapping with a type");
       continue;
     }
-    PluginConfig pc;
-    pc.line = node_line(node);
-    YAML::Node type = node["type"];
-    if (!type || !type.IsScalar()) {
-      diags.error(pc.line, path + ".type", "required option is missing");
-      continue;
-    }
-    pc.type = type.Scalar();
-    const PluginDescriptor* d = reg.find(kind, pc.type);
-    if (!d) {
-      std::string msg =
-          "unknown " + std::string(plugin_kind_name(kind)) + " type '" + pc.type + "'";
-      std::string near = closest_name(pc.type, reg.names(kind));
-      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      std::string all;
-      for (const auto& n : reg.names(kind)) all += (all.empty() ? "" : ", ") + n;
-      msg += "; available: " + all;
-      diags.error(node_line(type), path + ".type", msg);
-      continue;
-    }
-    // Common keys and the plugin's keys share one mapping; split them.
-    YAML::Node own(YAML::NodeType::Map), shared(YAML::NodeType::Map);
-    for (const auto& kv : node) {
-      std::string key = kv.first.Scalar();
-      bool is_common = false;
-      for (const auto& s : common)
-        if (s.name == key) is_common = true;
-      (is_common ? shared : own)[kv.first] = kv.second;
-    }
-    Diagnostics common_diags(diags.file());
-    pc.common = validate_options(shared, common, path, common_diags, validate_query);
-    // The split mappings carry no position; problems without a line get the entry's line.
-    for (const auto& e : common_diags.items())
-      diags.error(e.line ? e.line : pc.line, e.path, e.message);
-    // Unknown keys are reported against both tables' names.
-    std::vector<OptionSpec> all = d->options;
-    all.insert(all.end(), common.begin(), common.end());
-    Diagnostics own_diags(diags.file());
-    pc.options = validate_options(own, d->options, path, own_diags, validate_query);
-    for (const auto& e : own_diags.items()) {
-      std::string msg = e.message;
-      if (msg.starts_with("unknown key")) {
-        std::string key = e.path.substr(e.path.rfind('.') + 1);
-        std::vector<std::string> names_all;
-        for (const auto& s : all) names_all.push_back(s.name);
-        msg = "unknown key '" + key + "' for " + std::string(plugin_kind_name(kind)) + " type '" +
-              pc.type + "'";
-        std::string near = closest_name(key, names_all);
-        if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      }
-      diags.error(e.line ? e.line : pc.line, e.path, msg);
-    }
-    Schema schema = Schema::AuditV1;
-    parse_schema(pc.common.str("schema", "audit_v1"), schema);
-    if (d->validate) d->validate(pc.options, path, diags, schema);
-    pc.name = pc.common.str("name", pc.type);
-    if (!names.insert(pc.name).second)
-      diags.error(pc.line, path + ".name",
-                  "duplicate " + std::string(plugin_kind_name(kind)) + " name '" + pc.name +
-                      "'; give each a unique name");
-    out.push_back(std::move(pc));
+    std::optional<PluginConfig> pc = load_plugin(node, kind, path, common, diags);
+    if (!pc) continue;
+    if (!names.insert(pc->name).second)
+      diags.error(
+          pc->line, path + ".name",
+          "duplicate " + kind_name(kind) + " name '" + pc->name + "'; give each a unique name");
+    out.push_back(std::move(*pc));
   }
 }
 
-}  // namespace
+void check_outputs(const std::vector<PluginConfig>& outputs, Diagnostics& diags) {
+  if (outputs.size() > static_cast<size_t>(kMaxOutputs))
+    diags.error(0, "outputs", "at most " + std::to_string(kMaxOutputs) + " outputs are supported");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    int64_t c = outputs[i].common.integer("concurrency");
+    std::string path = "outputs[" + std::to_string(i) + "]";
+    if (c < 1 || c > 64)
+      diags.error(outputs[i].common.line("concurrency"), path + ".concurrency",
+                  "must be between 1 and 64");
+    const Options& batch = outputs[i].common.object("batch");
+    if (batch.integer("max_events") < 1)
+      diags.error(batch.line("max_events"), path + ".batch.max_events", "must be at least 1");
+    if (batch.size("max_bytes") < 1)
+      diags.error(batch.line("max_bytes"), path + ".batch.max_bytes", "must be at least 1");
+  }
+}
 
-bool load_config_text(const std::string& raw, const std::string& file, const EnvLookup& env,
-                      AgentConfig& out, Diagnostics& diags) {
-  out = AgentConfig{};
-  out.file = file;
-  std::string text = substitute_env(raw, env, diags);
-  YAML::Node root;
+// ---- the core sections ----
+
+// The document's root mapping; false after reporting a syntax error or another shape.
+bool parse_root(const std::string& text, YAML::Node& root, Diagnostics& diags) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -313,86 +199,85 @@ bool load_config_text(const std::string& raw, const std::string& file, const Env
                 root.IsNull() ? "the config is empty" : "the config must be a mapping");
     return false;
   }
-  // Everything but inputs and outputs goes through the top-level table.
+  return true;
+}
+
+bool is_plugin_list(const std::string& key) {
+  return key == "inputs" || key == "outputs";
+}
+
+// The top-level keys but inputs and outputs (loaded by their plugins' tables), the unknown ones
+// reported: their suggestions include inputs and outputs too.
+YAML::Node known_core_keys(const YAML::Node& root, const std::vector<OptionSpec>& core_specs,
+                           Diagnostics& diags) {
   YAML::Node core(YAML::NodeType::Map);
-  for (const auto& kv : root) {
-    std::string key = kv.first.Scalar();
-    if (key != "inputs" && key != "outputs") core[kv.first] = kv.second;
-  }
-  std::vector<OptionSpec> core_specs;
-  for (const auto& s : top_level_specs())
-    if (s.name != "inputs" && s.name != "outputs") core_specs.push_back(s);
-  // Unknown top-level keys should suggest inputs/outputs too.
+  for (const auto& kv : root)
+    if (!is_plugin_list(kv.first.Scalar())) core[kv.first] = kv.second;
   for (const auto& kv : core) {
     std::string key = kv.first.Scalar();
-    bool known = false;
-    for (const auto& s : top_level_specs())
-      if (s.name == key) known = true;
-    if (!known) {
-      std::vector<std::string> names;
-      for (const auto& s : top_level_specs()) names.push_back(s.name);
-      std::string msg = "unknown key '" + key + "'";
-      std::string near = closest_name(key, names);
-      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      diags.error(node_line(kv.first), key, msg);
-    }
+    if (!declares(top_level_specs(), key))
+      diags.error(node_line(kv.first), key,
+                  "unknown key '" + key + "'" + did_you_mean(key, names_of(top_level_specs())));
   }
-  YAML::Node known_core(YAML::NodeType::Map);
+  YAML::Node known(YAML::NodeType::Map);
   for (const auto& kv : core)
-    for (const auto& s : core_specs)
-      if (s.name == kv.first.Scalar()) known_core[kv.first] = kv.second;
-  Options top = validate_options(known_core, core_specs, "", diags, validate_query);
+    if (declares(core_specs, kv.first.Scalar())) known[kv.first] = kv.second;
+  return known;
+}
+
+// Everything but inputs and outputs goes through the top-level table.
+void load_core_sections(const YAML::Node& root, AgentConfig& out, Diagnostics& diags) {
+  std::vector<OptionSpec> core_specs;
+  for (const auto& s : top_level_specs())
+    if (!is_plugin_list(s.name)) core_specs.push_back(s);
+  YAML::Node known = known_core_keys(root, core_specs, diags);
+  Options top = validate_options(known, core_specs, "", diags, validate_query);
   out.data_dir = top.str("data_dir");
   out.host = top.str("host");
-  if (out.host.empty()) {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) == 0) out.host = buf;
-  }
+  if (out.host.empty()) out.host = machine_host_name();
   out.server = top.object("server");
   out.pipeline = top.object("pipeline");
   out.transforms = top.object("transforms");
-  if (std::string listen = out.server.str("listen"), why;
-      !listen.empty() && !parse_listen_address(listen, why))
-    diags.error(out.server.line("listen"), "server.listen", why);
-  if (out.pipeline.integer("workers", 2) < 1 || out.pipeline.integer("workers", 2) > 64)
-    diags.error(out.pipeline.line("workers"), "pipeline.workers", "must be between 1 and 64");
-  if (out.pipeline.size("max_in_flight") < 1024 * 1024)
-    diags.error(out.pipeline.line("max_in_flight"), "pipeline.max_in_flight",
-                "must be at least 1MiB");
-  // Alert rules: built-in ids to disable must exist.
-  const Options& alerts = out.transforms.object("alerts");
-  for (const auto& id : alerts.list("disable")) {
-    bool found = false;
-    std::vector<std::string> ids;
-    for (const auto& b : coder::builtin_alerts()) {
-      ids.push_back(b.id);
-      if (id == b.id) found = true;
-    }
-    if (!found) {
-      std::string msg = "unknown built-in alert rule '" + id + "'";
-      std::string near = closest_name(id, ids);
-      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-      diags.error(alerts.line("disable"), "transforms.alerts.disable", msg);
-    }
-  }
+}
 
+// Alert rules: built-in ids to disable must exist.
+void check_disabled_alerts(const Options& transforms, Diagnostics& diags) {
+  const Options& alerts = transforms.object("alerts");
+  std::vector<std::string> ids;
+  for (const auto& b : coder::builtin_alerts()) ids.push_back(b.id);
+  for (const auto& id : alerts.list("disable"))
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+      diags.error(alerts.line("disable"), "transforms.alerts.disable",
+                  "unknown built-in alert rule '" + id + "'" + did_you_mean(id, ids));
+}
+
+void check_core_sections(const AgentConfig& cfg, Diagnostics& diags) {
+  if (std::string listen = cfg.server.str("listen"), why;
+      !listen.empty() && !parse_listen_address(listen, why))
+    diags.error(cfg.server.line("listen"), "server.listen", why);
+  if (int64_t workers = cfg.pipeline.integer("workers"); workers < 1 || workers > 64)
+    diags.error(cfg.pipeline.line("workers"), "pipeline.workers", "must be between 1 and 64");
+  if (cfg.pipeline.size("max_in_flight") < 1024 * 1024)
+    diags.error(cfg.pipeline.line("max_in_flight"), "pipeline.max_in_flight",
+                "must be at least 1MiB");
+  check_disabled_alerts(cfg.transforms, diags);
+}
+
+}  // namespace
+
+bool load_config_text(const std::string& raw, const std::string& file, const EnvLookup& env,
+                      AgentConfig& out, Diagnostics& diags) {
+  out = AgentConfig{};
+  out.file = file;
+  YAML::Node root;
+  if (!parse_root(substitute_env(raw, env, diags), root, diags)) return false;
+  load_core_sections(root, out, diags);
+  check_core_sections(out, diags);
   load_plugins(root["inputs"], PluginKind::Input, "inputs", input_common_specs(), out.inputs,
                diags);
   load_plugins(root["outputs"], PluginKind::Output, "outputs", output_common_specs(), out.outputs,
                diags);
-  if (out.outputs.size() > 64) diags.error(0, "outputs", "at most 64 outputs are supported");
-  for (size_t i = 0; i < out.outputs.size(); ++i) {
-    int64_t c = out.outputs[i].common.integer("concurrency", 1);
-    std::string path = "outputs[" + std::to_string(i) + "]";
-    if (c < 1 || c > 64)
-      diags.error(out.outputs[i].common.line("concurrency"), path + ".concurrency",
-                  "must be between 1 and 64");
-    const Options& batch = out.outputs[i].common.object("batch");
-    if (batch.integer("max_events", 500) < 1)
-      diags.error(batch.line("max_events"), path + ".batch.max_events", "must be at least 1");
-    if (batch.size("max_bytes", 1) < 1)
-      diags.error(batch.line("max_bytes"), path + ".batch.max_bytes", "must be at least 1");
-  }
+  check_outputs(out.outputs, diags);
   return diags.ok();
 }
 
