@@ -1,4 +1,7 @@
-// Fingerprints, checkpoint keys, Kubernetes paths and the inotify limit warning of the file input.
+// The file input's identity decision (every branch of decide_identity), fingerprints, checkpoint
+// keys, Kubernetes paths and the inotify limit warning.
+#include "plugins/inputs/file/file_identity.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 
 using namespace auditrelay;
 using namespace auditrelay::test;
+using namespace auditrelay::file_input;
 
 namespace {
 
@@ -18,6 +22,197 @@ struct Fd {
   explicit Fd(const std::string& p) : fd(::open(p.c_str(), O_RDONLY)) {}
   ~Fd() { ::close(fd); }
 };
+
+// ---- decide_identity: what was seen → who the file is and where reading starts -------------
+
+constexpr Fingerprint kFp{0xfeedULL, 1024};
+const Clock::time_point kT0 = Clock::time_point{} + std::chrono::hours(1);
+
+IdentitySeen new_file_seen(uint64_t size) {
+  IdentitySeen s;
+  s.size = size;
+  s.fingerprint = kFp;
+  s.now = kT0;
+  return s;
+}
+
+PeerSeen peer(bool same_head, bool prefix, bool truncated, uint64_t offset) {
+  PeerSeen p;
+  p.fingerprint_length = 1024;
+  p.same_head = same_head;
+  p.prefix_of_peer = prefix;
+  p.peer_truncated = truncated;
+  p.peer_offset = offset;
+  return p;
+}
+
+SavedSeen saved(bool same_head, bool same_inode, bool same_path, uint64_t offset,
+                bool inode_still_holds = false) {
+  SavedSeen v;
+  v.same_head = same_head;
+  v.same_inode = same_inode;
+  v.same_path = same_path;
+  v.offset = offset;
+  v.inode_still_holds = inode_still_holds;
+  return v;
+}
+
+TEST(FileIdentity, ANewFileStartsAtItsBeginning) {
+  auto d = decide_identity(new_file_seen(5000));
+  EXPECT_EQ(d.verdict, IdentityVerdict::New);
+  EXPECT_EQ(d.start, 0u);
+  EXPECT_FALSE(d.distinct);
+}
+
+TEST(FileIdentity, ANewFileAtTheVeryFirstStartWithReadFromEndStartsAfterItsLastLine) {
+  auto s = new_file_seen(5000);
+  s.start_at_end = true;
+  s.last_line_end = 4990;
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::New);
+  EXPECT_EQ(d.start, 4990u);
+}
+
+TEST(FileIdentity, AFileWithoutACompleteFirstLineIsUndecided) {
+  auto s = new_file_seen(10);
+  s.fingerprint.reset();
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::Undecided);
+}
+
+TEST(FileIdentity, TheSameFileGrownSinceTheRestartResumesAtItsSavedPosition) {
+  auto s = new_file_seen(9000);  // grew past the saved offset while the agent was stopped
+  s.saved = {saved(false, false, false, 10), saved(true, true, true, 4000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Resumed);
+  EXPECT_EQ(d.saved, 1u);
+  EXPECT_EQ(d.start, 4000u);
+  EXPECT_FALSE(d.drain_first);
+}
+
+TEST(FileIdentity, ARenameWhileStoppedResumesThereAndIsDrainedFirst) {
+  auto s = new_file_seen(9000);
+  s.saved = {saved(true, true, /*same_path=*/false, 4000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Resumed);
+  EXPECT_EQ(d.start, 4000u);
+  EXPECT_TRUE(d.drain_first) << "rotated while stopped: finished before its successor";
+}
+
+TEST(FileIdentity, ATruncationWhileStoppedStartsOverAtZero) {
+  auto s = new_file_seen(100);
+  s.saved = {saved(true, true, true, 4000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Resumed);
+  EXPECT_EQ(d.start, 0u) << "the saved position is past the end";
+}
+
+TEST(FileIdentity, TheSavedPositionOfThisInodeWinsOverTheSameContentElsewhere) {
+  auto s = new_file_seen(9000);
+  s.saved = {saved(true, false, false, 100), saved(true, true, true, 4000)};
+  EXPECT_EQ(decide_identity(s).saved, 1u);
+}
+
+TEST(FileIdentity, ContentMovedToAnotherInodeClaimsItsPositionOnlyWhenTheOldInodeLostIt) {
+  auto s = new_file_seen(9000);
+  s.saved = {saved(true, false, true, 4000, /*inode_still_holds=*/false)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Resumed) << "moved (or copied) while stopped";
+  EXPECT_EQ(d.start, 4000u);
+
+  s.saved = {saved(true, false, true, 4000, /*inode_still_holds=*/true)};
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::New)
+      << "the other inode is still that file: this one only starts with the same lines";
+}
+
+TEST(FileIdentity, AReusedInodeWithOtherContentIsANewFile) {
+  auto s = new_file_seen(9000);
+  s.saved = {saved(/*same_head=*/false, /*same_inode=*/true, true, 4000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::New);
+  EXPECT_EQ(d.start, 0u);
+}
+
+TEST(FileIdentity, ACopyOfAFileBeingReadIsHeldUntilThatIsTruncated) {
+  auto s = new_file_seen(50000);
+  s.peers = {peer(false, false, false, 100), peer(true, true, false, 50000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::HeldCopy);
+  EXPECT_EQ(d.peer, 1u);
+}
+
+TEST(FileIdentity, ACopyOfAnAlreadyTruncatedFileIsReadFromWhereThatWas) {
+  // copytruncate: the original was emptied between the copy and this look.
+  auto s = new_file_seen(50000);
+  s.peers = {peer(true, false, /*truncated=*/true, 50000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::CopyOfTruncated);
+  EXPECT_EQ(d.peer, 0u);
+}
+
+TEST(FileIdentity, TheSameFirstBytesAsAFileBeingReadIsADistinctFile) {
+  auto s = new_file_seen(3000);
+  s.peers = {peer(true, /*prefix=*/false, false, 50000)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::New);
+  EXPECT_TRUE(d.distinct) << "its source identity adds its inode";
+}
+
+TEST(FileIdentity, AFarShorterPrefixIsACopyInProgressUntilItsSizeSettles) {
+  // The same bytes as the start of a file read far beyond: a copy still being written, or a new
+  // file starting with the same lines. Held undecided until its size stays put for kCopySettle.
+  auto s = new_file_seen(2000);
+  s.peers = {peer(true, true, false, 2000 + 10 * kCopySlack)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Undecided);
+  EXPECT_EQ(d.settle.size, 2000u);
+  EXPECT_EQ(d.settle.since, kT0);
+
+  s.settle = d.settle;
+  s.now = kT0 + kCopySettle - std::chrono::milliseconds(1);
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::Undecided);
+
+  s.now = kT0 + kCopySettle;
+  d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::New) << "settled: not a copy after all";
+  EXPECT_TRUE(d.distinct);
+
+  s.size = 2500;  // still growing: the clock starts over
+  d = decide_identity(s);
+  EXPECT_EQ(d.verdict, IdentityVerdict::Undecided);
+  EXPECT_EQ(d.settle.since, s.now);
+}
+
+TEST(FileIdentity, AShortFileWithThePrefixOfAPeerWaitsForItsSizeToSettle) {
+  // Shorter than the peer's fingerprint, the same bytes so far: a copy at its very start.
+  auto s = new_file_seen(100);
+  s.peers = {peer(/*same_head=*/false, /*prefix=*/true, false, 50000)};
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::Undecided);
+  s.settle = SettleClock{100, kT0 - kCopySettle};
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::New);
+}
+
+TEST(FileIdentity, TheSettleClockIsLeftAloneWhenNoCopyIsInQuestion) {
+  auto s = new_file_seen(2000);
+  s.settle = SettleClock{1234, kT0 - std::chrono::seconds(5)};
+  auto d = decide_identity(s);
+  EXPECT_EQ(d.settle.size, 1234u);
+  EXPECT_EQ(d.settle.since, kT0 - std::chrono::seconds(5));
+}
+
+TEST(FileIdentity, PeersDecideBeforeSavedPositions) {
+  auto s = new_file_seen(50000);
+  s.peers = {peer(true, true, false, 50000)};
+  s.saved = {saved(true, true, true, 4000)};
+  EXPECT_EQ(decide_identity(s).verdict, IdentityVerdict::HeldCopy);
+}
+
+TEST(FileIdentity, AFileGrownInPlaceIsNotTruncatedButOneShrunkOrRewrittenIs) {
+  EXPECT_FALSE(truncated_in_place(9000, 4000, true)) << "grown";
+  EXPECT_FALSE(truncated_in_place(4000, 4000, true)) << "unchanged";
+  EXPECT_TRUE(truncated_in_place(100, 4000, true)) << "shrunk below what was read";
+  EXPECT_TRUE(truncated_in_place(9000, 4000, false))
+      << "truncated and written past the old offset: only the first bytes tell";
+}
 
 TEST(FileIdentity, AShortFileIsFingerprintedByItsCompleteLinesOnly) {
   TempDir dir;
