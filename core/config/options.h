@@ -34,6 +34,9 @@ enum class OptType {
 
 std::string_view opt_type_name(OptType t);
 
+struct ParsedDefault;  // an OptionSpec's default_value as its typed value (option_defaults.cpp)
+std::shared_ptr<ParsedDefault> new_parsed_default();
+
 struct OptionSpec {
   std::string name;
   OptType type = OptType::String;
@@ -43,6 +46,9 @@ struct OptionSpec {
   std::vector<std::string> enum_values;  // for Enum
   std::vector<OptionSpec> children;      // for Object and ObjectList
   bool secret = false;                   // never printed; may come from NAME_file
+  // default_value converted to its type on first use and kept, so that loading a config does
+  // not parse every declared default again (shared by the spec's copies; never set by hand).
+  std::shared_ptr<ParsedDefault> parsed_default = new_parsed_default();
 };
 
 // Extra validation of a value beyond its type (e.g. a filter query compiles). Returns an error
@@ -50,6 +56,7 @@ struct OptionSpec {
 using QueryValidator = std::function<std::string(const std::string&)>;
 
 class Options;
+class OptionTableReader;
 using OptionValue = std::variant<std::monostate, std::string, int64_t, bool,
                                  std::vector<std::string>, std::map<std::string, std::string>,
                                  std::shared_ptr<Options>, std::vector<std::shared_ptr<Options>>>;
@@ -85,8 +92,7 @@ class Options {
   };
   std::map<std::string, Entry> values_;
   int line_ = 0;
-  friend Options validate_options(const YAML::Node&, const std::vector<OptionSpec>&,
-                                  const std::string&, Diagnostics&, const QueryValidator&);
+  friend class OptionTableReader;  // validate_options' reader fills in lines and Map key lines
 };
 
 // Validates node (a mapping) against specs; every problem goes to diags.

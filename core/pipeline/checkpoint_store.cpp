@@ -1,6 +1,7 @@
 #include "core/pipeline/checkpoint_store.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -12,10 +13,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <simdjson.h>
 #include <sstream>
 
 #include "core/common/atomic_file.h"
+#include "core/common/fd_io.h"
 #include "core/common/json_writer.h"
 
 namespace auditrelay {
@@ -24,7 +25,9 @@ namespace fs = std::filesystem;
 
 CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
 
-std::string CheckpointStore::file_path() const { return dir_.empty() ? "" : dir_ + "/checkpoints.json"; }
+std::string CheckpointStore::file_path() const {
+  return dir_.empty() ? "" : dir_ + "/checkpoints.json";
+}
 
 // File layout: one JSON document, then a line "crc32 <hex>" over the document's bytes.
 bool CheckpointStore::load() {
@@ -36,13 +39,15 @@ bool CheckpointStore::load() {
   std::string text = ss.str();
   size_t crc_pos = text.rfind("\ncrc32 ");
   if (crc_pos == std::string::npos) {
-    spdlog::warn("checkpoint file {} is incomplete (no checksum); ignoring it and reading sources again",
-                 file_path());
+    spdlog::warn(
+        "checkpoint file {} is incomplete (no checksum); ignoring it and reading sources again",
+        file_path());
     return false;
   }
   std::string body = text.substr(0, crc_pos);
   unsigned long want = std::strtoul(text.c_str() + crc_pos + 7, nullptr, 16);
-  unsigned long got = crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+  unsigned long got =
+      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
   if (want != got) {
     spdlog::warn("checkpoint file {} is corrupt (checksum mismatch); ignoring it", file_path());
     return false;
@@ -144,10 +149,6 @@ std::map<std::string, Checkpoint> CheckpointStore::all() const {
   return entries_;
 }
 
-DataDirLock::~DataDirLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 bool DataDirLock::lock(const std::string& dir, std::string& error) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -156,22 +157,20 @@ bool DataDirLock::lock(const std::string& dir, std::string& error) {
     return false;
   }
   std::string path = dir + "/lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd_ < 0) {
+  fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd_) {
     error = "cannot open " + path + ": " + std::strerror(errno);
     return false;
   }
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     error = "data_dir " + dir + " is in use by another auditrelay process (" + path +
             " is locked); give each agent its own data_dir";
-    ::close(fd_);
-    fd_ = -1;
+    fd_.reset();
     return false;
   }
+  // The pid is for people looking at the directory; the lock does not depend on it.
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd_, 0) == 0) {
-    [[maybe_unused]] ssize_t n = ::write(fd_, pid.data(), pid.size());
-  }
+  if (::ftruncate(fd_.get(), 0) == 0) write_all(fd_.get(), pid);
   return true;
 }
 

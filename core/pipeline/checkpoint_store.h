@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "core/common/unique_fd.h"
+
 namespace auditrelay {
 
 struct Checkpoint {
@@ -44,14 +46,13 @@ class CheckpointStore {
 class DataDirLock {
  public:
   DataDirLock() = default;
-  ~DataDirLock();
   DataDirLock(const DataDirLock&) = delete;
   DataDirLock& operator=(const DataDirLock&) = delete;
   // Creates dir if needed and locks it; error holds the reason on failure.
   bool lock(const std::string& dir, std::string& error);
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;  // held open: the lock lasts as long as the descriptor
 };
 
 }  // namespace auditrelay

@@ -5,12 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/common/unique_fd.h"
+
 namespace auditrelay {
 
 class DeadLetterFile {
  public:
   DeadLetterFile(std::string data_dir, std::string output);
-  ~DeadLetterFile();
   DeadLetterFile(const DeadLetterFile&) = delete;
   DeadLetterFile& operator=(const DeadLetterFile&) = delete;
   // Appends and fsyncs; returns false when the file cannot be written (then the caller retries).
@@ -20,7 +21,7 @@ class DeadLetterFile {
  private:
   std::string path_;
   std::string output_;
-  int fd_ = -1;
+  UniqueFd fd_;  // opened on the first write
   std::mutex mu_;
 };
 

@@ -14,8 +14,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "core/common/unique_fd.h"
 #include "core/metrics/metrics.h"
 #include "core/pipeline/encoded_batch.h"
 
@@ -24,7 +26,8 @@ namespace auditrelay {
 class DiskBuffer {
  public:
   enum class WhenFull { Block, DropOldest };
-  DiskBuffer(std::string dir, uint64_t max_size, WhenFull when_full, Metrics& metrics, const std::string& output);
+  DiskBuffer(std::string dir, uint64_t max_size, WhenFull when_full, Metrics& metrics,
+             const std::string& output);
   ~DiskBuffer();
   DiskBuffer(const DiskBuffer&) = delete;
   DiskBuffer& operator=(const DiskBuffer&) = delete;
@@ -47,11 +50,26 @@ class DiskBuffer {
  private:
   struct Position {
     uint64_t segment = 0, offset = 0;
-    bool operator<(const Position& o) const { return segment < o.segment || (segment == o.segment && offset < o.offset); }
+    bool operator<(const Position& o) const {
+      return segment < o.segment || (segment == o.segment && offset < o.offset);
+    }
   };
   std::string segment_path(uint64_t n) const;
+  void load_cursor();
   bool open_segment_for_write(uint64_t n, std::string& error);
   void recover_tail(uint64_t n);
+  uint64_t bytes_on_disk() const;
+  // In block mode waits (lock released) while `bytes` more would not fit; in drop-oldest mode
+  // drops the oldest segments instead. false when `stop` became true while waiting.
+  bool make_room(uint64_t bytes, std::unique_lock<std::mutex>& lock, const std::atomic<bool>& stop);
+  // Moves read_ past missing and wholly read segments: the size of the segment in which the next
+  // record starts, or nullopt when the reader has caught up with the writer.
+  std::optional<uint64_t> seek_unread_record();
+  // Counts the corrupt record at read_ and moves read_ to the next magic in its segment.
+  void skip_corrupt_record(int fd, uint64_t segment_size);
+  // The record that ends at read_ as a batch whose ack marks it delivered; nullptr (counted as
+  // corrupt) when its payload does not decode.
+  std::shared_ptr<EncodedBatch> hand_out(std::string_view payload);
   void delivered(uint64_t ticket);
   void save_cursor();
   void delete_consumed_segments();
@@ -61,15 +79,16 @@ class DiskBuffer {
   WhenFull when_full_;
   uint64_t segment_limit_;
   mutable std::mutex mu_;
-  int write_fd_ = -1;
+  UniqueFd write_fd_;
   uint64_t write_segment_ = 0, write_offset_ = 0;
   std::map<uint64_t, uint64_t> segment_sizes_;  // segment → bytes
-  Position read_;     // next record to hand out
-  Position cursor_;   // everything before it is delivered
+  Position read_;                               // next record to hand out
+  Position cursor_;                             // everything before it is delivered
   // Records handed out and not yet delivered, in order: ticket → end position.
   std::map<uint64_t, std::pair<Position, bool>> outstanding_;
   uint64_t next_ticket_ = 0;
   uint64_t records_waiting_ = 0;
+  bool cursor_save_failing_ = false;  // its error is logged once, not on every delivery
   Metrics::Counter& corrupt_;
   Metrics::Counter& dropped_bytes_;
   std::atomic<int64_t>& size_gauge_;

@@ -1,12 +1,23 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 #include <vector>
 
+#include "core/common/atomic_file.h"
+#include "core/common/fd_io.h"
 #include "core/common/json_writer.h"
 #include "core/common/time.h"
+#include "core/common/unique_fd.h"
 #include "core/common/uuid.h"
+#include "core/config/options.h"
 #include "core/config/units.h"
 #include "core/pipeline/offset_tracker.h"
 #include "plugins/inputs/journald/journal.h"
@@ -177,7 +188,8 @@ TEST(CursorTracker, CommitsTheCursorOfTheLastContiguousAck) {
 }
 
 TEST(JournalCursor, SequenceNumberSpaceAndNumber) {
-  auto p = parse_cursor("s=9ace11ec70a74899abdf1e3cf90b262e;i=2aaa7;b=0123;m=3e8;t=62884a340f000;x=2dbb9fc0ab5c7c0a");
+  auto p = parse_cursor(
+      "s=9ace11ec70a74899abdf1e3cf90b262e;i=2aaa7;b=0123;m=3e8;t=62884a340f000;x=2dbb9fc0ab5c7c0a");
   ASSERT_TRUE(p.valid);
   EXPECT_EQ(p.seqnum_id, "9ace11ec70a74899abdf1e3cf90b262e");
   EXPECT_EQ(p.seqnum, 0x2aaa7u);
@@ -186,4 +198,148 @@ TEST(JournalCursor, SequenceNumberSpaceAndNumber) {
   EXPECT_FALSE(parse_cursor("s=abc;i=zz").valid);
   EXPECT_FALSE(parse_cursor("i=5;b=1").valid);
   EXPECT_FALSE(parse_cursor(";;;=;s=;i=").valid);
+}
+
+namespace {
+
+// A fresh directory under the system's temp directory, removed at the end of the test.
+struct ScratchDir {
+  std::filesystem::path path;
+  ScratchDir() {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "auditrelay-common-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST(FdIo, WriteAllDeliversEveryByteThroughAPipeWithASlowReader) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd read_end(p[0]), write_end(p[1]);
+  std::string data(1 << 20, '\0');  // far more than the pipe holds, so writes come up short
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+  std::string got;
+  std::thread reader([&] {
+    char chunk[997];  // small, odd reads: the writer is always ahead
+    ssize_t n;
+    int reads = 0;
+    while ((n = ::read(read_end.get(), chunk, sizeof chunk)) > 0) {
+      got.append(chunk, static_cast<size_t>(n));
+      if (++reads % 64 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  EXPECT_TRUE(write_all(write_end.get(), data));
+  write_end.reset();  // end of file for the reader
+  reader.join();
+  EXPECT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data);
+}
+
+TEST(FdIo, WriteAllReportsAnError) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd read_end(p[0]), write_end(p[1]);
+  // Writing to the read end of a pipe fails (EBADF).
+  EXPECT_FALSE(write_all(read_end.get(), "x"));
+  EXPECT_TRUE(write_all(write_end.get(), ""));
+}
+
+TEST(FdIo, PreadExactReadsAtAnOffsetAndFailsPastTheEnd) {
+  ScratchDir dir;
+  std::string error;
+  ASSERT_TRUE(write_file_atomically(dir.file("f"), "0123456789", error)) << error;
+  UniqueFd fd(::open(dir.file("f").c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd);
+  std::string out;
+  ASSERT_TRUE(pread_exact(fd.get(), 3, 4, out));
+  EXPECT_EQ(out, "3456");
+  EXPECT_TRUE(pread_exact(fd.get(), 10, 0, out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(pread_exact(fd.get(), 8, 4, out));  // only two bytes are left
+}
+
+TEST(FdIo, SyncDirectoryReportsAMissingDirectory) {
+  ScratchDir dir;
+  std::string error;
+  EXPECT_TRUE(sync_directory(dir.path.string(), error)) << error;
+  EXPECT_FALSE(sync_directory(dir.file("missing"), error));
+  EXPECT_NE(error.find("missing"), std::string::npos) << error;
+}
+
+TEST(UniqueFd, ClosesOnceWhenItGoesOrIsReplaced) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  {
+    UniqueFd a(p[0]);
+    UniqueFd b(std::move(a));
+    EXPECT_FALSE(a);
+    EXPECT_EQ(b.get(), p[0]);
+    b.reset(p[1]);
+    EXPECT_EQ(::fcntl(p[0], F_GETFD), -1);  // the first was closed by reset
+    EXPECT_NE(::fcntl(p[1], F_GETFD), -1);
+  }
+  EXPECT_EQ(::fcntl(p[1], F_GETFD), -1);  // and the second when its owner went
+}
+
+TEST(AtomicFile, ReplacesTheContentAndLeavesNoTempFile) {
+  ScratchDir dir;
+  std::string path = dir.file("state"), error;
+  ASSERT_TRUE(write_file_atomically(path, "old\n", error)) << error;
+  ASSERT_TRUE(write_file_atomically(path, "new content\n", error)) << error;
+  EXPECT_EQ(file_text(path), "new content\n");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(AtomicFile, LeavesTheOldFileIntactWhenTheTempFileCannotBeWritten) {
+  ScratchDir dir;
+  std::string path = dir.file("state"), error;
+  ASSERT_TRUE(write_file_atomically(path, "old\n", error)) << error;
+  // A directory where the temp file would go: opening it for writing fails, even as root.
+  std::filesystem::create_directory(path + ".tmp");
+  EXPECT_FALSE(write_file_atomically(path, "new\n", error));
+  EXPECT_NE(error.find("state.tmp"), std::string::npos) << error;
+  EXPECT_EQ(file_text(path), "old\n");
+}
+
+TEST(AtomicFile, FailsInAMissingDirectory) {
+  ScratchDir dir;
+  std::string error;
+  EXPECT_FALSE(write_file_atomically(dir.file("no/such/state"), "x", error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(std::filesystem::exists(dir.file("no")));
+}
+
+TEST(OptionDefaults, AreTheSameOnEveryLoadAndFollowAnEditedCopy) {
+  std::vector<OptionSpec> specs = {{"size", OptType::Size, "1MiB"},
+                                   {"streams", OptType::StringList, "[a, b]"},
+                                   {"wait", OptType::Duration, "oops"}};
+  for (int load = 0; load < 2; ++load) {
+    Diagnostics d;
+    Options o = validate_options(YAML::Load("{}"), specs, "in", d);
+    EXPECT_TRUE(d.ok());
+    EXPECT_EQ(o.size("size"), 1u << 20);
+    EXPECT_EQ(o.list("streams"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_FALSE(o.has("wait"));  // a default that does not parse leaves the option unset
+  }
+  std::vector<OptionSpec> edited = specs;  // shares what the originals parsed
+  edited[0].default_value = "2KiB";
+  edited[1].type = OptType::String;
+  Diagnostics d;
+  Options o = validate_options(YAML::Load("{}"), edited, "in", d);
+  EXPECT_EQ(o.size("size"), 2048u);
+  EXPECT_EQ(o.str("streams"), "[a, b]");
 }

@@ -1,23 +1,9 @@
 #pragma once
-// Writes whole buffers to a file descriptor, retrying short writes and EINTR.
+// Writes whole buffers to a file descriptor, retrying short writes and EINTR: the outputs call
+// write_all(fd, data), which lives with the rest of the agent's fd I/O in core/common/fd_io.h.
 #include <unistd.h>
 
 #include <cerrno>
 #include <string_view>
 
-namespace auditrelay {
-
-inline bool write_all(int fd, std::string_view data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace auditrelay
+#include "core/common/fd_io.h"
