@@ -16,6 +16,7 @@
 #include "agent/plugin_names.h"
 #include "coder/alerts.h"
 #include "coder/query.h"
+#include "core/config/option_convert.h"
 #include "core/registry/registry.h"
 #include "core/server/listen_address.h"
 
@@ -40,10 +41,6 @@ std::string machine_host_name() {
 }
 
 namespace {
-
-int node_line(const YAML::Node& n) {
-  return n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
-}
 
 // " (did you mean 'x'?)" when a candidate is close to name, else nothing.
 std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {

@@ -4,8 +4,28 @@
 #include "agent/config/agent_config.h"
 #include "coder/alerts.h"
 #include "coder/event/redaction.h"
+#include "core/pipeline/output_driver.h"
+#include "core/pipeline/pipeline.h"
 
 namespace auditrelay {
+namespace {
+
+// The pipeline's and the output driver's defaults live in their option structs (core/); the
+// tables print them in the units a user writes ("4MiB", "500ms", "30s"). Temporaries, not
+// globals: plugins may read these tables during static initialisation.
+
+std::string size_text(uint64_t bytes) {
+  for (auto [unit, name] : {std::pair{1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}})
+    if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + name;
+  return std::to_string(bytes);
+}
+
+std::string duration_text(std::chrono::milliseconds d) {
+  int64_t ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
+}  // namespace
 
 const std::vector<std::string>& schema_names() {
   static const std::vector<std::string> k = [] {
@@ -43,13 +63,16 @@ const std::vector<OptionSpec>& server_specs() {
 
 const std::vector<OptionSpec>& pipeline_specs() {
   static const std::vector<OptionSpec> k = {
-      {"workers", OptType::Int, "2", false, "normalize threads"},
-      {"max_in_flight", OptType::Size, "4MiB", false,
+      {"workers", OptType::Int, std::to_string(PipelineOptions{}.workers), false,
+       "normalize threads"},
+      {"max_in_flight", OptType::Size, size_text(PipelineOptions{}.max_in_flight), false,
        "memory bound for batches between reading and the last output's acknowledgement; inputs "
        "pause when reached"},
-      {"checkpoint_interval", OptType::Duration, "1s", false,
+      {"checkpoint_interval", OptType::Duration,
+       duration_text(PipelineOptions{}.checkpoint_interval), false,
        "how often acknowledged positions are saved"},
-      {"shutdown_timeout", OptType::Duration, "10s", false,
+      {"shutdown_timeout", OptType::Duration, duration_text(PipelineOptions{}.shutdown_timeout),
+       false,
        "on SIGTERM, how long to keep delivering in-flight batches before saving checkpoints and "
        "exiting"},
   };
@@ -125,12 +148,14 @@ const std::vector<OptionSpec>& output_common_specs() {
        "when a batch is sent",
        {},
        {
-           {"max_events", OptType::Int, "500", false, "events per batch"},
-           {"max_bytes", OptType::Size, "1MiB", false, "encoded bytes per batch"},
-           {"max_delay", OptType::Duration, "1s", false,
+           {"max_events", OptType::Int, std::to_string(OutputDriverOptions{}.max_events), false,
+            "events per batch"},
+           {"max_bytes", OptType::Size, size_text(OutputDriverOptions{}.max_bytes), false,
+            "encoded bytes per batch"},
+           {"max_delay", OptType::Duration, duration_text(OutputDriverOptions{}.max_delay), false,
             "age of the oldest event before the batch is sent"},
        }},
-      {"concurrency", OptType::Int, "1", false,
+      {"concurrency", OptType::Int, std::to_string(OutputDriverOptions{}.concurrency), false,
        "batches in flight at once (each with its own connection, unless the output shares "
        "one; some outputs default higher: see their sections)"},
       {"buffer",
@@ -148,7 +173,8 @@ const std::vector<OptionSpec>& output_common_specs() {
             "under "
             "data_dir/buffer/<output> that survives restarts and long outages",
             {"memory", "disk"}},
-           {"max_size", OptType::Size, "1GiB", false, "disk buffer size limit"},
+           {"max_size", OptType::Size, size_text(OutputDriverOptions{}.buffer_max_size), false,
+            "disk buffer size limit"},
            {"when_full",
             OptType::Enum,
             "block",
@@ -164,8 +190,9 @@ const std::vector<OptionSpec>& output_common_specs() {
        "retries of failed batches (until delivered)",
        {},
        {
-           {"initial", OptType::Duration, "500ms", false, "first backoff"},
-           {"max", OptType::Duration, "30s", false,
+           {"initial", OptType::Duration, duration_text(OutputDriverOptions{}.retry_initial), false,
+            "first backoff"},
+           {"max", OptType::Duration, duration_text(OutputDriverOptions{}.retry_max), false,
             "backoff cap; exponential with jitter in between"},
        }},
   };
