@@ -123,37 +123,108 @@ std::vector<std::string> query_keys() {
   return out;
 }
 
+namespace {
+
+// The position of a term's one ':' outside quotes; npos, with error set, when the term is not
+// one key:value pair.
+size_t key_value_colon(const std::string& raw, std::string& error) {
+  if (raw.front() == ':' || raw.back() == ':') {
+    error = "Query element \"" + raw + "\" cannot start or end with ':'";
+    return std::string::npos;
+  }
+  size_t colon = std::string::npos;
+  int colons = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '"')
+      quoted = !quoted;
+    else if (raw[i] == ':' && !quoted) {
+      ++colons;
+      if (colon == std::string::npos) colon = i;
+    }
+  }
+  if (colons == 0) {
+    error = "Query element \"" + raw + "\" is not a key:value term";
+    return std::string::npos;
+  }
+  if (colons > 1) {
+    error = "Query element \"" + raw + "\" can only contain 1 ':' (quote values that contain ':')";
+    return std::string::npos;
+  }
+  return colon;
+}
+
+// "severity:warn" is that level, "severity:>=warn" that level or above.
+bool compile_severity(Query::Term& t, const std::string& value, std::string& error) {
+  std::string v = t.value;
+  bool at_least = v.starts_with(">=");
+  if (at_least) v = v.substr(2);
+  Severity s;
+  if (!parse_severity(v, s)) {
+    error = "Query param \"severity\" has invalid value: \"" + value +
+            "\" is not one of debug, info, warn, error, critical, fatal (optionally with >=)";
+    return false;
+  }
+  t.severity_min = at_least ? severity_rank(s) : -1;
+  t.value = std::string(severity_name(s));
+  return true;
+}
+
+// Checks a term's value where its key allows only some, and parses dates into t.bound. `value`
+// is as the user wrote it (error messages, RFC 3339 times); t.value is lower-cased.
+bool compile_value(Query::Term& t, const std::string& key, const std::string& value,
+                   std::string& error) {
+  switch (t.field) {
+    case F::Severity:
+      return compile_severity(t, value, error);
+    case F::Kind:
+      if (Kind k; !parse_kind(t.value, k)) {
+        error = "Query param \"kind\" has invalid value: \"" + value +
+                "\" is not audit, connection, boundary or log";
+        return false;
+      }
+      return true;
+    case F::DateFrom:
+    case F::DateTo:
+      if (!parse_date(t.value, t.bound)) {
+        error = "Query param \"" + key + "\" must be a valid date format (2006-01-02): \"" + value +
+                "\"";
+        return false;
+      }
+      if (t.field == F::DateTo) t.bound.seconds += 86400;  // inclusive day
+      return true;
+    case F::ConnectedAfter:
+    case F::ConnectedBefore:
+      if (!parse_rfc3339(value, t.bound)) {
+        error = "Query param \"" + key +
+                "\" must be a valid date format (2006-01-02T15:04:05.999999999Z07:00): \"" + value +
+                "\"";
+        return false;
+      }
+      return true;
+    case F::Status:
+      if (t.value != "ongoing" && t.value != "completed" && t.value != "connected" &&
+          t.value != "disconnected") {
+        error = "Query param \"status\" has invalid value: \"" + value +
+                "\" is not one of ongoing, completed, connected, disconnected";
+        return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Query> Query::compile(const std::string& text, std::string& error) {
   auto q = std::make_unique<Query>();
   q->text_ = text;
   std::map<F, std::vector<Term>> groups;
   std::vector<F> order;
   for (const auto& raw : split_terms(text)) {
-    if (raw.front() == ':' || raw.back() == ':') {
-      error = "Query element \"" + raw + "\" cannot start or end with ':'";
-      return nullptr;
-    }
-    // Exactly one ':' outside quotes.
-    size_t colon = std::string::npos;
-    int colons = 0;
-    bool quoted = false;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '"')
-        quoted = !quoted;
-      else if (raw[i] == ':' && !quoted) {
-        ++colons;
-        if (colon == std::string::npos) colon = i;
-      }
-    }
-    if (colons == 0) {
-      error = "Query element \"" + raw + "\" is not a key:value term";
-      return nullptr;
-    }
-    if (colons > 1) {
-      error =
-          "Query element \"" + raw + "\" can only contain 1 ':' (quote values that contain ':')";
-      return nullptr;
-    }
+    size_t colon = key_value_colon(raw, error);
+    if (colon == std::string::npos) return nullptr;
     std::string key = to_lower(unquote(raw.substr(0, colon)));
     std::string value = unquote(raw.substr(colon + 1));
     auto it = key_table().find(key);
@@ -165,57 +236,7 @@ std::unique_ptr<Query> Query::compile(const std::string& text, std::string& erro
     }
     if (value.empty()) continue;  // Coder ignores empty values
     Term t{it->second, to_lower(value)};
-    switch (t.field) {
-      case F::Severity: {
-        std::string v = t.value;
-        bool at_least = v.starts_with(">=");
-        if (at_least) v = v.substr(2);
-        Severity s;
-        if (!parse_severity(v, s)) {
-          error = "Query param \"severity\" has invalid value: \"" + value +
-                  "\" is not one of debug, info, warn, error, critical, fatal (optionally with >=)";
-          return nullptr;
-        }
-        t.severity_min = at_least ? severity_rank(s) : -1;
-        t.value = std::string(severity_name(s));
-        break;
-      }
-      case F::Kind:
-        if (Kind k; !parse_kind(t.value, k)) {
-          error = "Query param \"kind\" has invalid value: \"" + value +
-                  "\" is not audit, connection, boundary or log";
-          return nullptr;
-        }
-        break;
-      case F::DateFrom:
-      case F::DateTo:
-        if (!parse_date(t.value, t.bound)) {
-          error = "Query param \"" + key + "\" must be a valid date format (2006-01-02): \"" +
-                  value + "\"";
-          return nullptr;
-        }
-        if (t.field == F::DateTo) t.bound.seconds += 86400;  // inclusive day
-        break;
-      case F::ConnectedAfter:
-      case F::ConnectedBefore:
-        if (!parse_rfc3339(value, t.bound)) {
-          error = "Query param \"" + key +
-                  "\" must be a valid date format (2006-01-02T15:04:05.999999999Z07:00): \"" +
-                  value + "\"";
-          return nullptr;
-        }
-        break;
-      case F::Status:
-        if (t.value != "ongoing" && t.value != "completed" && t.value != "connected" &&
-            t.value != "disconnected") {
-          error = "Query param \"status\" has invalid value: \"" + value +
-                  "\" is not one of ongoing, completed, connected, disconnected";
-          return nullptr;
-        }
-        break;
-      default:
-        break;
-    }
+    if (!compile_value(t, key, value, error)) return nullptr;
     if (!groups.count(t.field)) order.push_back(t.field);
     groups[t.field].push_back(std::move(t));
   }

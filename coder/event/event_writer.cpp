@@ -28,8 +28,12 @@ void write_deep_as_string(JsonWriter& w, simdjson::dom::element el, WriteState& 
   w.string(text);
 }
 
-bool too_deep(int depth) { return depth != kUnbounded && depth >= kMaxValueDepth; }
-int deeper(int depth) { return depth == kUnbounded ? kUnbounded : depth + 1; }
+bool too_deep(int depth) {
+  return depth != kUnbounded && depth >= kMaxValueDepth;
+}
+int deeper(int depth) {
+  return depth == kUnbounded ? kUnbounded : depth + 1;
+}
 
 void write_element(JsonWriter& w, simdjson::dom::element el, WriteState& s, int depth) {
   using simdjson::dom::element_type;
@@ -183,6 +187,29 @@ void write_value(JsonWriter& w, const Value& v, WriteState& s) {
   }
 }
 
+// Coder's diff and additional_fields, redacted.
+void write_coder_objects(JsonWriter& w, const Event& e, WriteState& s) {
+  if (has_diff(e)) {
+    w.key_literal("diff");
+    write_diff(w, e.diff.el, s);
+  }
+  if (has_additional_fields(e)) {
+    w.key_literal("additional_fields");
+    write_element(w, e.additional_fields.el, s);
+  }
+}
+
+// The unmapped source fields, redacted, and the source object: audit/v1's last members, and the
+// last of what the other schemas keep of the source (write_source_members).
+void write_fields_and_source(JsonWriter& w, const Event& e, WriteState& s) {
+  if (!e.fields.empty()) {
+    w.key_literal("fields");
+    write_fields_object(w, e.fields, s.redaction, s.stats);
+  }
+  w.key_literal("source");
+  write_source_object(w, e);
+}
+
 }  // namespace
 
 void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, EncodeStats& stats) {
@@ -190,14 +217,13 @@ void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, Enc
   write_diff(w, diff.el, state);
 }
 
-void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
-                       EncodeStats& stats) {
+void write_open_object(JsonWriter& w, const Value& object, const Redaction& r, EncodeStats& stats) {
   WriteState state{r, stats};
   write_element(w, object.el, state);
 }
 
-void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
-                         const Redaction& r, EncodeStats& stats) {
+void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields, const Redaction& r,
+                         EncodeStats& stats) {
   WriteState state{r, stats};
   w.begin_object();
   for (const Field* f : fields) {
@@ -238,26 +264,15 @@ void write_source_object(JsonWriter& w, const Event& e) {
 }
 
 void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, EncodeStats& stats) {
-  if (has_diff(e)) {
-    w.key_literal("diff");
-    write_diff_object(w, e.diff, r, stats);
-  }
-  if (has_additional_fields(e)) {
-    w.key_literal("additional_fields");
-    write_open_object(w, e.additional_fields, r, stats);
-  }
-  if (!e.fields.empty()) {
-    w.key_literal("fields");
-    write_fields_object(w, e.fields, r, stats);
-  }
-  w.key_literal("source");
-  write_source_object(w, e);
+  WriteState state{r, stats};
+  write_coder_objects(w, e, state);
+  write_fields_and_source(w, e, state);
 }
 
 bool has_workspace(const Event& e) {
   const auto& ws = e.workspace;
-  return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() ||
-         !ws.owner_username.empty() || !ws.agent_name.empty();
+  return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() || !ws.owner_username.empty() ||
+         !ws.agent_name.empty();
 }
 
 void write_workspace_object(JsonWriter& w, const Event& e) {
@@ -282,6 +297,13 @@ void write_template_object(JsonWriter& w, const Event& e) {
   w.end_object();
 }
 
+void write_alert_object(JsonWriter& w, const Event& e) {
+  w.begin_object();
+  w.field("rule", e.alert_rule);
+  opt(w, "summary", e.alert_summary);
+  w.end_object();
+}
+
 bool has_diff(const Event& e) {
   return e.diff.type == Value::Type::Json && e.diff.el.is_object() && non_empty_object(e.diff.el);
 }
@@ -291,13 +313,14 @@ bool has_additional_fields(const Event& e) {
          non_empty_object(e.additional_fields.el);
 }
 
-void write_event_json(const Event& e, const Redaction& r, std::string& out,
-                      std::string_view observed_rfc3339, EncodeStats* stats) {
-  EncodeStats unused;
-  WriteState state{r, stats ? *stats : unused};
-  JsonWriter w(out);
+namespace {
+
+// The section writers of write_event_json, in the order of the schema's members. Each writes
+// its key and value, or nothing when the event has none of it.
+
+// The members every event may have as plain values: its identity, times, level and outcome.
+void write_head(JsonWriter& w, const Event& e, std::string_view observed_rfc3339) {
   char tbuf[48];
-  w.begin_object();
   w.field("schema", "audit/v1");
   opt(w, "event_id", e.event_id);
   w.field("kind", kind_name(e.kind));
@@ -316,88 +339,108 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
   }
   opt(w, "organization_id", e.organization_id);
   opt(w, "request_id", e.request_id);
+}
 
+void write_actor(JsonWriter& w, const Event& e) {
   const auto& a = e.actor;
-  if (!a.id.empty() || !a.username.empty() || !a.email.empty() || !a.ip.empty() ||
-      !a.user_agent.empty()) {
-    w.key_literal("actor");
-    w.begin_object();
-    opt(w, "id", a.id);
-    opt(w, "username", a.username);
-    opt(w, "email", a.email);
-    opt(w, "ip", a.ip);
-    opt(w, "user_agent", a.user_agent);
-    w.end_object();
-  }
+  if (a.id.empty() && a.username.empty() && a.email.empty() && a.ip.empty() && a.user_agent.empty())
+    return;
+  w.key_literal("actor");
+  w.begin_object();
+  opt(w, "id", a.id);
+  opt(w, "username", a.username);
+  opt(w, "email", a.email);
+  opt(w, "ip", a.ip);
+  opt(w, "user_agent", a.user_agent);
+  w.end_object();
+}
+
+void write_resource(JsonWriter& w, const Event& e) {
   const auto& res = e.resource;
-  if (!res.type.empty() || !res.id.empty() || !res.target.empty() || !res.icon.empty()) {
-    w.key_literal("resource");
-    w.begin_object();
-    opt(w, "type", res.type);
-    opt(w, "id", res.id);
-    opt(w, "target", res.target);
-    opt(w, "icon", res.icon);
-    w.end_object();
-  }
-  if (has_workspace(e)) {
-    w.key_literal("workspace");
-    write_workspace_object(w, e);
-  }
+  if (res.type.empty() && res.id.empty() && res.target.empty() && res.icon.empty()) return;
+  w.key_literal("resource");
+  w.begin_object();
+  opt(w, "type", res.type);
+  opt(w, "id", res.id);
+  opt(w, "target", res.target);
+  opt(w, "icon", res.icon);
+  w.end_object();
+}
+
+void write_workspace(JsonWriter& w, const Event& e) {
+  if (!has_workspace(e)) return;
+  w.key_literal("workspace");
+  write_workspace_object(w, e);
+}
+
+void write_connection(JsonWriter& w, const Event& e) {
   const auto& c = e.connection;
-  if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty() ||
-      !c.disconnect_reason.empty()) {
-    w.key_literal("connection");
-    w.begin_object();
-    opt(w, "id", c.id);
-    opt(w, "type", c.type);
-    opt(w, "status", c.status);
-    opt(w, "slug_or_port", c.slug_or_port);
-    opt(w, "disconnect_reason", c.disconnect_reason);
-    w.end_object();
-  }
-  if (has_template(e)) {
-    w.key_literal("template");
-    write_template_object(w, e);
-  }
+  if (c.id.empty() && c.type.empty() && c.status.empty() && c.slug_or_port.empty() &&
+      c.disconnect_reason.empty())
+    return;
+  w.key_literal("connection");
+  w.begin_object();
+  opt(w, "id", c.id);
+  opt(w, "type", c.type);
+  opt(w, "status", c.status);
+  opt(w, "slug_or_port", c.slug_or_port);
+  opt(w, "disconnect_reason", c.disconnect_reason);
+  w.end_object();
+}
+
+void write_template(JsonWriter& w, const Event& e) {
+  if (!has_template(e)) return;
+  w.key_literal("template");
+  write_template_object(w, e);
+}
+
+void write_http(JsonWriter& w, const Event& e) {
   const auto& h = e.http;
-  if (!h.method.empty() || !h.url.empty() || !h.host.empty()) {
-    w.key_literal("http");
-    w.begin_object();
-    opt(w, "method", h.method);
-    opt(w, "url", h.url);
-    opt(w, "host", h.host);
-    w.end_object();
-  }
-  if (!e.boundary.decision.empty() || !e.boundary.matched_rule.empty()) {
-    w.key_literal("boundary");
-    w.begin_object();
-    opt(w, "decision", e.boundary.decision);
-    opt(w, "matched_rule", e.boundary.matched_rule);
-    w.end_object();
-  }
+  if (h.method.empty() && h.url.empty() && h.host.empty()) return;
+  w.key_literal("http");
+  w.begin_object();
+  opt(w, "method", h.method);
+  opt(w, "url", h.url);
+  opt(w, "host", h.host);
+  w.end_object();
+}
+
+void write_boundary(JsonWriter& w, const Event& e) {
+  if (e.boundary.decision.empty() && e.boundary.matched_rule.empty()) return;
+  w.key_literal("boundary");
+  w.begin_object();
+  opt(w, "decision", e.boundary.decision);
+  opt(w, "matched_rule", e.boundary.matched_rule);
+  w.end_object();
+}
+
+void write_alert(JsonWriter& w, const Event& e) {
+  if (e.alert_rule.empty()) return;
+  w.key_literal("alert");
+  write_alert_object(w, e);
+}
+
+}  // namespace
+
+void write_event_json(const Event& e, const Redaction& r, std::string& out,
+                      std::string_view observed_rfc3339, EncodeStats* stats) {
+  EncodeStats unused;
+  WriteState state{r, stats ? *stats : unused};
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, e, observed_rfc3339);
+  write_actor(w, e);
+  write_resource(w, e);
+  write_workspace(w, e);
+  write_connection(w, e);
+  write_template(w, e);
+  write_http(w, e);
+  write_boundary(w, e);
   opt(w, "build_reason", e.build_reason);
-  if (has_diff(e)) {
-    w.key_literal("diff");
-    write_diff(w, e.diff.el, state);
-  }
-  if (has_additional_fields(e)) {
-    w.key_literal("additional_fields");
-    write_element(w, e.additional_fields.el, state);
-  }
+  write_coder_objects(w, e, state);
   opt(w, "error", e.error);
-  if (!e.alert_rule.empty()) {
-    w.key_literal("alert");
-    w.begin_object();
-    w.field("rule", e.alert_rule);
-    opt(w, "summary", e.alert_summary);
-    w.end_object();
-  }
-  if (!e.fields.empty()) {
-    w.key_literal("fields");
-    write_fields_object(w, e.fields, r, state.stats);
-  }
-  w.key_literal("source");
-  write_source_object(w, e);
+  write_alert(w, e);
+  write_fields_and_source(w, e, state);
   w.end_object();
 }
 

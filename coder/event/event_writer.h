@@ -28,10 +28,9 @@ class JsonWriter;
 // redaction and depth rules: Coder's diff, an open object (additional_fields), the unmapped
 // source fields, and the source object.
 void write_diff_object(JsonWriter& w, const Value& diff, const Redaction& r, EncodeStats& stats);
-void write_open_object(JsonWriter& w, const Value& object, const Redaction& r,
-                       EncodeStats& stats);
-void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
-                         const Redaction& r, EncodeStats& stats);
+void write_open_object(JsonWriter& w, const Value& object, const Redaction& r, EncodeStats& stats);
+void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields, const Redaction& r,
+                         EncodeStats& stats);
 void write_source_object(JsonWriter& w, const Event& e);
 // diff, additional_fields, fields and source: what the source said as it said it (redacted),
 // which the other schemas keep under their own name for it (OCSF unmapped, ECS coder).
@@ -40,7 +39,8 @@ bool has_workspace(const Event& e);
 void write_workspace_object(JsonWriter& w, const Event& e);
 bool has_template(const Event& e);
 void write_template_object(JsonWriter& w, const Event& e);
-bool has_diff(const Event& e);               // a non-empty diff object
-bool has_additional_fields(const Event& e);  // a non-empty additional_fields object
+void write_alert_object(JsonWriter& w, const Event& e);  // when e.alert_rule is set
+bool has_diff(const Event& e);                           // a non-empty diff object
+bool has_additional_fields(const Event& e);              // a non-empty additional_fields object
 
 }  // namespace auditrelay
