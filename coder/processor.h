@@ -5,19 +5,20 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "coder/alerts.h"
 #include "coder/event/event.h"
 #include "coder/event/event_writer.h"
-#include "core/event/format.h"
 #include "coder/event/redaction.h"
+#include "coder/query.h"
+#include "coder/tap.h"
+#include "core/event/format.h"
 #include "core/event/schema.h"
 #include "core/metrics/metrics.h"
 #include "core/pipeline/batch_processor.h"
 #include "core/pipeline/encoded_batch.h"
-#include "coder/alerts.h"
-#include "coder/query.h"
-#include "coder/tap.h"
 
 namespace auditrelay::coder {
 
@@ -44,6 +45,25 @@ struct Transforms final : ProcessorFactory {
 const std::vector<MetricInfo>& processor_metrics();
 void create_processor_series(Metrics& m, const Transforms& t);
 
+// Records per entry format, the `format` label of auditrelay_events_parsed_total: a counter for
+// every name a registered format gives its entries; a name none declared (or no name) counts
+// under the fallback format's.
+class FormatCounts {
+ public:
+  FormatCounts();
+  void add(std::string_view entry_format);
+  // Adds the counts to their series and starts again from 0.
+  void flush(Metrics& m);
+  void clear();
+  // Every series at 0 (so /metrics shows them before the first record).
+  static void create_series(Metrics& m);
+
+ private:
+  std::vector<std::string> names_;  // sorted
+  std::vector<uint64_t> counts_;    // indexed like names_
+  size_t fallback_;                 // names_.size(): there is no fallback format
+};
+
 class Processor final : public BatchProcessor {
  public:
   Processor(const Transforms& transforms, Metrics* metrics);
@@ -53,15 +73,21 @@ class Processor final : public BatchProcessor {
   // Per-record counters, flushed to Metrics once per batch.
   struct Counts {
     uint64_t records = 0, raw = 0, dropped = 0, parse_failed = 0;
-    uint64_t by_format[5] = {};  // slog_json, slog_human, stackdriver, raw, api
+    FormatCounts by_format;
   };
 
  private:
-  void flush_counts();
+  void parse(const RecordBatch& in, const Record& r);
+  bool keep();
+  uint64_t routes() const;
   void encode(EncodedEvent& ee, std::string_view observed, EncodedBatch& out);
+  void describe(EventMeta& meta, std::string& attrs) const;
+  void flush_counts();
+  void reset_counts();
 
   const Transforms& t_;
   Metrics* metrics_;
+  const Format* fallback_;  // parses what the record's own format does not
   ParseScratch scratch_;
   ParsedEntry entry_;
   Event event_;

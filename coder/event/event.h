@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coder/event/kind.h"
 #include "core/common/time.h"
 #include "core/event/severity.h"
 #include "core/event/value.h"

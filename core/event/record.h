@@ -18,20 +18,23 @@ class AckToken;
 
 enum class Stream : uint8_t { None, Stdout, Stderr };
 
-// What a framer knew about a record that its (stateless) parser cannot see.
+// What a framer or an input knew about a record that its (stateless) parser cannot see.
 namespace record_flags {
 // A human entry whose "name: " prefix this stream has already shown as a logger name.
 inline constexpr uint8_t kLoggerSeenOnStream = 1;
 // A human entry whose line ends in " ..." but which no block followed: the dots are its message's.
 inline constexpr uint8_t kNoBlockFollowed = 2;
+// A row an input hands over a second time, for the event that ended what the row describes (a
+// session's close) rather than the one that began it.
+inline constexpr uint8_t kEndEvent = 4;
 }  // namespace record_flags
 
 // Where a batch came from; shared by every batch of one source (file, API stream).
 struct SourceInfo {
-  std::string input;      // the input's name in the config
-  std::string type;       // "file", "coder_api", "stdin"
+  std::string input;  // the input's name in the config
+  std::string type;   // "file", "coder_api", "stdin"
   std::string path;
-  std::string identity;   // stable id of the source (file fingerprint), part of derived event ids
+  std::string identity;  // stable id of the source (file fingerprint), part of derived event ids
   std::string host;
   std::string k8s_namespace, k8s_pod, k8s_container;
   bool positional = true;  // records have byte offsets (files); false for API rows
@@ -64,7 +67,9 @@ struct RecordBatch {
   uint64_t sequence = 0;  // global order, assigned when the batch enters the pipeline
   size_t budget = 0;      // bytes taken from the memory budget for this batch
 
-  std::string_view record_text(const Record& r) const { return {text.data() + r.text_offset, r.text_size}; }
+  std::string_view record_text(const Record& r) const {
+    return {text.data() + r.text_offset, r.text_size};
+  }
   std::string_view source_attrs(const Record& r) const {
     return {text.data() + r.source_attrs_offset, r.source_attrs_size};
   }

@@ -22,13 +22,16 @@ struct Slice {
   uint32_t size = 0;
 };
 
-// Attributes outputs need without re-parsing the JSON (envelopes, topics, keys).
+// Attributes outputs need without re-parsing the JSON (envelopes, topics, keys). The block is
+// schema-agnostic: the schema layer that fills it says what the category, the class and each
+// text slot hold (and the record codec stores them as they are).
 struct EventMeta {
+  static constexpr size_t kTextSlots = 5;
   Timestamp time;
-  Kind kind = Kind::Log;
   Severity severity = Severity::Info;
-  Slice event_id, action, resource_type, alert_rule, workspace_id;
-  uint16_t ocsf_class = 0;  // the event's OCSF class_uid (for topics and sourcetypes)
+  uint8_t category = 0;   // the schema's kind of event (below 0x80: the codec flags the top bit)
+  uint16_t class_id = 0;  // the schema's finer class of the event (for topics and sourcetypes)
+  std::array<Slice, kTextSlots> text{};  // strings in EncodedBatch::attrs, named by the schema
 };
 
 struct EncodedEvent {
@@ -41,7 +44,7 @@ struct EncodedEvent {
 
 struct EncodedBatch {
   std::string json;   // encoded events back to back
-  std::string attrs;  // strings referenced by EventMeta slices
+  std::string attrs;  // strings referenced by EventMeta::text slices
   std::vector<EncodedEvent> events;
   std::shared_ptr<const SourceInfo> source;
   std::shared_ptr<AckToken> ack;

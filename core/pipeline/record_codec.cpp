@@ -7,9 +7,9 @@
 namespace auditrelay {
 namespace {
 
-// Set in the kind byte when a u16 OCSF class follows it (records written before the class
-// existed have kinds below 0x80 and read as class 0).
-constexpr uint8_t kHasOcsfClass = 0x80;
+// Set in the category byte when a u16 class id follows it (records written before the class
+// existed have categories below 0x80 and read as class 0).
+constexpr uint8_t kHasClassId = 0x80;
 
 void put64(std::string& s, uint64_t v) {
   s.append(reinterpret_cast<const char*>(&v), 8);
@@ -57,6 +57,27 @@ struct Reader {
   }
 };
 
+// One event's attributes, in the order PayloadWriter::add writes them; the text goes to b.attrs.
+EventMeta read_meta(Reader& r, EncodedBatch& b) {
+  EventMeta m;
+  m.time.seconds = static_cast<int64_t>(r.u64());
+  m.time.nanos = r.u32();
+  m.time.digits = static_cast<int8_t>(r.u8());
+  uint8_t category = r.u8();
+  if (category & kHasClassId) {
+    category &= static_cast<uint8_t>(~kHasClassId);
+    m.class_id = r.u16();
+  }
+  m.category = category;
+  m.severity = static_cast<Severity>(r.u8());
+  for (Slice& text : m.text) {
+    std::string_view s = r.str();
+    text = Slice{static_cast<uint32_t>(b.attrs.size()), static_cast<uint32_t>(s.size())};
+    b.attrs.append(s);
+  }
+  return m;
+}
+
 }  // namespace
 
 void put_u32(std::string& s, uint32_t v) {
@@ -81,14 +102,10 @@ void PayloadWriter::add(const EventMeta& m, const EncodedBatch& from, std::strin
   put64(out_, static_cast<uint64_t>(m.time.seconds));
   put_u32(out_, m.time.nanos);
   out_.push_back(static_cast<char>(m.time.digits));
-  out_.push_back(static_cast<char>(static_cast<uint8_t>(m.kind) | kHasOcsfClass));
-  out_.append(reinterpret_cast<const char*>(&m.ocsf_class), 2);
+  out_.push_back(static_cast<char>(m.category | kHasClassId));
+  out_.append(reinterpret_cast<const char*>(&m.class_id), 2);
   out_.push_back(static_cast<char>(m.severity));
-  put_str(out_, from.attr(m.event_id));
-  put_str(out_, from.attr(m.action));
-  put_str(out_, from.attr(m.resource_type));
-  put_str(out_, from.attr(m.alert_rule));
-  put_str(out_, from.attr(m.workspace_id));
+  for (Slice text : m.text) put_str(out_, from.attr(text));
   put_str(out_, json);
 }
 
@@ -107,28 +124,9 @@ std::shared_ptr<EncodedBatch> decode_payload(std::string_view payload) {
   src->host = std::string(r.str());
   b->source = src;
   b->json.reserve(payload.size());
-  auto attr = [&](std::string_view s) {
-    Slice sl{static_cast<uint32_t>(b->attrs.size()), static_cast<uint32_t>(s.size())};
-    b->attrs.append(s);
-    return sl;
-  };
   for (uint32_t i = 0; i < count && r.ok; ++i) {
     EncodedEvent e;
-    e.meta.time.seconds = static_cast<int64_t>(r.u64());
-    e.meta.time.nanos = r.u32();
-    e.meta.time.digits = static_cast<int8_t>(r.u8());
-    uint8_t kind = r.u8();
-    if (kind & kHasOcsfClass) {
-      kind &= static_cast<uint8_t>(~kHasOcsfClass);
-      e.meta.ocsf_class = r.u16();
-    }
-    e.meta.kind = kind < kKindCount ? static_cast<Kind>(kind) : Kind::Log;
-    e.meta.severity = static_cast<Severity>(r.u8());
-    e.meta.event_id = attr(r.str());
-    e.meta.action = attr(r.str());
-    e.meta.resource_type = attr(r.str());
-    e.meta.alert_rule = attr(r.str());
-    e.meta.workspace_id = attr(r.str());
+    e.meta = read_meta(r, *b);
     std::string_view json = r.str();
     // A payload holds the one encoding its output sends, which then serves every schema slot.
     e.json.fill(Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(json.size())});

@@ -1,7 +1,8 @@
 #pragma once
 // The on-disk form of encoded events, shared by the disk buffer and the acknowledgement spill:
-// a payload holds one source (input, path, host) and its events (time, kind, severity, the
-// attribute strings outputs use, the event JSON). Decoding rebuilds an EncodedBatch.
+// a payload holds one source (input, path, host) and its events (time, category, class id,
+// severity, the attribute strings outputs use, the event JSON). Decoding rebuilds an
+// EncodedBatch.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -7,9 +7,12 @@ namespace auditrelay {
 
 std::string_view plugin_kind_name(PluginKind k) {
   switch (k) {
-    case PluginKind::Input: return "input";
-    case PluginKind::Format: return "format";
-    case PluginKind::Output: return "output";
+    case PluginKind::Input:
+      return "input";
+    case PluginKind::Format:
+      return "format";
+    case PluginKind::Output:
+      return "output";
   }
   return "?";
 }
@@ -25,6 +28,10 @@ bool Registry::add(PluginDescriptor d) {
                  std::string(plugin_kind_name(d.kind)).c_str(), d.name.c_str());
     return false;
   }
+  if (d.fallback && fallback_format()) {
+    std::fprintf(stderr, "auditrelay: format '%s' declared a second fallback\n", d.name.c_str());
+    return false;
+  }
   plugins_.push_back(std::make_unique<PluginDescriptor>(std::move(d)));
   return true;
 }
@@ -38,6 +45,22 @@ const PluginDescriptor* Registry::find(PluginKind kind, std::string_view name) c
 const Format* Registry::format(std::string_view name) const {
   const auto* d = find(PluginKind::Format, name);
   return d ? d->format : nullptr;
+}
+
+const Format* Registry::fallback_format() const {
+  for (const auto& p : plugins_)
+    if (p->kind == PluginKind::Format && p->fallback) return p->format;
+  return nullptr;
+}
+
+std::vector<std::string> Registry::entry_format_names() const {
+  std::vector<std::string> out;
+  for (const auto& p : plugins_)
+    if (p->kind == PluginKind::Format)
+      out.insert(out.end(), p->entry_formats.begin(), p->entry_formats.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<const PluginDescriptor*> Registry::list(PluginKind kind) const {

@@ -27,9 +27,9 @@ struct PluginContext {
   std::string name;  // the instance's name in the config
   std::string data_dir;
   std::string host;
-  int index = 0;                  // position in the config list
-  Metrics* metrics = nullptr;     // for plugin-specific series
-  HealthBoard* health = nullptr;  // readiness problems (/readyz)
+  int index = 0;                    // position in the config list
+  Metrics* metrics = nullptr;       // for plugin-specific series
+  HealthBoard* health = nullptr;    // readiness problems (/readyz)
   Schema schema = Schema::AuditV1;  // outputs: the encoding their events arrive in
 };
 
@@ -49,6 +49,12 @@ struct PluginDescriptor {
   InputFactory make_input;
   OutputFactory make_output;
   const Format* format = nullptr;  // formats are stateless singletons
+  // Formats only: the names parse() gives its entries (ParsedEntry::format), which label the
+  // parsed-records counter; a wrapper that hands its lines to other formats has none.
+  std::vector<std::string> entry_formats;
+  // Formats only: this format takes any text, and records no other format parses become its
+  // entries. One format declares it.
+  bool fallback = false;
   PluginValidator validate;
   // Outputs only. One instance serves every batch in flight: send() is called from several
   // sender threads at once, so the batches share the instance's connections (Kafka: one
@@ -67,6 +73,10 @@ class Registry {
   bool add(PluginDescriptor d);
   const PluginDescriptor* find(PluginKind kind, std::string_view name) const;
   const Format* format(std::string_view name) const;
+  // The format that declared itself the fallback (nullptr before it registered).
+  const Format* fallback_format() const;
+  // Every name a format gives its entries, sorted, each once.
+  std::vector<std::string> entry_format_names() const;
   std::vector<const PluginDescriptor*> list(PluginKind kind) const;
   std::vector<std::string> names(PluginKind kind) const;
 

@@ -19,8 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "core/registry/registry.h"
+#include "coder/event/event_attributes.h"
 #include "coder/processor.h"
+#include "core/registry/registry.h"
 #include "tests/bench/framing.h"
 #include "tests/bench/generator.h"
 
@@ -45,8 +46,8 @@ std::vector<Message> reference_events(size_t n) {
     EncodedBatch enc;
     proc.process(*b, enc);
     for (const auto& e : enc.events) {
-      std::string kind(kind_name(e.meta.kind));
-      out.push_back({"coder." + kind, std::string(enc.attr(e.meta.event_id)),
+      std::string kind(kind_name(auditrelay::kind(e.meta)));
+      out.push_back({"coder." + kind, std::string(auditrelay::text(enc, e.meta, TextAttr::EventId)),
                      std::string(enc.event_json(e)), kind});
     }
   }

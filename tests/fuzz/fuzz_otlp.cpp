@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "coder/event/event_attributes.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "plugins/outputs/common/event_template.h"
 #include "plugins/outputs/otlp/otlp_request.h"
@@ -65,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t end = enc.json.find('\n', start);
     if (end == std::string::npos) end = enc.json.size();
     EncodedEvent ev;
-    ev.json[0] = Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(end - start)};  // audit/v1
+    ev.json[0] =
+        Slice{static_cast<uint32_t>(start), static_cast<uint32_t>(end - start)};  // audit/v1
     const uint8_t b = start < size ? data[start] : 0;
-    ev.meta.kind = static_cast<Kind>(b % kKindCount);
+    set_kind(ev.meta, static_cast<Kind>(b % kKindCount));
     ev.meta.severity = static_cast<Severity>(b % 6);
     ev.meta.time = Timestamp{static_cast<int64_t>(b) * 1'000'000'007, b * 3u, 9};
     enc.events.push_back(ev);

@@ -1,13 +1,15 @@
 // The disk buffer: write-ahead log round trips, torn and corrupt records, full-buffer policies,
 // and the end-to-end promise: an outage, the source file deleted, a restart, nothing lost.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include "core/pipeline/disk_buffer.h"
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "agent/config/agent_config.h"
-#include "core/pipeline/disk_buffer.h"
 #include "agent/runtime.h"
+#include "coder/event/event_attributes.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
@@ -26,13 +28,15 @@ std::shared_ptr<EncodedBatch> make_batch(int first, int n, size_t pad = 0) {
   b->source = src;
   for (int i = first; i < first + n; ++i) {
     EncodedEvent e;
-    std::string j = R"({"schema":"audit/v1","seq":)" + std::to_string(i) + R"(,"pad":")" + std::string(pad, 'x') + "\"}";
+    std::string j = R"({"schema":"audit/v1","seq":)" + std::to_string(i) + R"(,"pad":")" +
+                    std::string(pad, 'x') + "\"}";
     e.json[0] = Slice{static_cast<uint32_t>(b->json.size()), static_cast<uint32_t>(j.size())};
     b->json += j;
     std::string id = "id-" + std::to_string(i);
-    e.meta.event_id = Slice{static_cast<uint32_t>(b->attrs.size()), static_cast<uint32_t>(id.size())};
+    slot(e.meta, TextAttr::EventId) =
+        Slice{static_cast<uint32_t>(b->attrs.size()), static_cast<uint32_t>(id.size())};
     b->attrs += id;
-    e.meta.kind = Kind::Audit;
+    set_kind(e.meta, Kind::Audit);
     e.meta.time = Timestamp{1751525776, 144719000, 6};
     e.routes = 1;
     b->events.push_back(e);
@@ -46,9 +50,9 @@ std::vector<int> drain(DiskBuffer& buf, bool ack = true) {
     for (const auto& e : b->events) {
       json j = json::parse(b->event_json(e));
       seqs.push_back(j["seq"].get<int>());
-      EXPECT_EQ(b->attr(e.meta.event_id), "id-" + std::to_string(j["seq"].get<int>()));
+      EXPECT_EQ(text(*b, e.meta, TextAttr::EventId), "id-" + std::to_string(j["seq"].get<int>()));
       EXPECT_EQ(e.meta.time.nanos, 144719000u);
-      EXPECT_EQ(e.meta.kind, Kind::Audit);
+      EXPECT_EQ(kind(e.meta), Kind::Audit);
     }
     if (ack) b->ack->done();
   }
@@ -60,7 +64,6 @@ std::string only_segment(const std::string& dir) {
     if (e.path().extension() == ".wal") return e.path().string();
   return {};
 }
-
 
 const std::atomic<bool> kNoStop{false};
 
@@ -143,7 +146,8 @@ TEST(DiskBuffer, FullBufferDropsOldestOrBlocks) {
     DiskBuffer buf(dir / "drop", 3 << 20, DiskBuffer::WhenFull::DropOldest, m, "d");
     std::string err;
     ASSERT_TRUE(buf.open(err)) << err;
-    for (int i = 0; i < 80; ++i) ASSERT_TRUE(buf.append(*make_batch(i * 10, 10, 10000), 1, kNoStop));  // ~8 MB
+    for (int i = 0; i < 80; ++i)
+      ASSERT_TRUE(buf.append(*make_batch(i * 10, 10, 10000), 1, kNoStop));  // ~8 MB
     EXPECT_LE(buf.size_on_disk(), uint64_t{4} << 20);
     EXPECT_GT(m.value("auditrelay_buffer_dropped_bytes_total", "output=\"d\""), 0u);
     auto seqs = drain(buf);
@@ -191,7 +195,8 @@ TEST(DiskBuffer, OutageSourceDeletedRestartNothingLost) {
   std::filesystem::create_directories(dir / "in");
   std::string text;
   for (int i = 0; i < 1000; ++i)
-    text += R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"m","fields":{"seq":)" + std::to_string(i) + "}}\n";
+    text += R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"m","fields":{"seq":)" +
+            std::to_string(i) + "}}\n";
   write_text(dir / "in/a.log", text);
   int port;
   {
@@ -202,9 +207,11 @@ TEST(DiskBuffer, OutageSourceDeletedRestartNothingLost) {
     return "data_dir: " + dir / "data" + R"(
 pipeline: {checkpoint_interval: 20ms, shutdown_timeout: 1s}
 inputs:
-  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, poll_interval: 10ms}
+  - {type: file, paths: [")" +
+           dir / "in" + R"(/*.log"], format: slog_json, poll_interval: 10ms}
 outputs:
-  - {name: coll, type: http, url: "http://127.0.0.1:)" + std::to_string(port) + R"(/i", buffer: {type: disk},
+  - {name: coll, type: http, url: "http://127.0.0.1:)" +
+           std::to_string(port) + R"(/i", buffer: {type: disk},
      batch: {max_delay: 10ms}, retry: {initial: 20ms, max: 100ms}}
 )";
   };
@@ -217,7 +224,8 @@ outputs:
     ASSERT_TRUE(rt.start(err)) << err;
     // The output is down, yet the source is fully acknowledged once the events are in the buffer.
     ASSERT_TRUE(wait_until([&] {
-      return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) != std::string::npos;
+      return slurp(dir / "data/checkpoints.json")
+                 .find("\"offset\":" + std::to_string(text.size())) != std::string::npos;
     }));
     rt.stop();
   }
@@ -261,17 +269,23 @@ TEST(DiskBuffer, ConcurrentBatchesInFlightDeliverEverything) {
   std::filesystem::create_directories(dir / "in");
   std::string text;
   for (int i = 0; i < 20000; ++i)
-    text += R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"m","fields":{"seq":)" + std::to_string(i) + "}}\n";
+    text += R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":"m","fields":{"seq":)" +
+            std::to_string(i) + "}}\n";
   write_text(dir / "in/a.log", text);
   AgentConfig cfg;
   Diagnostics d("t");
-  ASSERT_TRUE(load_config_text("data_dir: " + dir / "data" + R"(
+  ASSERT_TRUE(
+      load_config_text("data_dir: " + dir / "data" + R"(
 pipeline: {checkpoint_interval: 20ms}
 inputs:
-  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, poll_interval: 10ms}
+  - {type: file, paths: [")" +
+                           dir / "in" + R"(/*.log"], format: slog_json, poll_interval: 10ms}
 outputs:
-  - {type: http, url: ")" + server.url() + R"(/i", concurrency: 4, batch: {max_events: 100, max_delay: 10ms}}
-)", "t", process_env(), cfg, d)) << d.to_string();
+  - {type: http, url: ")" + server.url() +
+                           R"(/i", concurrency: 4, batch: {max_events: 100, max_delay: 10ms}}
+)",
+                       "t", process_env(), cfg, d))
+      << d.to_string();
   Runtime rt(cfg);
   std::string err;
   ASSERT_TRUE(rt.start(err)) << err;
@@ -291,7 +305,8 @@ outputs:
   };
   ASSERT_TRUE(wait_until([&] { return count().first >= 20000; }));
   ASSERT_TRUE(wait_until([&] {
-    return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) != std::string::npos;
+    return slurp(dir / "data/checkpoints.json").find("\"offset\":" + std::to_string(text.size())) !=
+           std::string::npos;
   }));
   rt.stop();
   EXPECT_EQ(count().second, 20000u) << "no duplicates in the normal case";

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "coder/event/event_attributes.h"
 #include "coder/schemas/ocsf_class.h"
 #include "plugins/outputs/common/event_template.h"
 #include "support/ecs_reference.h"
@@ -19,23 +20,61 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kActions[] = {"create", "write", "delete", "start", "stop", "login", "logout",
-                                "register", "request_password_reset", "connect", "disconnect",
-                                "open", "close", "some_future_action"};
-const char* const kResourceTypes[] = {
-    "organization", "template", "template_version", "user", "workspace", "git_ssh_key", "api_key",
-    "group", "workspace_build", "license", "workspace_proxy", "convert_login", "health_settings",
-    "oauth2_provider_app", "oauth2_provider_app_secret", "custom_role", "organization_member",
-    "notifications_settings", "notification_template", "idp_sync_settings_organization",
-    "idp_sync_settings_group", "idp_sync_settings_role", "workspace_agent", "workspace_app",
-    "prebuilds_settings", "task", "ai_seat", "chat", "ai_provider", "ai_provider_key",
-    "ai_gateway_key", "mcp_server_config", "some_future_resource"};
+const char* const kActions[] = {"create",
+                                "write",
+                                "delete",
+                                "start",
+                                "stop",
+                                "login",
+                                "logout",
+                                "register",
+                                "request_password_reset",
+                                "connect",
+                                "disconnect",
+                                "open",
+                                "close",
+                                "some_future_action"};
+const char* const kResourceTypes[] = {"organization",
+                                      "template",
+                                      "template_version",
+                                      "user",
+                                      "workspace",
+                                      "git_ssh_key",
+                                      "api_key",
+                                      "group",
+                                      "workspace_build",
+                                      "license",
+                                      "workspace_proxy",
+                                      "convert_login",
+                                      "health_settings",
+                                      "oauth2_provider_app",
+                                      "oauth2_provider_app_secret",
+                                      "custom_role",
+                                      "organization_member",
+                                      "notifications_settings",
+                                      "notification_template",
+                                      "idp_sync_settings_organization",
+                                      "idp_sync_settings_group",
+                                      "idp_sync_settings_role",
+                                      "workspace_agent",
+                                      "workspace_app",
+                                      "prebuilds_settings",
+                                      "task",
+                                      "ai_seat",
+                                      "chat",
+                                      "ai_provider",
+                                      "ai_provider_key",
+                                      "ai_gateway_key",
+                                      "mcp_server_config",
+                                      "some_future_resource"};
 
 json audit_row(const std::string& action, const std::string& type, int status, int variant) {
   json row = {{"id", "0c5b5f1e-0000-4000-8000-" + std::to_string(100000000000 + variant)},
               {"request_id", "4f1c2a3b-0000-4000-8000-000000000001"},
               {"time", "2025-09-16T18:00:00.4259Z"},
-              {"ip", variant % 3 == 0 ? "" : variant % 3 == 1 ? "10.1.2.3" : "2001:db8::7"},
+              {"ip", variant % 3 == 0   ? ""
+                     : variant % 3 == 1 ? "10.1.2.3"
+                                        : "2001:db8::7"},
               {"user_agent", variant % 2 ? "Mozilla/5.0" : ""},
               {"resource_type", type},
               {"resource_id", "47b539dd-f392-490e-83b3-632b42da0d88"},
@@ -49,7 +88,8 @@ json audit_row(const std::string& action, const std::string& type, int status, i
               {"organization_id", "33187a44-c2da-42b5-b447-041287015d41"},
               {"user", nullptr}};
   if (variant % 2 == 0)
-    row["user"] = {{"id", "8165e8e1-1005-4ec4-86c8-d7b79f52b29f"}, {"username", "bob"},
+    row["user"] = {{"id", "8165e8e1-1005-4ec4-86c8-d7b79f52b29f"},
+                   {"username", "bob"},
                    {"email", "bob@example.com"}};
   if (type == "user" && action == "write")
     row["diff"] = variant % 4 == 0   ? json{{"status", {{"old", "active"}, {"new", "suspended"}}}}
@@ -61,8 +101,9 @@ json audit_row(const std::string& action, const std::string& type, int status, i
   return row;
 }
 
-const char* const kConnectionTypes[] = {"ssh", "vscode", "jetbrains", "reconnecting_pty",
-                                        "workspace_app", "port_forwarding", "tunnel", "cursor"};
+const char* const kConnectionTypes[] = {
+    "ssh",           "vscode",          "jetbrains", "reconnecting_pty",
+    "workspace_app", "port_forwarding", "tunnel",    "cursor"};
 
 // A connection_log entry as coderd's JSON sink writes it.
 std::string connection_line(const std::string& type, bool disconnected, int code, int variant) {
@@ -79,7 +120,9 @@ std::string connection_line(const std::string& type, bool disconnected, int code
                  {"Ip", variant % 2 ? "2001:db8:4f1a::23" : "192.0.2.10"},
                  {"UserAgent", web ? "Mozilla/5.0" : ""},
                  {"UserID", web ? json("8165e8e1-1005-4ec4-86c8-d7b79f52b29f") : json(nullptr)},
-                 {"SlugOrPort", type == "port_forwarding" ? "8080" : web ? "code-server" : ""},
+                 {"SlugOrPort", type == "port_forwarding" ? "8080"
+                                : web                     ? "code-server"
+                                                          : ""},
                  {"ConnectionID", web ? "" : "25fd79fc-fc48-45ba-a854-4d0a94cb0c87"},
                  {"DisconnectReason", disconnected ? "session closed by client" : ""},
                  {"Time", "2025-09-16T07:52:10.653897884Z"},
@@ -119,7 +162,8 @@ std::vector<std::pair<std::string, std::string>> generated_inputs() {
   int variant = 0;
   for (const char* action : kActions)
     for (const char* type : kResourceTypes)
-      for (int status : {200, 303, 401, 403, 500}) audit += audit_row(action, type, status, variant++).dump() + "\n";
+      for (int status : {200, 303, 401, 403, 500})
+        audit += audit_row(action, type, status, variant++).dump() + "\n";
   for (const char* type : kConnectionTypes)
     for (bool disconnected : {false, true})
       for (int code : {0, 1, 101, 200, 403, 502})
@@ -131,8 +175,8 @@ std::vector<std::pair<std::string, std::string>> generated_inputs() {
   in.emplace_back("api", audit);
   in.emplace_back("auto", connections);
   in.emplace_back("auto", boundary);
-  for (const char* sample : {"coderd.json.log", "coderd.human.log", "container.cri.log",
-                             "container.docker.log"})
+  for (const char* sample :
+       {"coderd.json.log", "coderd.human.log", "container.cri.log", "container.docker.log"})
     in.emplace_back("auto", slurp(sample_path(sample)));
   in.emplace_back("api", slurp(sample_path("api.audit_logs.json")));
   in.emplace_back("api", slurp(sample_path("api.connection_logs.json")));
@@ -141,7 +185,8 @@ std::vector<std::pair<std::string, std::string>> generated_inputs() {
 
 // The API samples are whole responses; the api format reads rows one per line.
 std::string as_rows(const std::string& format, const std::string& text) {
-  if (format != "api" || text.empty() || text[0] != '{' || text.find("\"audit_logs\"") == std::string::npos) {
+  if (format != "api" || text.empty() || text[0] != '{' ||
+      text.find("\"audit_logs\"") == std::string::npos) {
     if (text.find("\"connection_logs\"") == std::string::npos || text[0] != '{') return text;
   }
   json doc = json::parse(text, nullptr, false);
@@ -240,16 +285,24 @@ struct ClassCase {
 
 TEST(OcsfMapping, AuditActionsMapToTheirClassAndActivity) {
   const ClassCase cases[] = {
-      {"login", "api_key", 200, 3002, 1},        {"logout", "api_key", 200, 3002, 2},
-      {"login", "api_key", 401, 3002, 1},        {"register", "api_key", 200, 3001, 1},
+      {"login", "api_key", 200, 3002, 1},
+      {"logout", "api_key", 200, 3002, 2},
+      {"login", "api_key", 401, 3002, 1},
+      {"register", "api_key", 200, 3001, 1},
       {"request_password_reset", "user", 200, 3001, 4},
-      {"create", "user", 200, 3001, 1},          {"delete", "user", 200, 3001, 6},
-      {"create", "api_key", 200, 3004, 1},       {"delete", "git_ssh_key", 200, 3004, 4},
-      {"write", "custom_role", 200, 3004, 3},    {"create", "oauth2_provider_app_secret", 200, 3004, 1},
-      {"create", "workspace", 200, 6003, 1},     {"write", "template", 200, 6003, 3},
+      {"create", "user", 200, 3001, 1},
+      {"delete", "user", 200, 3001, 6},
+      {"create", "api_key", 200, 3004, 1},
+      {"delete", "git_ssh_key", 200, 3004, 4},
+      {"write", "custom_role", 200, 3004, 3},
+      {"create", "oauth2_provider_app_secret", 200, 3004, 1},
+      {"create", "workspace", 200, 6003, 1},
+      {"write", "template", 200, 6003, 3},
       {"delete", "template_version", 200, 6003, 4},
-      {"start", "workspace_build", 200, 6003, 3}, {"stop", "workspace_build", 200, 6003, 3},
-      {"connect", "workspace_agent", 200, 6003, 99}, {"create", "license", 500, 6003, 1},
+      {"start", "workspace_build", 200, 6003, 3},
+      {"stop", "workspace_build", 200, 6003, 3},
+      {"connect", "workspace_agent", 200, 6003, 99},
+      {"create", "license", 500, 6003, 1},
   };
   for (const auto& c : cases) {
     json ev = one(audit_row(c.action, c.type, c.status, 0), Schema::Ocsf);
@@ -306,7 +359,8 @@ TEST(OcsfMapping, SshSessionsOpenAndCloseWithReasonAndExitCode) {
 }
 
 TEST(OcsfMapping, OtherConnectionsAreNetworkOrWebResourceAccess) {
-  EXPECT_EQ(one(json(connection_line("vscode", false, 0, 1)), Schema::Ocsf, "auto")["class_uid"], 4001);
+  EXPECT_EQ(one(json(connection_line("vscode", false, 0, 1)), Schema::Ocsf, "auto")["class_uid"],
+            4001);
   json app = one(json(connection_line("workspace_app", false, 403, 1)), Schema::Ocsf, "auto");
   EXPECT_EQ(app["class_uid"], 6004);
   EXPECT_EQ(app["activity_id"], 2);  // Access Deny
@@ -339,7 +393,8 @@ TEST(OcsfMapping, BoundaryDecisionsAreHttpActivityWithTheSecurityControlProfile)
 }
 
 TEST(OcsfMapping, AlertLogsAreDetectionFindingsAndPlainLogsBaseEvents) {
-  auto events = normalize_text(slurp(sample_path("coderd.json.log")), "auto", nullptr, 4096, Schema::Ocsf);
+  auto events =
+      normalize_text(slurp(sample_path("coderd.json.log")), "auto", nullptr, 4096, Schema::Ocsf);
   auto audit = normalize_text(slurp(sample_path("coderd.json.log")));
   ASSERT_EQ(events.size(), audit.size());
   int findings = 0, base = 0;
@@ -400,11 +455,13 @@ TEST(EcsMapping, SessionsBoundaryAndKubernetes) {
   EXPECT_EQ(ssh["event"]["category"], json::array({"session", "network"}));
   EXPECT_EQ(ssh["event"]["type"], json::array({"end"}));
   EXPECT_EQ(ssh["coder"]["workspace"]["name"], "api-gateway");
-  json deny = one(json(boundary_line("deny", "POST", "https://pastebin.com/x")), Schema::Ecs, "auto");
+  json deny =
+      one(json(boundary_line("deny", "POST", "https://pastebin.com/x")), Schema::Ecs, "auto");
   EXPECT_EQ(deny["event"]["type"], json::array({"denied", "access"}));
   EXPECT_EQ(deny["url"]["domain"], "pastebin.com");
   EXPECT_EQ(deny["http"]["request"]["method"], "POST");
-  auto cri = normalize_text(slurp(sample_path("container.cri.log")), "auto", nullptr, 4096, Schema::Ecs);
+  auto cri =
+      normalize_text(slurp(sample_path("container.cri.log")), "auto", nullptr, 4096, Schema::Ecs);
   ASSERT_FALSE(cri.empty());
 }
 
@@ -468,7 +525,7 @@ TEST(SchemaEncoding, OncePerSchemaAfterRouting) {
   EXPECT_EQ(enc.json.size(), ocsf + audit);  // two encodings for three outputs
   EXPECT_EQ(json::parse(enc.event_json(e, Schema::Ocsf))["class_uid"], 6003);
   EXPECT_EQ(json::parse(enc.event_json(e))["schema"], "audit/v1");
-  EXPECT_EQ(e.meta.ocsf_class, 6003);
+  EXPECT_EQ(ocsf_class(e.meta), 6003);
 }
 
 }  // namespace
@@ -495,8 +552,9 @@ TEST(SchemaTemplates, AuditPathsAreReadWhereTheSchemaKeepsThem) {
   std::string out;
   for (Schema s : {Schema::AuditV1, Schema::Ocsf, Schema::Ecs}) {
     OneOut ev(row, s);
-    EventTemplate t("coder.{kind}.{ocsf.class}.{additional_fields.workspace_name}.{organization_id}",
-                    {.schema = s});
+    EventTemplate t(
+        "coder.{kind}.{ocsf.class}.{additional_fields.workspace_name}.{organization_id}",
+        {.schema = s});
     EXPECT_TRUE(t.render(ev.out, parser, out, "unknown")) << schema_name(s) << ": " << out;
     EXPECT_EQ(out, "coder.audit.api_activity.dev.33187a44-c2da-42b5-b447-041287015d41")
         << schema_name(s);
@@ -528,7 +586,8 @@ TEST(SchemaTemplates, AnAuditPathWithNoFixedPlaceIsRefused) {
   EXPECT_EQ(EventTemplate::problem("coder.{workspace.name}", {.schema = Schema::Ocsf}), "");
   // The schema's own paths are the user's to name (not audit/v1 fields).
   EXPECT_EQ(EventTemplate::problem("{class_name}", {.schema = Schema::Ocsf}), "");
-  EXPECT_EQ(EventTemplate::problem("{class_name}", {.schema_only = true, .schema = Schema::Ocsf}), "");
+  EXPECT_EQ(EventTemplate::problem("{class_name}", {.schema_only = true, .schema = Schema::Ocsf}),
+            "");
   EXPECT_NE(EventTemplate::problem("{class_name}", {.schema_only = true}), "");
 }
 

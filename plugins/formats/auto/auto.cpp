@@ -6,7 +6,7 @@
 #include "core/event/format.h"
 #include "core/registry/registry.h"
 #include "plugins/formats/common/container_framers.h"
-#include "plugins/formats/common/plain_framer.h"
+#include "plugins/formats/common/line_formats.h"
 
 namespace auditrelay::formats {
 namespace {
@@ -14,7 +14,8 @@ namespace {
 class AutoFramer final : public Framer {
  public:
   using Framer::line;
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override {
+  void line(std::string_view line, uint64_t offset, RecordSink& sink,
+            const LineMeta& meta) override {
     Framer* target = &plain_;
     if (line.starts_with("{\"log\":")) {
       target = &docker_;
@@ -40,9 +41,9 @@ class AutoFramer final : public Framer {
   }
 
  private:
-  PlainFramer plain_{true, true};
-  CriFramer cri_;
-  DockerFramer docker_;
+  PlainFramer plain_{all_line_formats()};
+  CriFramer cri_{all_line_formats()};
+  DockerFramer docker_{all_line_formats()};
   Framer* last_ = nullptr;
 };
 

@@ -1,11 +1,15 @@
 // Format `api`: one row of Coder's REST API (FORMATS.md §10), as the `coder_api` input hands it
 // on (or as `jq -c '.audit_logs[]'` writes it to a file). A row becomes the entry Coder's service
 // log writes for the same event, keyed like it, so the normalizer maps both the same way:
-//   /api/v2/audit row          → an `audit_log` entry (user → actor and UserID, organization → OrganizationID)
-//   /api/v2/connectionlog row  → a `connection_log` entry for the connect (or web `open`); the input
-//                                marks a row whose session ended with "_auditrelay_event":"disconnect",
-//                                which gives the disconnect entry (Time, Code and DisconnectReason
-//                                from ssh_info; ID = UUIDv5(namespace: row id, name: "disconnect")).
+//   /api/v2/audit row          → an `audit_log` entry (user → actor and UserID, organization →
+//   OrganizationID) /api/v2/connectionlog row  → a `connection_log` entry for the connect (or web
+//   `open`); the input
+//                                hands a row whose session ended over again with the record flag
+//                                kEndEvent, which gives the disconnect entry (Time, Code and
+//                                DisconnectReason from ssh_info; ID = UUIDv5(namespace: row id,
+//                                name: "disconnect")).
+#include "plugins/formats/coder_api/coder_api_format.h"
+
 #include <memory>
 
 #include "core/common/uuid.h"
@@ -44,7 +48,8 @@ void parse_audit_row(simdjson::dom::object row, ParsedEntry& out) {
       organization = kv.value;
       has_org = true;
     } else if (k == "organization_id") {
-      org_id_given = !string_of(kv.value).empty() && string_of(kv.value) != "00000000-0000-0000-0000-000000000000";
+      org_id_given = !string_of(kv.value).empty() &&
+                     string_of(kv.value) != "00000000-0000-0000-0000-000000000000";
       push(out, k, kv.value);
     } else {
       // id, time, request_id, ip, user_agent, resource_*, action, diff, status_code and
@@ -59,7 +64,8 @@ void parse_audit_row(simdjson::dom::object row, ParsedEntry& out) {
     push(out, "OrganizationID", org_id);
 }
 
-bool parse_connection_row(simdjson::dom::object row, bool disconnect, ParseScratch& scratch, ParsedEntry& out) {
+bool parse_connection_row(simdjson::dom::object row, bool disconnect, ParseScratch& scratch,
+                          ParsedEntry& out) {
   out.message = "connection_log";
   std::string_view id;
   for (auto kv : row) {
@@ -89,21 +95,25 @@ bool parse_connection_row(simdjson::dom::object row, bool disconnect, ParseScrat
       simdjson::dom::object ssh;
       if (kv.value.get_object().get(ssh)) continue;
       for (auto s : ssh) {
-        if (s.key == "connection_id") push(out, "ConnectionID", s.value);
-        else if (!disconnect) continue;  // the disconnect's details belong to its own event
-        else if (s.key == "disconnect_time") push(out, "Time", s.value);
-        else if (s.key == "disconnect_reason") push(out, "DisconnectReason", s.value);
-        else if (s.key == "exit_code") push(out, "Code", s.value);
+        if (s.key == "connection_id")
+          push(out, "ConnectionID", s.value);
+        else if (!disconnect)
+          continue;  // the disconnect's details belong to its own event
+        else if (s.key == "disconnect_time")
+          push(out, "Time", s.value);
+        else if (s.key == "disconnect_reason")
+          push(out, "DisconnectReason", s.value);
+        else if (s.key == "exit_code")
+          push(out, "Code", s.value);
       }
-    } else if (k == "_auditrelay_event") {
-      continue;
     } else {
       // workspace_owner_id, workspace_id, workspace_name, agent_name, ip and type match the
       // service-log keys; workspace_owner_username, type_display_name and the like go to `fields`.
       push(out, k, kv.value);
     }
   }
-  out.fields.push_back(Field{"ConnectionStatus", Value::string(disconnect ? "disconnected" : "connected")});
+  out.fields.push_back(
+      Field{"ConnectionStatus", Value::string(disconnect ? "disconnected" : "connected")});
   if (disconnect) {
     Uuid row_id;
     if (!parse_uuid(id, row_id)) return false;
@@ -118,7 +128,8 @@ bool parse_connection_row(simdjson::dom::object row, bool disconnect, ParseScrat
 class RowFramer final : public Framer {
  public:
   explicit RowFramer(const Format* format) : format_(format) {}
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override {
+  void line(std::string_view line, uint64_t offset, RecordSink& sink,
+            const LineMeta& meta) override {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     sink.emit(FramedRecord{line, offset, format_, meta.wrapper_time, meta.stream});
@@ -144,8 +155,7 @@ class CoderApiFormat final : public Format {
     out.format = "api";
     out.severity = Severity::Info;
     out.logger = "coderd";  // the service log's audit backend logs under coderd
-    simdjson::dom::element marker;
-    bool disconnect = !row["_auditrelay_event"].get(marker) && string_of(marker) == "disconnect";
+    bool disconnect = (scratch.record_flags & record_flags::kEndEvent) != 0;
     simdjson::dom::element probe;
     if (!row["connect_time"].get(probe)) return parse_connection_row(row, disconnect, scratch, out);
     if (!row["action"].get(probe) || !row["resource_type"].get(probe)) {
@@ -156,14 +166,19 @@ class CoderApiFormat final : public Format {
   }
 };
 
-const CoderApiFormat kFormat;
-
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Format,
     .name = "api",
-    .summary = "Rows of Coder's REST API (/api/v2/audit, /api/v2/connectionlog), one JSON object per line",
-    .format = &kFormat,
+    .summary =
+        "Rows of Coder's REST API (/api/v2/audit, /api/v2/connectionlog), one JSON object per line",
+    .format = &coder_api_format(),
+    .entry_formats = {"api"},
 });
 
 }  // namespace
+
+const Format& coder_api_format() {
+  static const CoderApiFormat format;
+  return format;
+}
 }  // namespace auditrelay::formats

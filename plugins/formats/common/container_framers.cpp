@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "core/registry/registry.h"
-
 namespace auditrelay::formats {
 
 bool parse_cri_line(std::string_view line, Timestamp& time, Stream& stream, bool& partial,
@@ -119,7 +117,7 @@ uint64_t StreamJoiner::held_from(uint64_t next) const {
 }
 
 void WrapperFramer::not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink) {
-  joiner_.unwrapped(FramedRecord{line, offset, Registry::instance().format("raw"), {}, Stream::None}, sink);
+  joiner_.unwrapped(FramedRecord{line, offset, unwrapped_, {}, Stream::None}, sink);
 }
 
 void CriFramer::line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta&) {

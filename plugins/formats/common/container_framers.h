@@ -22,7 +22,8 @@ bool parse_cri_line(std::string_view line, Timestamp& time, Stream& stream, bool
 // block) that started before it.
 class StreamJoiner {
  public:
-  StreamJoiner() = default;
+  // Each stream's content is framed with `formats`.
+  explicit StreamJoiner(const PlainFormats& formats) : out_(formats), err_(formats) {}
   StreamJoiner(const StreamJoiner&) = delete;
   StreamJoiner& operator=(const StreamJoiner&) = delete;
 
@@ -42,11 +43,12 @@ class StreamJoiner {
  private:
   static constexpr uint64_t kNothingHeld = std::numeric_limits<uint64_t>::max();
   struct PerStream {
+    explicit PerStream(const PlainFormats& formats) : framer(formats) {}
     std::string partial;
     bool has_partial = false;
     uint64_t partial_offset = 0;
     LineMeta partial_meta;
-    PlainFramer framer{true, true};
+    PlainFramer framer;
   };
   struct Waiting {
     std::string text;     // owned: the framer's buffer is gone once emit returns
@@ -80,17 +82,22 @@ class StreamJoiner {
 class WrapperFramer : public Framer {
  public:
   using Framer::line;
+  // The content is framed with `formats`; lines not in the wrapper's shape go to formats.text.
+  explicit WrapperFramer(const PlainFormats& formats)
+      : joiner_(formats), unwrapped_(formats.text) {}
   void flush(RecordSink& sink) override { joiner_.flush(sink); }
   uint64_t held_from(uint64_t next) const override { return joiner_.held_from(next); }
 
  protected:
   void not_wrapped(std::string_view line, uint64_t offset, RecordSink& sink);
   StreamJoiner joiner_;
+  const Format* unwrapped_;
 };
 
 class CriFramer : public WrapperFramer {
  public:
   using Framer::line;
+  using WrapperFramer::WrapperFramer;
   void line(std::string_view line, uint64_t offset, RecordSink& sink,
             const LineMeta& meta) override;
 };
@@ -98,6 +105,7 @@ class CriFramer : public WrapperFramer {
 class DockerFramer : public WrapperFramer {
  public:
   using Framer::line;
+  using WrapperFramer::WrapperFramer;
   void line(std::string_view line, uint64_t offset, RecordSink& sink,
             const LineMeta& meta) override;
 

@@ -1,19 +1,14 @@
 #include "plugins/formats/common/plain_framer.h"
 
 #include "core/common/strings.h"
-#include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 
 namespace auditrelay::formats {
 
-PlainFramer::PlainFramer(bool allow_json, bool allow_human)
-    : json_(Registry::instance().format("slog_json")),
-      human_(Registry::instance().format("slog_human")),
-      raw_(Registry::instance().format("raw")),
-      allow_json_(allow_json && json_ != nullptr),
-      allow_human_(allow_human && human_ != nullptr) {}
+PlainFramer::PlainFramer(const PlainFormats& formats) : formats_(formats) {}
 
-void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) {
+void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink,
+                       const LineMeta& meta) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::string_view s = strip_launcher_prefix(strip_ansi(line, strip_buf_));
   if (holding_) {
@@ -25,11 +20,11 @@ void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink,
     flush(sink);
   }
   if (trim(s).empty()) return;  // blank lines carry nothing
-  if (allow_json_ && s.front() == '{') {
-    sink.emit(FramedRecord{line, offset, json_, meta.wrapper_time, meta.stream});
+  if (formats_.json && s.front() == '{') {
+    sink.emit(FramedRecord{line, offset, formats_.json, meta.wrapper_time, meta.stream});
     return;
   }
-  if (allow_human_ && is_human_header(s)) {
+  if (formats_.human && is_human_header(s)) {
     uint8_t flags = human_flags(s);
     if (announces_block(s)) {
       holding_ = true;
@@ -39,10 +34,10 @@ void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink,
       held_flags_ = flags;
       return;
     }
-    sink.emit(FramedRecord{line, offset, human_, meta.wrapper_time, meta.stream, flags});
+    sink.emit(FramedRecord{line, offset, formats_.human, meta.wrapper_time, meta.stream, flags});
     return;
   }
-  sink.emit(FramedRecord{line, offset, raw_, meta.wrapper_time, meta.stream});
+  sink.emit(FramedRecord{line, offset, formats_.text, meta.wrapper_time, meta.stream});
 }
 
 void PlainFramer::flush(RecordSink& sink) {
@@ -51,7 +46,8 @@ void PlainFramer::flush(RecordSink& sink) {
   // Trailing empty lines belong to no value.
   while (!held_.empty() && held_.back() == '\n') held_.pop_back();
   if (held_.find('\n') == std::string::npos) held_flags_ |= record_flags::kNoBlockFollowed;
-  sink.emit(FramedRecord{held_, held_offset_, human_, held_meta_.wrapper_time, held_meta_.stream, held_flags_});
+  sink.emit(FramedRecord{held_, held_offset_, formats_.human, held_meta_.wrapper_time,
+                         held_meta_.stream, held_flags_});
 }
 
 // Rule 5 of logger_prefix.h needs the stream's memory, which the parser does not have: a name

@@ -8,19 +8,25 @@
 
 namespace auditrelay::formats {
 
+// The formats a PlainFramer hands its records to. A line of a kind whose format is null is not
+// recognised as such and goes to `text`, which takes any line.
+struct PlainFormats {
+  const Format* json = nullptr;   // one JSON object per line
+  const Format* human = nullptr;  // human entries, with their multi-line blocks
+  const Format* text = nullptr;   // everything else
+};
+
 class PlainFramer : public Framer {
  public:
   using Framer::line;
-  PlainFramer(bool allow_json, bool allow_human);
-  void line(std::string_view line, uint64_t offset, RecordSink& sink, const LineMeta& meta) override;
+  explicit PlainFramer(const PlainFormats& formats);
+  void line(std::string_view line, uint64_t offset, RecordSink& sink,
+            const LineMeta& meta) override;
   void flush(RecordSink& sink) override;
   uint64_t held_from(uint64_t next) const override { return holding_ ? held_offset_ : next; }
 
  private:
-  const Format* json_;
-  const Format* human_;
-  const Format* raw_;
-  bool allow_json_, allow_human_;
+  PlainFormats formats_;
   bool holding_ = false;
   std::string held_;
   uint64_t held_offset_ = 0;

@@ -5,6 +5,7 @@
 #include "core/event/format.h"
 #include "core/registry/registry.h"
 #include "plugins/formats/common/container_framers.h"
+#include "plugins/formats/common/line_formats.h"
 
 namespace auditrelay::formats {
 namespace {
@@ -12,7 +13,9 @@ namespace {
 class DockerFormat final : public Format {
  public:
   std::string_view name() const override { return "docker"; }
-  std::unique_ptr<Framer> make_framer() const override { return std::make_unique<DockerFramer>(); }
+  std::unique_ptr<Framer> make_framer() const override {
+    return std::make_unique<DockerFramer>(all_line_formats());
+  }
   bool parse(std::string_view, ParseScratch&, ParsedEntry&) const override { return false; }
 };
 

@@ -11,8 +11,8 @@
 #include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 #include "plugins/formats/common/go_quote.h"
+#include "plugins/formats/common/line_formats.h"
 #include "plugins/formats/common/logger_prefix.h"
-#include "plugins/formats/common/plain_framer.h"
 
 namespace auditrelay::formats {
 namespace {
@@ -62,7 +62,8 @@ class HumanParser {
       out_.fields.push_back(Field{"level", Value::string(lvl)});
     }
     out_.format = "slog_human";
-    std::string_view rest = human_rest(first, (scratch_.record_flags & record_flags::kNoBlockFollowed) == 0);
+    std::string_view rest =
+        human_rest(first, (scratch_.record_flags & record_flags::kNoBlockFollowed) == 0);
 
     // Logger name (logger_prefix.h has the rule).
     bool seen = (scratch_.record_flags & record_flags::kLoggerSeenOnStream) != 0;
@@ -244,7 +245,7 @@ class SlogHumanFormat final : public Format {
  public:
   std::string_view name() const override { return "slog_human"; }
   std::unique_ptr<Framer> make_framer() const override {
-    return std::make_unique<PlainFramer>(false, true);
+    return std::make_unique<PlainFramer>(PlainFormats{.human = this, .text = &raw_format()});
   }
   bool parse(std::string_view text, ParseScratch& scratch, ParsedEntry& out) const override {
     HumanParser p(scratch, out);
@@ -252,15 +253,20 @@ class SlogHumanFormat final : public Format {
   }
 };
 
-const SlogHumanFormat kFormat;
-
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Format,
     .name = "slog_human",
     .summary = "Coder's human-readable service log (the default --log-human sink), multi-line "
                "blocks joined",
-    .format = &kFormat,
+    .format = &slog_human_format(),
+    .entry_formats = {"slog_human"},
 });
 
 }  // namespace
+
+const Format& slog_human_format() {
+  static const SlogHumanFormat format;
+  return format;
+}
+
 }  // namespace auditrelay::formats

@@ -7,7 +7,7 @@
 #include "core/registry/registry.h"
 #include "plugins/formats/common/decorations.h"
 #include "plugins/formats/common/json_numbers.h"
-#include "plugins/formats/common/plain_framer.h"
+#include "plugins/formats/common/line_formats.h"
 
 namespace auditrelay::formats {
 namespace {
@@ -83,27 +83,34 @@ bool parse_stackdriver(simdjson::dom::object obj, ParsedEntry& out) {
   return true;
 }
 
+// The record's JSON object, after any launcher prefix and ANSI colours; false when it is none.
+bool parse_object(std::string_view text, ParseScratch& scratch, simdjson::dom::object& obj) {
+  std::string_view s = text;
+  if (s.empty() || s.front() != '{') {
+    s = strip_launcher_prefix(strip_ansi(s, scratch.arena));
+    if (s.empty() || s.front() != '{') return false;
+  }
+  simdjson::dom::element root;
+  // Records in a batch are followed by padding or by later records: both readable.
+  if (auto error = scratch.parse_json_padded(s).get(root)) {
+    if (error != simdjson::NUMBER_OUT_OF_RANGE && error != simdjson::NUMBER_ERROR) return false;
+    // Rare: a number no machine type holds. Parse again with it as a string.
+    std::string& quoted = scratch.text_b;
+    if (!quote_unportable_numbers(s, quoted) || scratch.parse_json(quoted).get(root)) return false;
+  }
+  return !root.get_object().get(obj);
+}
+
 class SlogJsonFormat final : public Format {
  public:
   std::string_view name() const override { return "slog_json"; }
-  std::unique_ptr<Framer> make_framer() const override { return std::make_unique<PlainFramer>(true, false); }
+  std::unique_ptr<Framer> make_framer() const override {
+    return std::make_unique<PlainFramer>(PlainFormats{.json = this, .text = &raw_format()});
+  }
 
   bool parse(std::string_view text, ParseScratch& scratch, ParsedEntry& out) const override {
-    std::string_view s = text;
-    if (s.empty() || s.front() != '{') {
-      s = strip_launcher_prefix(strip_ansi(s, scratch.arena));
-      if (s.empty() || s.front() != '{') return false;
-    }
-    simdjson::dom::element root;
-    // Records in a batch are followed by padding or by later records: both readable.
-    if (auto error = scratch.parse_json_padded(s).get(root)) {
-      if (error != simdjson::NUMBER_OUT_OF_RANGE && error != simdjson::NUMBER_ERROR) return false;
-      // Rare: a number no machine type holds. Parse again with it as a string.
-      std::string& quoted = scratch.text_b;
-      if (!quote_unportable_numbers(s, quoted) || scratch.parse_json(quoted).get(root)) return false;
-    }
     simdjson::dom::object obj;
-    if (root.get_object().get(obj)) return false;
+    if (!parse_object(text, scratch, obj)) return false;
 
     bool has_ts = false, has_level = false, has_msg = false;
     for (auto kv : obj) {
@@ -150,11 +157,13 @@ class SlogJsonFormat final : public Format {
         case 12:
           if (k == "logger_names") {
             simdjson::dom::array names;
-            if (!kv.value.get_array().get(names)) out.logger = join_logger_names(names, scratch.arena);
+            if (!kv.value.get_array().get(names))
+              out.logger = join_logger_names(names, scratch.arena);
             continue;
           }
           break;
-        default: break;
+        default:
+          break;
       }
       // trace, span and anything unexpected stay as fields
       out.fields.push_back(Field{k, value_from_element(kv.value)});
@@ -168,14 +177,20 @@ class SlogJsonFormat final : public Format {
   }
 };
 
-const SlogJsonFormat kFormat;
-
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Format,
     .name = "slog_json",
-    .summary = "Coder's JSON service log (--log-json), one object per line; also the Stackdriver sink",
-    .format = &kFormat,
+    .summary =
+        "Coder's JSON service log (--log-json), one object per line; also the Stackdriver sink",
+    .format = &slog_json_format(),
+    .entry_formats = {"slog_json", "stackdriver"},
 });
 
 }  // namespace
+
+const Format& slog_json_format() {
+  static const SlogJsonFormat format;
+  return format;
+}
+
 }  // namespace auditrelay::formats

@@ -24,6 +24,7 @@
 #include "core/registry/registry.h"
 #include "core/server/health_board.h"
 #include "plugins/common/http_client.h"
+#include "plugins/formats/coder_api/coder_api_format.h"
 #include "plugins/inputs/coder_api/api_cursor.h"
 
 namespace auditrelay {
@@ -68,10 +69,11 @@ Timestamp minus(Timestamp t, milliseconds d) {
 
 // One event to hand on, with what its acknowledgement does to the cursor.
 struct Emission {
-  std::string text;  // the row JSON (for a disconnect, marked for the api format)
+  std::string text;  // the row JSON
   std::string id;
   Timestamp time;
   enum class Effect { Seen, SeenAndOpen, Closed } effect = Effect::Seen;
+  uint8_t flags = 0;  // record_flags: kEndEvent for a connection row's disconnect
 };
 
 struct Row {
@@ -180,7 +182,6 @@ class CoderApiInput final : public Input {
     HttpClientOptions h = http_client_options(o);
     h.max_body = 256u << 20;  // whole pages
     client_ = std::make_unique<HttpClient>(std::move(h));
-    format_ = Registry::instance().format("api");
   }
 
   void run(InputHost& host) override {
@@ -290,90 +291,124 @@ class CoderApiInput final : public Input {
   // With `refuse_large`, a first page whose count says more than kWindowRows gives TooLarge.
   FetchStatus fetch(const std::string& stream, const std::string& q, const Timestamp& floor,
                     std::vector<Row>& rows, bool refuse_large = false) {
-    const char* array_key = stream == "audit" ? "audit_logs" : "connection_logs";
-    const char* time_key = stream == "audit" ? "time" : "connect_time";
     simdjson::dom::parser parser;
     for (int64_t offset = 0, pages = 0; pages < 100000; offset += opts_.limit, ++pages) {
       if (stopping()) return FetchStatus::Stopped;
-      std::string url = opts_.url + endpoint(stream) + "?q=" + percent_encode(q) +
-                        "&limit=" + std::to_string(opts_.limit) +
-                        "&offset=" + std::to_string(offset);
-      HttpResponse r = client_->request(
-          "GET", url, "", {"Coder-Session-Token: " + opts_.token, "Accept: application/json"});
-      if (r.status == 401 || r.status == 403 || (stream == "connection" && r.status == 404)) {
-        counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
-        if (auth_status_[stream] != r.status) {  // one line per problem, not per retry
-          auth_status_[stream] = r.status;
-          if (health_)
-            health_->fail("input " + name_ + " (" + stream + ")",
-                          "GET " + endpoint(stream) + " answered " + std::to_string(r.status) +
-                              (r.status == 401 ? " (bad token)" : " (missing role or licence)"));
-          spdlog::error(
-              "input {}: GET {} answered {}: {}; the {} stream is stopped and retried every {} s "
-              "({})",
-              name_, endpoint(stream), r.status,
-              r.status == 401
-                  ? "the session token is missing or invalid"
-                  : (stream == "connection" ? "the token lacks the Auditor or Owner role, or Coder "
-                                              "has no Premium license"
-                                            : "the token lacks the Auditor or Owner role"),
-              stream, opts_.auth_retry.count() / 1000, r.body.substr(0, 200));
-        }
-        return FetchStatus::Auth;
-      }
-      if (r.status < 200 || r.status >= 300) {
-        counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
-        last_failure_[stream] = r.status == 0 ? r.error : "HTTP " + std::to_string(r.status);
-        spdlog::warn(
-            "input {}: GET {} failed ({}); backing off", name_, endpoint(stream),
-            r.status == 0 ? r.error : std::to_string(r.status) + " " + r.body.substr(0, 200));
-        retry_after_ = r.retry_after;
-        return FetchStatus::Retry;
-      }
+      HttpResponse r = get_page(stream, q, offset);
+      if (FetchStatus st = check_answer(stream, r); st != FetchStatus::Ok) return st;
       simdjson::dom::element root;
       simdjson::dom::array items;
-      if (r.truncated || parser.parse(r.body).get(root) || root[array_key].get_array().get(items)) {
-        counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
-        last_failure_[stream] = "malformed answer";
-        spdlog::warn("input {}: GET {} gave a malformed answer (first bytes: {}); retrying", name_,
-                     endpoint(stream), r.body.substr(0, 200));
-        return FetchStatus::Retry;
-      }
+      if (!parse_page(stream, r, parser, root, items)) return FetchStatus::Retry;
       counters_[stream].pages->fetch_add(1, std::memory_order_relaxed);
       int64_t count = 0;
       if (refuse_large && offset == 0 && !root["count"].get_int64().get(count) &&
           count > kWindowRows)
         return FetchStatus::TooLarge;
-      size_t n = 0;
       bool below_floor = false;
-      for (auto item : items) {
-        ++n;
-        Row row;
-        std::string_view id, t;
-        if (item[time_key].get_string().get(t) || !parse_rfc3339(t, row.time) ||
-            item["id"].get_string().get(id) || id.empty()) {
-          counters_[stream].malformed->fetch_add(1, std::memory_order_relaxed);
-          spdlog::warn("input {}: skipping a malformed {} row (no id or {}): {}", name_, stream,
-                       time_key, simdjson::minify(item).substr(0, 200));
-          continue;
-        }
-        if (row.time.before(floor)) {
-          below_floor = true;
-          continue;
-        }
-        row.id = id;
-        row.json = simdjson::minify(item);
-        simdjson::dom::object ssh;
-        if (!item["ssh_info"].get_object().get(ssh)) {
-          row.has_ssh = true;
-          simdjson::dom::element dt;
-          row.disconnected = !ssh["disconnect_time"].get(dt) && !dt.is_null();
-        }
-        rows.push_back(std::move(row));
-      }
+      size_t n = take_rows(stream, items, floor, rows, below_floor);
       if (static_cast<int64_t>(n) < opts_.limit || below_floor) return FetchStatus::Ok;
     }
     return FetchStatus::Ok;
+  }
+
+  HttpResponse get_page(const std::string& stream, const std::string& q, int64_t offset) {
+    std::string url = opts_.url + endpoint(stream) + "?q=" + percent_encode(q) +
+                      "&limit=" + std::to_string(opts_.limit) + "&offset=" + std::to_string(offset);
+    return client_->request("GET", url, "",
+                            {"Coder-Session-Token: " + opts_.token, "Accept: application/json"});
+  }
+
+  // Ok for a success; otherwise the failure is counted and logged, and the answer says what
+  // the poller does next (Auth: wait auth_retry, Retry: back off).
+  FetchStatus check_answer(const std::string& stream, const HttpResponse& r) {
+    if (r.status == 401 || r.status == 403 || (stream == "connection" && r.status == 404)) {
+      counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
+      report_refused(stream, r);
+      return FetchStatus::Auth;
+    }
+    if (r.status < 200 || r.status >= 300) {
+      counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
+      last_failure_[stream] = r.status == 0 ? r.error : "HTTP " + std::to_string(r.status);
+      spdlog::warn(
+          "input {}: GET {} failed ({}); backing off", name_, endpoint(stream),
+          r.status == 0 ? r.error : std::to_string(r.status) + " " + r.body.substr(0, 200));
+      retry_after_ = r.retry_after;
+      return FetchStatus::Retry;
+    }
+    return FetchStatus::Ok;
+  }
+
+  // A refused token (or a missing role or licence) fails readiness at once; one line per
+  // problem, not per retry.
+  void report_refused(const std::string& stream, const HttpResponse& r) {
+    if (auth_status_[stream] == r.status) return;
+    auth_status_[stream] = r.status;
+    if (health_)
+      health_->fail("input " + name_ + " (" + stream + ")",
+                    "GET " + endpoint(stream) + " answered " + std::to_string(r.status) +
+                        (r.status == 401 ? " (bad token)" : " (missing role or licence)"));
+    spdlog::error(
+        "input {}: GET {} answered {}: {}; the {} stream is stopped and retried every {} s "
+        "({})",
+        name_, endpoint(stream), r.status,
+        r.status == 401
+            ? "the session token is missing or invalid"
+            : (stream == "connection" ? "the token lacks the Auditor or Owner role, or Coder "
+                                        "has no Premium license"
+                                      : "the token lacks the Auditor or Owner role"),
+        stream, opts_.auth_retry.count() / 1000, r.body.substr(0, 200));
+  }
+
+  // The page's array of rows; false (counted and logged) when the answer is not one.
+  bool parse_page(const std::string& stream, const HttpResponse& r, simdjson::dom::parser& parser,
+                  simdjson::dom::element& root, simdjson::dom::array& items) {
+    const char* array_key = stream == "audit" ? "audit_logs" : "connection_logs";
+    if (!r.truncated && !parser.parse(r.body).get(root) && !root[array_key].get_array().get(items))
+      return true;
+    counters_[stream].errors->fetch_add(1, std::memory_order_relaxed);
+    last_failure_[stream] = "malformed answer";
+    spdlog::warn("input {}: GET {} gave a malformed answer (first bytes: {}); retrying", name_,
+                 endpoint(stream), r.body.substr(0, 200));
+    return false;
+  }
+
+  // Appends the page's rows from `floor` on (below_floor: the page reached below it); returns
+  // how many rows the page held.
+  size_t take_rows(const std::string& stream, simdjson::dom::array items, const Timestamp& floor,
+                   std::vector<Row>& rows, bool& below_floor) {
+    const char* time_key = stream == "audit" ? "time" : "connect_time";
+    size_t n = 0;
+    for (auto item : items) {
+      ++n;
+      Row row;
+      std::string_view id, t;
+      if (item[time_key].get_string().get(t) || !parse_rfc3339(t, row.time) ||
+          item["id"].get_string().get(id) || id.empty()) {
+        counters_[stream].malformed->fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("input {}: skipping a malformed {} row (no id or {}): {}", name_, stream,
+                     time_key, simdjson::minify(item).substr(0, 200));
+        continue;
+      }
+      if (row.time.before(floor)) {
+        below_floor = true;
+        continue;
+      }
+      row.id = id;
+      rows.push_back(complete_row(std::move(row), item));
+    }
+    return n;
+  }
+
+  // The row's JSON and, for a connection, whether it has a session and whether that ended.
+  static Row complete_row(Row row, simdjson::dom::element item) {
+    row.json = simdjson::minify(item);
+    simdjson::dom::object ssh;
+    if (!item["ssh_info"].get_object().get(ssh)) {
+      row.has_ssh = true;
+      simdjson::dom::element dt;
+      row.disconnected = !ssh["disconnect_time"].get(dt) && !dt.is_null();
+    }
+    return row;
   }
 
   // Audit: from the watermark's day to today in day windows; empty stretches of history are
@@ -457,8 +492,8 @@ class CoderApiInput final : public Input {
                                r.has_ssh ? Emission::Effect::SeenAndOpen : Emission::Effect::Seen});
       }
       if (r.disconnected && (!seen || c.open.count(r.id))) {
-        std::string marked = "{\"_auditrelay_event\":\"disconnect\"," + r.json.substr(1);
-        out.push_back(Emission{std::move(marked), r.id, r.time, Emission::Effect::Closed});
+        out.push_back(Emission{std::move(r.json), r.id, r.time, Emission::Effect::Closed,
+                               record_flags::kEndEvent});
       }
     }
     return emit("connection", out) ? FetchStatus::Ok : FetchStatus::Stopped;
@@ -481,7 +516,8 @@ class CoderApiInput final : public Input {
       batch->source = sources_[stream];
       batch->observed = now_timestamp();
       batch->budget = bytes;
-      for (size_t k = i; k < end; ++k) batch->add(pending[k].text, 0, format_);
+      for (size_t k = i; k < end; ++k)
+        batch->add(pending[k].text, 0, format_, {}, Stream::None, pending[k].flags);
       uint64_t ticket = tracker->add(end);
       batch->ack = std::make_shared<AckToken>(
           [keeper = keeper_, tracker, ticket] { keeper->ack(tracker, ticket); });
@@ -504,7 +540,7 @@ class CoderApiInput final : public Input {
   InputOptions opts_;
   std::shared_ptr<CursorKeeper> keeper_;
   std::unique_ptr<HttpClient> client_;
-  const Format* format_ = nullptr;
+  const Format* format_ = &formats::coder_api_format();
   InputHost* host_ = nullptr;
   std::map<std::string, std::shared_ptr<SourceInfo>> sources_;
   std::map<std::string, StreamCounters> counters_;
@@ -512,7 +548,8 @@ class CoderApiInput final : public Input {
   milliseconds retry_after_{0};
 };
 
-void validate(const Options& o, const std::string& path, Diagnostics& d, Schema /*schema: no templates*/) {
+void validate(const Options& o, const std::string& path, Diagnostics& d,
+              Schema /*schema: no templates*/) {
   validate_http_client(o, path, d);
   for (const auto& s : o.list("streams"))
     if (s != "audit" && s != "connection")
@@ -587,7 +624,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
             {"auditrelay_coder_api_up", MetricType::Gauge, "input, stream",
              "1 when the stream's last poll succeeded"},
             {"auditrelay_coder_api_watermark_seconds", MetricType::Gauge, "input, stream",
-             "time (Unix seconds) up to which the stream's events are acknowledged by every output"},
+             "time (Unix seconds) up to which the stream's events are acknowledged by every "
+             "output"},
         },
 });
 

@@ -1,7 +1,8 @@
 #include "plugins/outputs/common/event_template.h"
 
-#include "core/common/time.h"
+#include "coder/event/event_attributes.h"
 #include "coder/schemas/ocsf_class.h"
+#include "core/common/time.h"
 
 namespace auditrelay {
 namespace {
@@ -92,28 +93,27 @@ std::string translated(Schema schema, std::string_view f) {
         f == "organization_id" || f == "build_reason" || f == "boundary.decision" ||
         (f.starts_with("connection.") && f != "connection.disconnect_reason"))
       return "coder." + std::string(f);
-    for (auto [from, to] : {Pair{"actor.id", "user.id"}, Pair{"actor.username", "user.name"},
-                            Pair{"actor.email", "user.email"},
-                            Pair{"actor.user_agent", "user_agent.original"},
-                            Pair{"message", "message"}, Pair{"logger", "log.logger"},
-                            Pair{"request_id", "http.request.id"},
-                            Pair{"http.method", "http.request.method"},
-                            Pair{"http.url", "url.original"}, Pair{"http.host", "url.domain"},
-                            Pair{"error", "error.message"}, Pair{"time", "@timestamp"},
-                            Pair{"observed_time", "event.created"},
-                            Pair{"connection.disconnect_reason", "event.reason"}})
+    for (auto [from, to] :
+         {Pair{"actor.id", "user.id"}, Pair{"actor.username", "user.name"},
+          Pair{"actor.email", "user.email"}, Pair{"actor.user_agent", "user_agent.original"},
+          Pair{"message", "message"}, Pair{"logger", "log.logger"},
+          Pair{"request_id", "http.request.id"}, Pair{"http.method", "http.request.method"},
+          Pair{"http.url", "url.original"}, Pair{"http.host", "url.domain"},
+          Pair{"error", "error.message"}, Pair{"time", "@timestamp"},
+          Pair{"observed_time", "event.created"},
+          Pair{"connection.disconnect_reason", "event.reason"}})
       if (f == from) return std::string(to);
     return {};
   }
-  if (starts_with_any(f, {"workspace.", "template.", "diff.", "additional_fields.", "fields.",
-                          "source."}) ||
+  if (starts_with_any(
+          f, {"workspace.", "template.", "diff.", "additional_fields.", "fields.", "source."}) ||
       f == "organization_id" || f == "build_reason" || f == "error" || f == "connection.type" ||
       f == "connection.status" || f == "connection.slug_or_port")
     return "unmapped." + std::string(f);
-  for (auto [from, to] : {Pair{"message", "message"}, Pair{"logger", "metadata.log_provider"},
-                          Pair{"request_id", "metadata.correlation_uid"},
-                          Pair{"time", "metadata.original_time"},
-                          Pair{"status_code", "status_code"}})
+  for (auto [from, to] :
+       {Pair{"message", "message"}, Pair{"logger", "metadata.log_provider"},
+        Pair{"request_id", "metadata.correlation_uid"}, Pair{"time", "metadata.original_time"},
+        Pair{"status_code", "status_code"}})
     if (f == from) return std::string(to);
   return {};
 }
@@ -125,16 +125,17 @@ bool date_letter(char c) {
 // Fields the worker already extracted (no JSON parse needed). nullptr data = not one of them.
 std::string_view known(const OutEvent& e, std::string_view f) {
   const EncodedBatch& b = *e.batch;
-  if (f == "kind") return kind_name(e.meta->kind);
-  if (f == "severity") return severity_name(e.meta->severity);
-  if (f == "event_id") return b.attr(e.meta->event_id);
-  if (f == "action") return b.attr(e.meta->action);
-  if (f == "resource.type") return b.attr(e.meta->resource_type);
-  if (f == "workspace.id") return b.attr(e.meta->workspace_id);
-  if (f == "alert.rule") return b.attr(e.meta->alert_rule);
+  const EventMeta& m = *e.meta;
+  if (f == "kind") return kind_name(kind(m));
+  if (f == "severity") return severity_name(m.severity);
+  if (f == "event_id") return text(b, m, TextAttr::EventId);
+  if (f == "action") return text(b, m, TextAttr::Action);
+  if (f == "resource.type") return text(b, m, TextAttr::ResourceType);
+  if (f == "workspace.id") return text(b, m, TextAttr::WorkspaceId);
+  if (f == "alert.rule") return text(b, m, TextAttr::AlertRule);
   // The event's OCSF class, whatever schema the output sends (docs/audit-schema.md, "OCSF").
-  if (f == "ocsf.class") return coder::ocsf_class_info(e.meta->ocsf_class).key;
-  if (f == "ocsf.class_uid") return coder::ocsf_class_info(e.meta->ocsf_class).uid_text;
+  if (f == "ocsf.class") return coder::ocsf_class_info(ocsf_class(m)).key;
+  if (f == "ocsf.class_uid") return coder::ocsf_class_info(ocsf_class(m)).uid_text;
   return {nullptr, 0};
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "coder/event/event_attributes.h"
 #include "core/common/uuid.h"
 #include "core/plugin/output.h"
 #include "core/registry/registry.h"
@@ -29,8 +30,9 @@ class HttpOutput final : public Output {
       if (!array_) body_.push_back('\n');
     }
     if (array_) body_.push_back(']');
-    std::vector<std::string> headers{array_ ? "Content-Type: application/json" : "Content-Type: application/x-ndjson",
-                                     "Idempotency-Key: " + idempotency_key(batch)};
+    std::vector<std::string> headers{
+        array_ ? "Content-Type: application/json" : "Content-Type: application/x-ndjson",
+        "Idempotency-Key: " + idempotency_key(batch)};
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
@@ -45,7 +47,8 @@ class HttpOutput final : public Output {
     if (r.status == 0) return SendResult::retry("transport error: " + r.error);
     if (r.status >= 200 && r.status < 300) return SendResult::delivered();
     std::string why = "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 256);
-    if (r.status == 408 || r.status == 429 || r.status >= 500) return SendResult::retry(why, r.retry_after);
+    if (r.status == 408 || r.status == 429 || r.status >= 500)
+      return SendResult::retry(why, r.retry_after);
     std::vector<size_t> all(n);
     for (size_t i = 0; i < n; ++i) all[i] = i;
     return SendResult::rejected_events(std::move(all), why);
@@ -58,9 +61,9 @@ class HttpOutput final : public Output {
     if (!b.events.empty()) {
       const auto& first = b.events.front();
       const auto& last = b.events.back();
-      name.append(first.batch->attr(first.meta->event_id));
+      name.append(text(*first.batch, *first.meta, TextAttr::EventId));
       name.push_back('/');
-      name.append(last.batch->attr(last.meta->event_id));
+      name.append(text(*last.batch, *last.meta, TextAttr::EventId));
     }
     name += "/" + std::to_string(b.events.size());
     return format_uuid(uuid_v5(kAuditrelayNamespace, name));
@@ -75,7 +78,12 @@ class HttpOutput final : public Output {
 std::vector<OptionSpec> specs() {
   std::vector<OptionSpec> s = {
       {"url", OptType::String, "", true, "collector URL (http:// or https://)"},
-      {"format", OptType::Enum, "ndjson", false, "body: one event per line, or one JSON array", {"ndjson", "json_array"}},
+      {"format",
+       OptType::Enum,
+       "ndjson",
+       false,
+       "body: one event per line, or one JSON array",
+       {"ndjson", "json_array"}},
       {"compression", OptType::Enum, "none", false, "request body compression", {"none", "gzip"}},
   };
   auto common = http_client_specs();
@@ -86,7 +94,8 @@ std::vector<OptionSpec> specs() {
 const bool kRegistered = Registry::instance().add(PluginDescriptor{
     .kind = PluginKind::Output,
     .name = "http",
-    .summary = "POSTs batches of events to an HTTP collector (NDJSON or JSON array, gzip, TLS, auth)",
+    .summary =
+        "POSTs batches of events to an HTTP collector (NDJSON or JSON array, gzip, TLS, auth)",
     .options = specs(),
     .make_output = [](const PluginContext&, const Options& o) -> std::unique_ptr<Output> {
       return std::make_unique<HttpOutput>(o);

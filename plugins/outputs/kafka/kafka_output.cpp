@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "coder/event/event_attributes.h"
 #include "core/metrics/metrics.h"
 #include "core/plugin/output.h"
 #include "core/registry/registry.h"
@@ -244,11 +245,11 @@ class KafkaOutput final : public Output {
       return true;
     }
     if (!key_.render(e, scratch.parser, scratch.key))
-      scratch.key = std::string(e.batch->attr(e.meta->event_id));
+      scratch.key = std::string(text(*e.batch, *e.meta, TextAttr::EventId));
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
     rd_kafka_header_add(hdrs, "schema", -1, schema_label_.data(),
                         static_cast<ssize_t>(schema_label_.size()));
-    std::string_view kind = kind_name(e.meta->kind);
+    std::string_view kind = kind_name(auditrelay::kind(*e.meta));
     rd_kafka_header_add(hdrs, "kind", -1, kind.data(), static_cast<ssize_t>(kind.size()));
     for (const auto& [k, v] : extra_headers_)
       rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));

@@ -2,6 +2,7 @@
 // semantic conventions where one exists for the field (user.*, client.address,
 // user_agent.original, http.request.method, url.full, log.file.path, ...); every other field is
 // `coder.` + its audit/v1 path. docs/outputs.md has the table.
+#include "coder/event/event_attributes.h"
 #include "core/common/time.h"
 #include "plugins/outputs/otlp/otlp_request.h"
 
@@ -243,7 +244,7 @@ class Mapper {
       case Use::StatusCode:
         // An HTTP status for audit events (the request's answer); an exit code or web status
         // for connections, which OpenTelemetry has no one name for.
-        if (meta_.kind == Kind::Audit) {
+        if (kind(meta_) == Kind::Audit) {
           sink_.json_attribute("http.response.status_code", value);
           return;
         }
@@ -301,7 +302,7 @@ void map_otlp_schema_event(const OutEvent& event, const OtlpSettings& settings,
   header.severity_text = sev.text;
   header.body = event.json;
   header.has_body = true;
-  header.event_name = event_name(meta.kind);
+  header.event_name = event_name(kind(meta));
 }
 
 void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,
@@ -323,7 +324,7 @@ void map_otlp_event(const simdjson::dom::element& event, const EventMeta& meta,
   header.severity_number = sev.number;
   header.severity_text = sev.text;
   header.has_body = !obj["message"].get_string().get(header.body);
-  header.event_name = event_name(meta.kind);
+  header.event_name = event_name(kind(meta));
 }
 
 }  // namespace auditrelay

@@ -1,8 +1,8 @@
 // Output `splunk_hec`: Splunk's HTTP Event Collector. Events are wrapped in HEC envelopes
 // (time as fixed-point epoch seconds, host, source, sourcetype coder:<kind> or, for OCSF events,
-// ocsf:<class>, index, indexed fields) and posted back to back. The HEC code decides what happens: 8/9 and HTTP 429/503 retry,
-// 6/12/13/15 isolate the bad events for the dead-letter file and resend the rest, 1-4 and 7
-// pause the output (token or index problems) without losing the queued events.
+// ocsf:<class>, index, indexed fields) and posted back to back. The HEC code decides what happens:
+// 8/9 and HTTP 429/503 retry, 6/12/13/15 isolate the bad events for the dead-letter file and resend
+// the rest, 1-4 and 7 pause the output (token or index problems) without losing the queued events.
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +13,8 @@
 #include <random>
 #include <string>
 
+#include "coder/event/event_attributes.h"
+#include "coder/schemas/ocsf_class.h"
 #include "core/common/json_writer.h"
 #include "core/common/time.h"
 #include "core/common/uuid.h"
@@ -20,7 +22,6 @@
 #include "core/plugin/output.h"
 #include "core/registry/registry.h"
 #include "core/server/health_board.h"
-#include "coder/schemas/ocsf_class.h"
 #include "plugins/common/http_client.h"
 
 namespace auditrelay {
@@ -170,7 +171,7 @@ class SplunkHecOutput final : public Output {
   size_t framing_bytes(const OutEvent& e) const override {
     const EventMeta& m = *e.meta;
     const EncodedBatch& b = *e.batch;
-    int k = static_cast<int>(m.kind);
+    int k = static_cast<int>(kind(m));
     if (raw_) return 1;
     size_t host = host_.empty() && b.source ? b.source->host.size() : host_.size();
     size_t source = source_.size();
@@ -179,18 +180,19 @@ class SplunkHecOutput final : public Output {
     // {"time":<30>,"host":"","source":"","sourcetype":"","index":"","event":,"fields":{"kind":"",
     // "action":"","resource_type":"","severity":"","alert":""}}
     // The fixed parts come to about 175 bytes; 200 leaves room for JSON escaping.
-    return 200 + host + source + sourcetype(m).size() + kind_index_[k].size() + m.action.size +
-           m.resource_type.size + m.alert_rule.size;
+    return 200 + host + source + sourcetype(m).size() + kind_index_[k].size() +
+           slot(m, TextAttr::Action).size + slot(m, TextAttr::ResourceType).size +
+           slot(m, TextAttr::AlertRule).size;
   }
   size_t max_request_bytes() const override { return max_bytes_; }
 
  private:
   const std::string& sourcetype(const EventMeta& m) const {
     if (ocsf_) {
-      auto it = ocsf_sourcetype_.find(m.ocsf_class);
+      auto it = ocsf_sourcetype_.find(ocsf_class(m));
       if (it != ocsf_sourcetype_.end()) return it->second;
     }
-    return sourcetype_[static_cast<int>(m.kind)];
+    return sourcetype_[static_cast<int>(kind(m))];
   }
 
   // Raw endpoint: the event JSON as the raw line, one request per sourcetype and index (they
@@ -203,12 +205,12 @@ class SplunkHecOutput final : public Output {
       if (taken[first]) continue;
       const EventMeta& head = *batch.events[first].meta;
       const std::string& type = sourcetype(head);
-      const std::string& index = kind_index_[static_cast<int>(head.kind)];
+      const std::string& index = kind_index_[static_cast<int>(kind(head))];
       std::string body;
       std::vector<size_t> of_kind;
       for (size_t i = first; i < batch.events.size(); ++i) {
         const EventMeta& m = *batch.events[i].meta;
-        if (taken[i] || sourcetype(m) != type || kind_index_[static_cast<int>(m.kind)] != index)
+        if (taken[i] || sourcetype(m) != type || kind_index_[static_cast<int>(kind(m))] != index)
           continue;
         taken[i] = 1;
         body.append(batch.events[i].json);
@@ -336,7 +338,7 @@ class SplunkHecOutput final : public Output {
       const OutEvent& e = batch.events[i];
       const EventMeta& m = *e.meta;
       const EncodedBatch& b = *e.batch;
-      int k = static_cast<int>(m.kind);
+      int k = static_cast<int>(kind(m));
       JsonWriter w(out);
       w.begin_object();
       w.key("time");
@@ -354,11 +356,12 @@ class SplunkHecOutput final : public Output {
       // Indexed fields must be flat strings.
       w.key("fields");
       w.begin_object();
-      w.field("kind", kind_name(m.kind));
-      if (m.action.size) w.field("action", b.attr(m.action));
-      if (m.resource_type.size) w.field("resource_type", b.attr(m.resource_type));
+      w.field("kind", kind_name(kind(m)));
+      if (slot(m, TextAttr::Action).size) w.field("action", text(b, m, TextAttr::Action));
+      if (slot(m, TextAttr::ResourceType).size)
+        w.field("resource_type", text(b, m, TextAttr::ResourceType));
       w.field("severity", severity_name(m.severity));
-      if (m.alert_rule.size) w.field("alert", b.attr(m.alert_rule));
+      if (slot(m, TextAttr::AlertRule).size) w.field("alert", text(b, m, TextAttr::AlertRule));
       w.end_object();
       w.end_object();
     }
