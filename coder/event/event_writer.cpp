@@ -154,10 +154,6 @@ void write_diff(JsonWriter& w, simdjson::dom::element diff, WriteState& s) {
   w.end_object();
 }
 
-void opt(JsonWriter& w, std::string_view key, std::string_view v) {
-  if (!v.empty()) w.field(key, v);
-}
-
 void write_value(JsonWriter& w, const Value& v, WriteState& s) {
   switch (v.type) {
     case Value::Type::String:
@@ -241,22 +237,22 @@ void write_fields_object(JsonWriter& w, const std::vector<const Field*>& fields,
 
 void write_source_object(JsonWriter& w, const Event& e) {
   w.begin_object();
-  opt(w, "input", e.source.input);
-  opt(w, "type", e.source.type);
-  opt(w, "format", e.source.format);
-  opt(w, "path", e.source.path);
+  w.field_if_set("input", e.source.input);
+  w.field_if_set("type", e.source.type);
+  w.field_if_set("format", e.source.format);
+  w.field_if_set("path", e.source.path);
   if (e.source.has_offset) {
     w.key_literal("offset");
     w.uinteger(e.source.offset);
   }
-  opt(w, "host", e.source.host);
+  w.field_if_set("host", e.source.host);
   if (!e.source.k8s_namespace.empty() || !e.source.k8s_pod.empty() ||
       !e.source.k8s_container.empty()) {
     w.key_literal("kubernetes");
     w.begin_object();
-    opt(w, "namespace", e.source.k8s_namespace);
-    opt(w, "pod", e.source.k8s_pod);
-    opt(w, "container", e.source.k8s_container);
+    w.field_if_set("namespace", e.source.k8s_namespace);
+    w.field_if_set("pod", e.source.k8s_pod);
+    w.field_if_set("container", e.source.k8s_container);
     w.end_object();
   }
   w.members(e.source.attrs);
@@ -278,11 +274,11 @@ bool has_workspace(const Event& e) {
 void write_workspace_object(JsonWriter& w, const Event& e) {
   const auto& ws = e.workspace;
   w.begin_object();
-  opt(w, "id", ws.id);
-  opt(w, "name", ws.name);
-  opt(w, "owner_id", ws.owner_id);
-  opt(w, "owner_username", ws.owner_username);
-  opt(w, "agent_name", ws.agent_name);
+  w.field_if_set("id", ws.id);
+  w.field_if_set("name", ws.name);
+  w.field_if_set("owner_id", ws.owner_id);
+  w.field_if_set("owner_username", ws.owner_username);
+  w.field_if_set("agent_name", ws.agent_name);
   w.end_object();
 }
 
@@ -292,15 +288,15 @@ bool has_template(const Event& e) {
 
 void write_template_object(JsonWriter& w, const Event& e) {
   w.begin_object();
-  opt(w, "id", e.template_.id);
-  opt(w, "version_id", e.template_.version_id);
+  w.field_if_set("id", e.template_.id);
+  w.field_if_set("version_id", e.template_.version_id);
   w.end_object();
 }
 
 void write_alert_object(JsonWriter& w, const Event& e) {
   w.begin_object();
   w.field("rule", e.alert_rule);
-  opt(w, "summary", e.alert_summary);
+  w.field_if_set("summary", e.alert_summary);
   w.end_object();
 }
 
@@ -322,7 +318,7 @@ namespace {
 void write_head(JsonWriter& w, const Event& e, std::string_view observed_rfc3339) {
   char tbuf[48];
   w.field("schema", "audit/v1");
-  opt(w, "event_id", e.event_id);
+  w.field_if_set("event_id", e.event_id);
   w.field("kind", kind_name(e.kind));
   if (e.time.valid()) w.field("time", std::string_view(tbuf, format_rfc3339(e.time, tbuf)));
   if (!observed_rfc3339.empty())
@@ -330,15 +326,15 @@ void write_head(JsonWriter& w, const Event& e, std::string_view observed_rfc3339
   else if (e.observed.valid())
     w.field("observed_time", std::string_view(tbuf, format_rfc3339(e.observed, tbuf)));
   w.field("severity", severity_name(e.severity));
-  opt(w, "logger", e.logger);
-  opt(w, "message", e.message);
-  opt(w, "action", e.action);
+  w.field_if_set("logger", e.logger);
+  w.field_if_set("message", e.message);
+  w.field_if_set("action", e.action);
   if (e.has_status) {
     w.key_literal("status_code");
     w.integer(e.status_code);
   }
-  opt(w, "organization_id", e.organization_id);
-  opt(w, "request_id", e.request_id);
+  w.field_if_set("organization_id", e.organization_id);
+  w.field_if_set("request_id", e.request_id);
 }
 
 void write_actor(JsonWriter& w, const Event& e) {
@@ -347,11 +343,11 @@ void write_actor(JsonWriter& w, const Event& e) {
     return;
   w.key_literal("actor");
   w.begin_object();
-  opt(w, "id", a.id);
-  opt(w, "username", a.username);
-  opt(w, "email", a.email);
-  opt(w, "ip", a.ip);
-  opt(w, "user_agent", a.user_agent);
+  w.field_if_set("id", a.id);
+  w.field_if_set("username", a.username);
+  w.field_if_set("email", a.email);
+  w.field_if_set("ip", a.ip);
+  w.field_if_set("user_agent", a.user_agent);
   w.end_object();
 }
 
@@ -360,10 +356,10 @@ void write_resource(JsonWriter& w, const Event& e) {
   if (res.type.empty() && res.id.empty() && res.target.empty() && res.icon.empty()) return;
   w.key_literal("resource");
   w.begin_object();
-  opt(w, "type", res.type);
-  opt(w, "id", res.id);
-  opt(w, "target", res.target);
-  opt(w, "icon", res.icon);
+  w.field_if_set("type", res.type);
+  w.field_if_set("id", res.id);
+  w.field_if_set("target", res.target);
+  w.field_if_set("icon", res.icon);
   w.end_object();
 }
 
@@ -380,11 +376,11 @@ void write_connection(JsonWriter& w, const Event& e) {
     return;
   w.key_literal("connection");
   w.begin_object();
-  opt(w, "id", c.id);
-  opt(w, "type", c.type);
-  opt(w, "status", c.status);
-  opt(w, "slug_or_port", c.slug_or_port);
-  opt(w, "disconnect_reason", c.disconnect_reason);
+  w.field_if_set("id", c.id);
+  w.field_if_set("type", c.type);
+  w.field_if_set("status", c.status);
+  w.field_if_set("slug_or_port", c.slug_or_port);
+  w.field_if_set("disconnect_reason", c.disconnect_reason);
   w.end_object();
 }
 
@@ -399,9 +395,9 @@ void write_http(JsonWriter& w, const Event& e) {
   if (h.method.empty() && h.url.empty() && h.host.empty()) return;
   w.key_literal("http");
   w.begin_object();
-  opt(w, "method", h.method);
-  opt(w, "url", h.url);
-  opt(w, "host", h.host);
+  w.field_if_set("method", h.method);
+  w.field_if_set("url", h.url);
+  w.field_if_set("host", h.host);
   w.end_object();
 }
 
@@ -409,8 +405,8 @@ void write_boundary(JsonWriter& w, const Event& e) {
   if (e.boundary.decision.empty() && e.boundary.matched_rule.empty()) return;
   w.key_literal("boundary");
   w.begin_object();
-  opt(w, "decision", e.boundary.decision);
-  opt(w, "matched_rule", e.boundary.matched_rule);
+  w.field_if_set("decision", e.boundary.decision);
+  w.field_if_set("matched_rule", e.boundary.matched_rule);
   w.end_object();
 }
 
@@ -436,9 +432,9 @@ void write_event_json(const Event& e, const Redaction& r, std::string& out,
   write_template(w, e);
   write_http(w, e);
   write_boundary(w, e);
-  opt(w, "build_reason", e.build_reason);
+  w.field_if_set("build_reason", e.build_reason);
   write_coder_objects(w, e, state);
-  opt(w, "error", e.error);
+  w.field_if_set("error", e.error);
   write_alert(w, e);
   write_fields_and_source(w, e, state);
   w.end_object();

@@ -121,7 +121,7 @@ class EcsEventWriter {
     w_.begin_object();
     w_.literal_field("version", kEcsVersion);
     w_.end_object();
-    opt("message", e_.message);
+    w_.field_if_set("message", e_.message);
     write_event();
     write_log();
     write_user();
@@ -140,9 +140,6 @@ class EcsEventWriter {
   }
 
  private:
-  void opt(std::string_view key, std::string_view v) {
-    if (!v.empty()) w_.field(key, v);
-  }
   void keywords(std::string_view key, const std::array<std::string_view, 2>& values) {
     if (values[0].empty()) return;
     w_.key_literal(key);
@@ -159,17 +156,17 @@ class EcsEventWriter {
     EcsCategorization c = categorization(e_);
     keywords("category", c.category);
     keywords("type", c.type);
-    opt("action", e_.action);
-    opt("outcome", outcome(e_));
+    w_.field_if_set("action", e_.action);
+    w_.field_if_set("outcome", outcome(e_));
     w_.literal_field("dataset", dataset(e_.kind));
     w_.literal_field("module", "coder");
-    opt("provider", e_.logger);
-    opt("id", e_.event_id);
+    w_.field_if_set("provider", e_.logger);
+    w_.field_if_set("id", e_.event_id);
     if (e_.observed.valid()) {
       char buf[48];
       w_.field("created", std::string_view(buf, format_rfc3339(e_.observed, buf)));
     }
-    opt("reason", e_.connection.disconnect_reason);
+    w_.field_if_set("reason", e_.connection.disconnect_reason);
     w_.end_object();
   }
 
@@ -177,7 +174,7 @@ class EcsEventWriter {
     w_.key_literal("log");
     w_.begin_object();
     w_.literal_field("level", severity_name(e_.severity));
-    opt("logger", e_.logger);
+    w_.field_if_set("logger", e_.logger);
     if (!e_.source.path.empty()) {
       w_.key_literal("file");
       w_.begin_object();
@@ -195,14 +192,14 @@ class EcsEventWriter {
     if (a.id.empty() && name.empty() && a.email.empty() && !target) return;
     w_.key_literal("user");
     w_.begin_object();
-    opt("id", a.id);
-    opt("name", name);
-    opt("email", a.email);
+    w_.field_if_set("id", a.id);
+    w_.field_if_set("name", name);
+    w_.field_if_set("email", a.email);
     if (target) {
       w_.key_literal("target");
       w_.begin_object();
-      opt("id", e_.resource.id);
-      opt("name", e_.resource.target);
+      w_.field_if_set("id", e_.resource.id);
+      w_.field_if_set("name", e_.resource.target);
       w_.end_object();
     }
     w_.end_object();
@@ -234,7 +231,7 @@ class EcsEventWriter {
       w_.key_literal("orchestrator");
       w_.begin_object();
       w_.literal_field("type", "kubernetes");
-      opt("namespace", s.k8s_namespace);
+      w_.field_if_set("namespace", s.k8s_namespace);
       if (!s.k8s_pod.empty()) {
         w_.key_literal("resource");
         w_.begin_object();
@@ -264,8 +261,8 @@ class EcsEventWriter {
       if (!e_.http.method.empty() || !e_.request_id.empty()) {
         w_.key_literal("request");
         w_.begin_object();
-        opt("method", e_.http.method);
-        opt("id", e_.request_id);
+        w_.field_if_set("method", e_.http.method);
+        w_.field_if_set("id", e_.request_id);
         w_.end_object();
       }
       if (http_status) {
@@ -281,7 +278,7 @@ class EcsEventWriter {
       w_.key_literal("url");
       w_.begin_object();
       w_.field("original", e_.http.url);
-      opt("domain", e_.http.host);
+      w_.field_if_set("domain", e_.http.host);
       w_.end_object();
     }
   }
@@ -293,7 +290,7 @@ class EcsEventWriter {
     w_.key_literal("rule");
     w_.begin_object();
     w_.field("name", name);
-    if (!e_.alert_rule.empty()) opt("description", e_.alert_summary);
+    if (!e_.alert_rule.empty()) w_.field_if_set("description", e_.alert_summary);
     w_.literal_field("ruleset", e_.alert_rule.empty() ? "agent-boundaries" : "auditrelay-alerts");
     w_.end_object();
   }
@@ -303,8 +300,8 @@ class EcsEventWriter {
     w_.key_literal("coder");
     w_.begin_object();
     w_.literal_field("kind", kind_name(e_.kind));
-    opt("organization_id", e_.organization_id);
-    opt("build_reason", e_.build_reason);
+    w_.field_if_set("organization_id", e_.organization_id);
+    w_.field_if_set("build_reason", e_.build_reason);
     if (e_.has_status && e_.kind == Kind::Connection &&
         connection_has_exit_code(e_.connection.type)) {
       w_.key_literal("exit_code");
@@ -314,10 +311,10 @@ class EcsEventWriter {
     if (!r.type.empty() || !r.id.empty() || !r.target.empty() || !r.icon.empty()) {
       w_.key_literal("resource");
       w_.begin_object();
-      opt("type", r.type);
-      opt("id", r.id);
-      opt("target", r.target);
-      opt("icon", r.icon);
+      w_.field_if_set("type", r.type);
+      w_.field_if_set("id", r.id);
+      w_.field_if_set("target", r.target);
+      w_.field_if_set("icon", r.icon);
       w_.end_object();
     }
     if (has_workspace(e_)) {
@@ -328,10 +325,10 @@ class EcsEventWriter {
     if (!c.id.empty() || !c.type.empty() || !c.status.empty() || !c.slug_or_port.empty()) {
       w_.key_literal("connection");
       w_.begin_object();
-      opt("id", c.id);
-      opt("type", c.type);
-      opt("status", c.status);
-      opt("slug_or_port", c.slug_or_port);
+      w_.field_if_set("id", c.id);
+      w_.field_if_set("type", c.type);
+      w_.field_if_set("status", c.status);
+      w_.field_if_set("slug_or_port", c.slug_or_port);
       w_.end_object();
     }
     if (has_template(e_)) {

@@ -55,9 +55,6 @@ class OcsfClassAttributes {
   }
 
  private:
-  void opt(std::string_view key, std::string_view v) {
-    if (!v.empty()) w_.field(key, v);
-  }
   void integer(std::string_view key, int64_t v) {
     w_.key_literal(key);
     w_.integer(v);
@@ -66,12 +63,12 @@ class OcsfClassAttributes {
   // user: at least one of uid or name (an e-mail alone also becomes the name).
   void write_user(std::string_view uid, std::string_view name, std::string_view email) {
     w_.begin_object();
-    opt("uid", uid);
+    w_.field_if_set("uid", uid);
     if (!name.empty())
       w_.field("name", name);
     else if (uid.empty())
       w_.field("name", email.empty() ? std::string_view("unknown") : email);
-    opt("email_addr", email);
+    w_.field_if_set("email_addr", email);
     w_.end_object();
   }
 
@@ -140,7 +137,7 @@ class OcsfClassAttributes {
     w_.key_literal("entity");
     w_.begin_object();
     w_.field("type", e_.resource.type);
-    opt("uid", e_.resource.id);
+    w_.field_if_set("uid", e_.resource.id);
     if (!e_.resource.target.empty() || e_.resource.id.empty())
       w_.field("name", e_.resource.target.empty() ? e_.resource.type : e_.resource.target);
     w_.end_object();
@@ -171,9 +168,9 @@ class OcsfClassAttributes {
       w_.key_literal("resources");
       w_.begin_array();
       w_.begin_object();
-      opt("type", e_.resource.type);
-      opt("uid", e_.resource.id);
-      opt("name", e_.resource.target);
+      w_.field_if_set("type", e_.resource.type);
+      w_.field_if_set("uid", e_.resource.id);
+      w_.field_if_set("name", e_.resource.target);
       w_.end_object();
       w_.end_array();
     }
@@ -184,7 +181,7 @@ class OcsfClassAttributes {
     w_.key_literal(key);
     w_.begin_object();
     std::string_view name = !e_.resource.target.empty() ? e_.resource.target : e_.workspace.name;
-    opt("uid", e_.workspace.id);
+    w_.field_if_set("uid", e_.workspace.id);
     if (!name.empty() || e_.workspace.id.empty())
       w_.field("name", name.empty() ? std::string_view("unknown") : name);
     int64_t port = 0;
@@ -205,7 +202,7 @@ class OcsfClassAttributes {
   void write_network_activity() {
     // A refused tunnel is activity Refuse; action_id would need the Security Control profile,
     // which describes a security control's decision, not a session.
-    opt("app_name", e_.connection.type);
+    w_.field_if_set("app_name", e_.connection.type);
     write_src_ip();
     write_workspace_endpoint("dst_endpoint", e_.connection.type == "port_forwarding");
     write_connection_user();
@@ -222,7 +219,7 @@ class OcsfClassAttributes {
   void write_web_resource_access() {
     w_.key_literal("http_request");
     w_.begin_object();
-    opt("user_agent", e_.actor.user_agent);
+    w_.field_if_set("user_agent", e_.actor.user_agent);
     w_.end_object();
     if (e_.has_status) {
       w_.key_literal("http_response");
@@ -236,7 +233,7 @@ class OcsfClassAttributes {
     w_.literal_field("type", "workspace_app");
     w_.field("name", e_.connection.slug_or_port.empty() ? std::string_view("unknown")
                                                         : e_.connection.slug_or_port);
-    opt("uid", e_.connection.id);
+    w_.field_if_set("uid", e_.connection.id);
     w_.end_object();
     w_.end_array();
     write_src_ip();
@@ -261,13 +258,13 @@ class OcsfClassAttributes {
     w_.key_literal("http_request");
     w_.begin_object();
     // OCSF 1.2.0 defines eight methods (the activities); PATCH and others go under unmapped.
-    if (act_.activity_id != 99) opt("http_method", e_.http.method);
+    if (act_.activity_id != 99) w_.field_if_set("http_method", e_.http.method);
     if (!e_.http.url.empty()) {
       w_.key_literal("url");
       w_.begin_object();
       bool full = !e_.http.host.empty();
       w_.field(full ? "url_string" : "path", e_.http.url);
-      opt("hostname", e_.http.host);
+      w_.field_if_set("hostname", e_.http.host);
       w_.end_object();
     }
     w_.end_object();
@@ -299,7 +296,7 @@ class OcsfClassAttributes {
     w_.begin_object();
     w_.field("uid", e_.event_id.empty() ? std::string_view("unknown") : e_.event_id);
     w_.field("title", e_.alert_summary.empty() ? e_.alert_rule : e_.alert_summary);
-    opt("desc", e_.message);
+    w_.field_if_set("desc", e_.message);
     w_.key_literal("analytic");
     w_.begin_object();
     w_.field("name", e_.alert_rule);
@@ -313,8 +310,8 @@ class OcsfClassAttributes {
       w_.begin_array();
       w_.begin_object();
       w_.literal_field("type", "workspace");
-      opt("uid", e_.workspace.id);
-      opt("name", e_.workspace.name);
+      w_.field_if_set("uid", e_.workspace.id);
+      w_.field_if_set("name", e_.workspace.name);
       w_.end_object();
       w_.end_array();
     }

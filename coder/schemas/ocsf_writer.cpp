@@ -82,7 +82,7 @@ class OcsfEventWriter {
     write_classification();
     write_time_and_severity();
     write_status();
-    opt("message", e_.message);
+    w_.field_if_set("message", e_.message);
     write_metadata();
     write_ocsf_class_attributes(w_, e_, act_);
     write_unmapped();
@@ -90,9 +90,6 @@ class OcsfEventWriter {
   }
 
  private:
-  void opt(std::string_view key, std::string_view v) {
-    if (!v.empty()) w_.field(key, v);
-  }
   void integer(std::string_view key, int64_t v) {
     w_.key_literal(key);
     w_.integer(v);
@@ -159,15 +156,15 @@ class OcsfEventWriter {
     w_.literal_field("vendor_name", "auditrelay");
     w_.literal_field("version", AUDITRELAY_VERSION);
     w_.end_object();
-    opt("uid", e_.event_id);
+    w_.field_if_set("uid", e_.event_id);
     if (e_.time.valid()) {
       char buf[48];
       w_.field("original_time", std::string_view(buf, format_rfc3339(e_.time, buf)));
     }
     if (e_.observed.valid()) integer("logged_time", epoch_millis(e_.observed));
     w_.literal_field("log_name", kind_name(e_.kind));
-    opt("log_provider", e_.logger);
-    opt("correlation_uid", e_.request_id);
+    w_.field_if_set("log_provider", e_.logger);
+    w_.field_if_set("correlation_uid", e_.request_id);
     write_profiles();
     w_.end_object();
   }
@@ -201,19 +198,20 @@ class OcsfEventWriter {
     w_.key_literal("unmapped");
     w_.begin_object();
     w_.literal_field("kind", kind_name(e_.kind));
-    opt("action", e_.action);
-    opt("organization_id", e_.organization_id);
-    opt("build_reason", e_.build_reason);
-    opt("error", e_.error);
-    if (e_.kind == Kind::Audit || e_.kind == Kind::Log) opt("resource_icon", e_.resource.icon);
+    w_.field_if_set("action", e_.action);
+    w_.field_if_set("organization_id", e_.organization_id);
+    w_.field_if_set("build_reason", e_.build_reason);
+    w_.field_if_set("error", e_.error);
+    if (e_.kind == Kind::Audit || e_.kind == Kind::Log)
+      w_.field_if_set("resource_icon", e_.resource.icon);
     if (act_.cls == OcsfClass::HttpActivity && act_.activity_id == 99)
-      opt("http_method", e_.http.method);
+      w_.field_if_set("http_method", e_.http.method);
     if (e_.kind == Kind::Connection) {
       w_.key_literal("connection");
       w_.begin_object();
-      opt("type", e_.connection.type);
-      opt("status", e_.connection.status);
-      opt("slug_or_port", e_.connection.slug_or_port);
+      w_.field_if_set("type", e_.connection.type);
+      w_.field_if_set("status", e_.connection.status);
+      w_.field_if_set("slug_or_port", e_.connection.slug_or_port);
       w_.end_object();
     }
     if (!e_.alert_rule.empty() && act_.cls != OcsfClass::DetectionFinding) {

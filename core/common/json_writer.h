@@ -119,6 +119,10 @@ class JsonWriter {
       string(v);
     }
   }
+  // "k":"v" only when v is not empty: schemas leave out what an event does not have.
+  void field_if_set(std::string_view k, std::string_view v) {
+    if (!v.empty()) field(k, v);
+  }
   // "k":"v" where both are the program's own text, known to need no escaping (a schema's
   // names and captions): no per-byte check.
   void literal_field(std::string_view k, std::string_view v) {

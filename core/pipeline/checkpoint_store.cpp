@@ -82,6 +82,7 @@ bool CheckpointStore::load() {
 
 bool CheckpointStore::save() {
   if (dir_.empty()) return true;
+  std::lock_guard saving(save_mu_);
   std::string body;
   {
     std::lock_guard lock(mu_);

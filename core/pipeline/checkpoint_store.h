@@ -37,7 +37,11 @@ class CheckpointStore {
 
  private:
   std::string dir_;
-  mutable std::mutex mu_;
+  // Held through a whole save: the checkpointer thread and an input (journald saves after a
+  // read) may save at once, and two writers of the one temp file could leave a mix of both
+  // (which the CRC then rejects: every position lost), or an older snapshot renamed last.
+  std::mutex save_mu_;
+  mutable std::mutex mu_;  // entries_ and dirty_
   std::map<std::string, Checkpoint> entries_;
   bool dirty_ = false;
 };

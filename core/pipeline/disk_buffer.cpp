@@ -230,6 +230,7 @@ bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<b
   }
   if (!write_all(write_fd_.get(), record) || ::fdatasync(write_fd_.get()) != 0) {
     spdlog::error("disk buffer {}: write failed: {}", dir_, std::strerror(errno));
+    discard_failed_append();
     return false;
   }
   write_offset_ += record.size();
@@ -237,6 +238,19 @@ bool DiskBuffer::append(const EncodedBatch& b, uint64_t bit, const std::atomic<b
   ++records_waiting_;
   size_gauge_.fetch_add(static_cast<int64_t>(record.size()));
   return true;
+}
+
+// A failed append (a full disk, a failed fdatasync) may leave part of the record in the
+// segment. Left there, the retried append would land after it (O_APPEND) while the reader looks
+// for a record at write_offset_, finds garbage and skips everything after it in the segment, and
+// those records were acknowledged to their source. Cut the segment back; if even that fails,
+// continue in a new segment, whose size the reader knows.
+void DiskBuffer::discard_failed_append() {
+  if (::ftruncate(write_fd_.get(), static_cast<off_t>(write_offset_)) == 0) return;
+  spdlog::error("disk buffer {}: cannot cut a failed write off segment {}: {}", dir_,
+                write_segment_, std::strerror(errno));
+  std::string err;
+  if (!open_segment_for_write(write_segment_ + 1, err)) spdlog::error("disk buffer: {}", err);
 }
 
 bool DiskBuffer::make_room(uint64_t bytes, std::unique_lock<std::mutex>& lock,

@@ -62,6 +62,7 @@ class DiskBuffer {
   // In block mode waits (lock released) while `bytes` more would not fit; in drop-oldest mode
   // drops the oldest segments instead. false when `stop` became true while waiting.
   bool make_room(uint64_t bytes, std::unique_lock<std::mutex>& lock, const std::atomic<bool>& stop);
+  void discard_failed_append();
   // Moves read_ past missing and wholly read segments: the size of the segment in which the next
   // record starts, or nullopt when the reader has caught up with the writer.
   std::optional<uint64_t> seek_unread_record();

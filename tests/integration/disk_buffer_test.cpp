@@ -3,6 +3,9 @@
 #include "core/pipeline/disk_buffer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -112,6 +115,47 @@ TEST(DiskBuffer, TornTailIsTruncatedAndWritingGoesOn) {
   EXPECT_EQ(seqs.front(), 0);
   EXPECT_EQ(seqs[19], 19);
   EXPECT_EQ(seqs.back(), 100);
+}
+
+// A disk that fills up in the middle of a record (here: the file size limit, which makes write()
+// stop short and then fail, as ENOSPC does) must not leave the record's first part in the
+// segment: the retried append would land after it and the reader, finding garbage where the
+// record should start, would skip every record after it, records already acknowledged to their
+// source.
+TEST(DiskBuffer, AWriteThatFailsHalfwayLeavesNothingBehind) {
+  TempDir dir;
+  Metrics m;
+  {
+    DiskBuffer buf(dir / "b", 1 << 30, DiskBuffer::WhenFull::Block, m, "o");
+    std::string err;
+    ASSERT_TRUE(buf.open(err)) << err;
+    ASSERT_TRUE(buf.append(*make_batch(0, 10), 1, kNoStop));
+    auto written = std::filesystem::file_size(only_segment(dir / "b"));
+
+    struct rlimit saved {};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+    struct rlimit tight = saved;
+    tight.rlim_cur = written + 100;  // room for the next record's first 100 bytes only
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+    bool appended = buf.append(*make_batch(10, 10, 200), 1, kNoStop);
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+    std::signal(SIGXFSZ, old_handler);
+    ASSERT_FALSE(appended) << "the record did not fit under the limit";
+
+    // The output driver retries the same batch; then more arrive.
+    ASSERT_TRUE(buf.append(*make_batch(10, 10, 200), 1, kNoStop));
+    ASSERT_TRUE(buf.append(*make_batch(20, 10), 1, kNoStop));
+    std::vector<int> all(30);
+    for (int i = 0; i < 30; ++i) all[i] = i;
+    EXPECT_EQ(drain(buf, false), all) << "read in this run";
+  }
+  DiskBuffer again(dir / "b", 1 << 30, DiskBuffer::WhenFull::Block, m, "o");
+  std::string err;
+  ASSERT_TRUE(again.open(err)) << err;
+  std::vector<int> all(30);
+  for (int i = 0; i < 30; ++i) all[i] = i;
+  EXPECT_EQ(drain(again), all) << "read again after a restart (none was delivered)";
 }
 
 TEST(DiskBuffer, CorruptRecordIsSkippedAndCounted) {

@@ -449,6 +449,29 @@ TEST(Pipeline, CorruptCheckpointIsIgnored) {
   EXPECT_FALSE(torn.load());
 }
 
+// The checkpointer thread and an input thread (journald saves after each read) may save at once;
+// the file must always be one whole, valid snapshot, and the last one saved.
+TEST(Pipeline, CheckpointsSavedFromTwoThreadsAtOnceStayValid) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "data");
+  CheckpointStore store(dir / "data");
+  const uint64_t rounds = 300;
+  auto saver = [&](const std::string& key) {
+    for (uint64_t i = 1; i <= rounds; ++i) {
+      // Long paths make each save big enough for two writers to interleave.
+      store.set(key, Checkpoint{std::string(4096, 'p'), i, 0});
+      ASSERT_TRUE(store.save());
+    }
+  };
+  std::thread a(saver, "fp:a"), b(saver, "fp:b");
+  a.join();
+  b.join();
+  CheckpointStore again(dir / "data");
+  ASSERT_TRUE(again.load()) << "the saved file is whole and its CRC matches";
+  EXPECT_EQ(again.get("fp:a")->offset, rounds);
+  EXPECT_EQ(again.get("fp:b")->offset, rounds);
+}
+
 TEST(Pipeline, AConcurrentSendOutputIsOneInstanceSharedByItsBatchesInFlight) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");
