@@ -265,6 +265,21 @@ void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, Enc
   write_fields_and_source(w, e, state);
 }
 
+bool has_resource(const Event& e) {
+  const auto& res = e.resource;
+  return !res.type.empty() || !res.id.empty() || !res.target.empty() || !res.icon.empty();
+}
+
+void write_resource_object(JsonWriter& w, const Event& e) {
+  const auto& res = e.resource;
+  w.begin_object();
+  w.field_if_set("type", res.type);
+  w.field_if_set("id", res.id);
+  w.field_if_set("target", res.target);
+  w.field_if_set("icon", res.icon);
+  w.end_object();
+}
+
 bool has_workspace(const Event& e) {
   const auto& ws = e.workspace;
   return !ws.id.empty() || !ws.name.empty() || !ws.owner_id.empty() || !ws.owner_username.empty() ||
@@ -352,15 +367,9 @@ void write_actor(JsonWriter& w, const Event& e) {
 }
 
 void write_resource(JsonWriter& w, const Event& e) {
-  const auto& res = e.resource;
-  if (res.type.empty() && res.id.empty() && res.target.empty() && res.icon.empty()) return;
+  if (!has_resource(e)) return;
   w.key_literal("resource");
-  w.begin_object();
-  w.field_if_set("type", res.type);
-  w.field_if_set("id", res.id);
-  w.field_if_set("target", res.target);
-  w.field_if_set("icon", res.icon);
-  w.end_object();
+  write_resource_object(w, e);
 }
 
 void write_workspace(JsonWriter& w, const Event& e) {

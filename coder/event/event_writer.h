@@ -35,6 +35,8 @@ void write_source_object(JsonWriter& w, const Event& e);
 // diff, additional_fields, fields and source: what the source said as it said it (redacted),
 // which the other schemas keep under their own name for it (OCSF unmapped, ECS coder).
 void write_source_members(JsonWriter& w, const Event& e, const Redaction& r, EncodeStats& stats);
+bool has_resource(const Event& e);
+void write_resource_object(JsonWriter& w, const Event& e);
 bool has_workspace(const Event& e);
 void write_workspace_object(JsonWriter& w, const Event& e);
 bool has_template(const Event& e);

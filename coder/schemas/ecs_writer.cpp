@@ -307,15 +307,9 @@ class EcsEventWriter {
       w_.key_literal("exit_code");
       w_.integer(e_.status_code);
     }
-    const auto& r = e_.resource;
-    if (!r.type.empty() || !r.id.empty() || !r.target.empty() || !r.icon.empty()) {
+    if (has_resource(e_)) {
       w_.key_literal("resource");
-      w_.begin_object();
-      w_.field_if_set("type", r.type);
-      w_.field_if_set("id", r.id);
-      w_.field_if_set("target", r.target);
-      w_.field_if_set("icon", r.icon);
-      w_.end_object();
+      write_resource_object(w_, e_);
     }
     if (has_workspace(e_)) {
       w_.key_literal("workspace");
