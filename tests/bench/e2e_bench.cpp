@@ -16,10 +16,6 @@
 //                               from one invocation mean something on a shared machine
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,11 +30,11 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/agent_process.h"
 #include "tests/bench/counting_sink.h"
 #include "tests/bench/generator.h"
 #include "tests/support/journal_files.h"
 
-extern char** environ;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using auditrelay::bench::CountingHttpSink;
@@ -106,51 +102,14 @@ class KafkaMock {
 };
 
 pid_t spawn_agent(const std::string& binary, const std::string& cfg) {
-  std::vector<std::string> args{binary, "run", "--config", cfg, "--log-level", "warn"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   // E2E_AGENT_ENV="K=V K2=V2" adds variables to the agent's environment only (allocator and
   // glibc tunables experiments), not to the benchmark's own.
-  std::vector<std::string> extra;
-  if (const char* e = std::getenv("E2E_AGENT_ENV")) {
-    std::istringstream in(e);
-    for (std::string kv; in >> kv;) extra.push_back(kv);
-  }
-  std::vector<char*> envp;
-  for (char** v = environ; *v; ++v) envp.push_back(*v);
-  for (auto& kv : extra) envp.push_back(kv.data());
-  envp.push_back(nullptr);
-  pid_t pid;
-  posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), envp.data());
-  return pid;
+  const char* extra = std::getenv("E2E_AGENT_ENV");
+  return auditrelay::bench::spawn_process({binary, "run", "--config", cfg, "--log-level", "warn"},
+                                          extra ? extra : "");
 }
-
-// The agent's own peak RSS since exec (wait4's ru_maxrss would include the moment before exec
-// when the spawned child still shared this process's memory).
-double peak_rss_kib(pid_t pid) {
-  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (st >> key) {
-    if (key == "VmHWM:") {
-      double kib = 0;
-      st >> kib;
-      return kib;
-    }
-    st.ignore(4096, '\n');
-  }
-  return 0;
-}
-
-// SIGTERM, wait, and return the agent's CPU seconds (user + system).
-double stop_agent(pid_t pid) {
-  kill(pid, SIGTERM);
-  int status;
-  rusage ru{};
-  wait4(pid, &status, 0, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using auditrelay::bench::peak_rss_kib;
+double stop_agent(pid_t pid) { return auditrelay::bench::stop_process(pid); }
 
 // The input under test, as a YAML flow mapping.
 std::string file_input(const std::string& glob, const std::string& format) {
@@ -296,14 +255,7 @@ void idle_probe(const std::string& binary, const std::string& dir, double rate, 
     pid_t pid = spawn_agent(binary, cfg);
     std::this_thread::sleep_for(std::chrono::seconds(1));  // started and caught up
     size_t n = static_cast<size_t>(rate * secs);
-    auto cpu_now = [&] {
-      std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
-      std::string f;
-      for (int i = 0; i < 13 && st >> f;) ++i;  // fields 14, 15: utime, stime in ticks
-      double ut = 0, stt = 0;
-      st >> ut >> stt;
-      return (ut + stt) / static_cast<double>(sysconf(_SC_CLK_TCK));
-    };
+    auto cpu_now = [&] { return auditrelay::bench::process_cpu_seconds(pid); };
     double cpu0 = cpu_now();
     auto start = Clock::now();
     std::string line, entry;
