@@ -155,10 +155,15 @@ void OutputDriver::run() {
 
 void OutputDriver::take_from_pipeline() {
   std::shared_ptr<EncodedBatch> batch;
-  // While a batch is filling, wake often enough to send it on time (max_delay); with nothing
-  // pending, sleep longer (an idle agent should cost nothing; stop() wakes us).
-  auto wait =
-      assembler_->empty() && !stop_requested_.load() ? std::chrono::milliseconds(250) : kStep;
+  // While a batch is filling, wake when it is due (max_delay), not every step: a trickle of
+  // events then costs a wake-up per batch (issue 20). With nothing pending, sleep longer (an
+  // idle agent should cost nothing; stop() and new batches wake us).
+  TimeSource::duration wait = std::chrono::milliseconds(250);
+  if (stop_requested_.load())
+    wait = kStep;
+  else if (!assembler_->empty())
+    wait = std::clamp<TimeSource::duration>(assembler_->started() + opts_.max_delay - clock_.now(),
+                                            std::chrono::milliseconds(1), wait);
   if (!queue_.wait_dequeue_timed(batch, wait)) return;
   std::vector<std::shared_ptr<EncodedBatch>> ready;
   if (batch) take_ordered(std::move(batch), ready);

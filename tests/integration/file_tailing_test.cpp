@@ -459,6 +459,27 @@ TEST(FileTailing, AFinalLineWithoutNewlineWaitsForItsEnd) {
   expect_exactly_once(t.delivered(), 2);
 }
 
+// A service logging line by line: appends 1 ms apart, all within one read_coalesce window, are
+// read by one call (without the window the input reads after nearly every append; issue 20).
+TEST(FileTailing, AppendsWithinReadCoalesceAreReadTogether) {
+  Tail t("a.log", ", read_coalesce: 2s");
+  write_text(t.in("a.log"), line(0));
+  t.start();
+  ASSERT_TRUE(wait_until([&] { return t.has_all(1); }));
+  ASSERT_EQ(t.metric("auditrelay_file_reads_total"), 1u);
+  int fd = ::open(t.in("a.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  for (int i = 1; i <= 20; ++i) {
+    std::string l = line(i);
+    ASSERT_EQ(::write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ::close(fd);
+  ASSERT_TRUE(wait_until([&] { return t.has_all(21); }));
+  expect_exactly_once(t.delivered(), 21);
+  EXPECT_EQ(t.metric("auditrelay_file_reads_total"), 2u) << "20 appends read by more than one call";
+}
+
 }  // namespace
 
 // stdout stops in the middle of an entry (a human line announcing a block that never comes)

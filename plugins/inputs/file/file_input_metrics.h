@@ -13,6 +13,7 @@ struct FileInputMetrics {
       : label("input=\"" + input + "\""),
         lines_read(m.counter("auditrelay_lines_read_total", label)),
         bytes_read(m.counter("auditrelay_bytes_read_total", label)),
+        reads(m.counter("auditrelay_file_reads_total", label)),
         lines_truncated(m.counter("auditrelay_lines_truncated_total", label)),
         rotations(m.counter("auditrelay_file_rotations_total", label)),
         files_watched(m.gauge("auditrelay_files_watched", label)),
@@ -23,6 +24,7 @@ struct FileInputMetrics {
   std::string label;
   Metrics::Counter& lines_read;
   Metrics::Counter& bytes_read;
+  Metrics::Counter& reads;
   Metrics::Counter& lines_truncated;
   Metrics::Counter& rotations;
   std::atomic<int64_t>& files_watched;

@@ -47,6 +47,11 @@ std::vector<OptionSpec> file_input_option_specs() {
        "is on)"},
       {"poll_interval", OptType::Duration, "250ms", false,
        "how often files are checked for new data when inotify is off or unavailable"},
+      {"read_coalesce", OptType::Duration, "50ms", false,
+       "after a file changes, wait this long for more writes before reading it: a service "
+       "appending line by line is read in one call per interval, not one per append (reading "
+       "goes on without pause while data is waiting); adds up to this much latency; 0 reads at "
+       "once"},
       {"multiline_flush", OptType::Duration, "1s", false,
        "a held multi-line entry is emitted after this long without new data"},
       {"rotate_wait", OptType::Duration, "5s", false,
@@ -74,6 +79,7 @@ FileInputOptions file_input_options_from(const Options& o) {
   opts.max_open_files = static_cast<size_t>(o.integer("max_open_files"));
   opts.glob_interval = o.duration("glob_interval");
   opts.poll_interval = o.duration("poll_interval");
+  opts.read_coalesce = o.duration("read_coalesce");
   opts.multiline_flush = o.duration("multiline_flush");
   opts.rotate_wait = o.duration("rotate_wait");
   return opts;

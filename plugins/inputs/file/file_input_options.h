@@ -28,7 +28,8 @@ struct FileInputOptions {
   size_t read_size = 0;
   size_t fingerprint_bytes = 0;
   size_t max_open_files = 0;
-  std::chrono::milliseconds glob_interval{}, poll_interval{}, multiline_flush{}, rotate_wait{};
+  std::chrono::milliseconds glob_interval{}, poll_interval{}, read_coalesce{}, multiline_flush{},
+      rotate_wait{};
 };
 
 // The options `file` declares: what validates the config, fills in defaults, prints --help and

@@ -77,21 +77,25 @@ bool Tailer::read_file(TrackedFile& f) {
   return read_chunk(f);
 }
 
-// One read of read_buffer bytes at the file's offset, framed into one batch.
+// One read of read_buffer bytes at the file's offset, framed into one batch. True when the read
+// filled the buffer (more may wait); a short read reached the end, and the next append is an
+// inotify event (or a poll) away.
 bool Tailer::read_chunk(TrackedFile& f) {
   if (!acquire(opts_.read_size)) return false;
-  auto batch = new_batch(f, opts_.read_size);
-  batch->reserve(opts_.read_size + 4096);
-  BatchSink sink(batch.get());
-
   // Read into a padded buffer so simdjson can parse records in place downstream.
   buf_.resize(opts_.read_size + simdjson::SIMDJSON_PADDING);
   ssize_t n = ::pread(f.fd, buf_.data(), opts_.read_size, static_cast<off_t>(f.offset));
-  bool progressed = n > 0;
+  // The batch's text is sized by what was read: a trickle read of a few lines does not take
+  // read_buffer bytes from malloc (with the whole read_buffer still counted in the budget).
+  auto batch = new_batch(f, opts_.read_size);
+  if (n > 0) batch->reserve(static_cast<size_t>(n) + 4096);
+  BatchSink sink(batch.get());
+  bool progressed = n == static_cast<ssize_t>(opts_.read_size);
   if (n > 0) {
     f.reader->feed(std::string_view(buf_.data(), static_cast<size_t>(n)), f.offset, sink);
     f.offset += static_cast<uint64_t>(n);
     parts_.metrics.bytes_read += static_cast<uint64_t>(n);
+    ++parts_.metrics.reads;
     f.last_data = Clock::now();
   } else if (n < 0 && !f.warned_unreadable) {
     f.warned_unreadable = true;
