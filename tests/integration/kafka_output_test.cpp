@@ -267,6 +267,20 @@ TEST(Kafka, RetriableProduceErrorsAreRetried) {
   EXPECT_EQ(consume(cluster.bootstraps(), {"coder.log"}, 100).size(), 100u);
 }
 
+// key: "" sends messages without a key (the sticky partitioner places them).
+TEST(Kafka, AnEmptyKeyTemplateSendsNoKey) {
+  MockCluster cluster;
+  cluster.topic("coder.log", 2);
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += log_line(i);
+  Agent agent(text, "  - {name: k, type: kafka, key: \"\", brokers: [\"" + cluster.bootstraps() +
+                        "\"], batch: {max_delay: 20ms}}\n");
+  ASSERT_TRUE(wait_until([&] { return agent.sent("k") >= 100u; }));
+  auto msgs = consume(cluster.bootstraps(), {"coder.log"}, 100);
+  ASSERT_EQ(msgs.size(), 100u);
+  for (const auto& m : msgs) EXPECT_EQ(m.key, "");
+}
+
 TEST(Kafka, PermanentErrorsAndOversizedEventsAreDeadLettered) {
   MockCluster cluster;
   cluster.topic("coder.log", 1);

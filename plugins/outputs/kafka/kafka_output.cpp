@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -22,6 +23,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "coder/event/event_attributes.h"
@@ -54,8 +56,8 @@ class KafkaOutput final : public Output {
  public:
   KafkaOutput(const PluginContext& ctx, const Options& o)
       : name_(ctx.name),
-        topic_(o.str("topic", "coder.{kind}"), {.schema = ctx.schema}),
-        key_(o.str("key", "{event_id}"), {.schema = ctx.schema}),
+        topic_(o.str("topic"), {.schema = ctx.schema}),
+        key_(o.str("key"), {.schema = ctx.schema}),
         extra_headers_(o.map("headers")),
         max_message_bytes_(o.size("message_max_bytes", 1000000)),
         schema_label_(schema_label(ctx.schema)),
@@ -67,8 +69,8 @@ class KafkaOutput final : public Output {
     defaults_ = {{"bootstrap.servers", brokers},
                  {"enable.idempotence", "true"},
                  {"acks", "all"},
-                 {"compression.type", o.str("compression", "zstd")},
-                 {"linger.ms", "50"},
+                 {"compression.type", o.str("compression")},
+                 {"linger.ms", "5"},
                  // One request at a time per broker connection. Several batches are in flight
                  // at once anyway (the output's concurrency): they share this producer, and
                  // while a request is out, the next message set collects them all. With more
@@ -79,6 +81,10 @@ class KafkaOutput final : public Output {
                  {"max.in.flight.requests.per.connection", "1"},
                  {"message.max.bytes", std::to_string(max_message_bytes_ + 4096)},
                  {"client.id", "auditrelay-" + name_}};
+    // zstd at level 1 rather than librdkafka's default 3: on a megabyte of our NDJSON events
+    // `zstd -b1 -e3` compresses 2.3x faster at level 1 (3,329 vs 1,456 MB/s) with no larger
+    // output, and compression was 22 % of file -> kafka CPU (perf, issue 20).
+    if (o.str("compression") == "zstd") defaults_["compression.level"] = "1";
     std::unique_lock lock(producer_mutex_);
     create_producer();
   }
@@ -107,24 +113,17 @@ class KafkaOutput final : public Output {
     std::vector<TopicCounters*> topic_of(n, nullptr);
     auto round = std::make_unique<Round>(n);
     for (size_t i = 0; i < n; ++i)
-      if (!produce(batch.events[i], round->slots[i], batch, scratch, topic_of[i]))
+      if (!produce(batch.events[i], round->slots[i], batch, scratch, topic_of[i])) {
+        round->report_one();  // the sender's own share
         return give_up(std::move(round));
-    // Wait for this batch's delivery reports, serving whichever sender's arrive. One waiting
-    // sender at a time flushes: rd_kafka_flush sends at once, without waiting out linger.ms
-    // (the batches are complete), but it wakes every broker thread on each call, and several
-    // senders doing so in turn made message sets smaller and cost more CPU than they saved.
-    // The short timeouts return soon after this batch's last report, even while other senders
-    // keep the producer's queue non-empty.
-    auto deadline = Clock::now() + std::chrono::milliseconds(delivery_timeout_ms());
-    while (round->outstanding.load(std::memory_order_acquire) > 0 && Clock::now() < deadline &&
-           !batch.abandoned()) {
-      std::unique_lock flusher(flusher_mutex_, std::try_to_lock);
-      if (flusher.owns_lock())
-        rd_kafka_flush(rk_, 5);
-      else
-        rd_kafka_poll(rk_, 5);
-    }
-    if (round->outstanding.load(std::memory_order_acquire) > 0) return give_up(std::move(round));
+      }
+    round->report_one();  // every message is produced: the sender's share goes
+    // Sleep until the poller thread has served this batch's last delivery report. Senders used
+    // to poll and flush in 5 ms turns themselves: in this VM every such wake-up of a sender and
+    // of the broker threads it flushed cost more than the work (issue 20: file -> kafka CPU).
+    if (!round->wait_reported(Clock::now() + std::chrono::milliseconds(delivery_timeout_ms()),
+                              batch))
+      return give_up(std::move(round));
     char fatal[512];
     if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       lock.unlock();
@@ -194,12 +193,38 @@ class KafkaOutput final : public Output {
   // The messages one send() produced in one attempt. It lives until every message it produced
   // has been reported: an abandoned round (purged, or timed out) is parked until then, since
   // reports can still arrive for it.
+  // `outstanding` counts the messages produced and not yet reported, plus one for the sender
+  // until it has produced them all (so that early reports cannot finish the round). Only the
+  // report that brings it to zero takes the mutex (once per batch), to set `reported` and wake
+  // the sender; whoever frees a round first sees `reported` under the mutex.
   struct Round {
     explicit Round(size_t n) : slots(n) {
       for (auto& s : slots) s.round = this;
     }
     std::vector<Slot> slots;
-    std::atomic<int64_t> outstanding{0};
+    std::atomic<int64_t> outstanding{1};
+    std::mutex mu;
+    std::condition_variable cv;
+    bool reported = false;  // under mu: every message produced has its report
+
+    // True when the last report came before `deadline` (checking in between whether the
+    // driver abandoned the batch at shutdown).
+    bool wait_reported(Clock::time_point deadline, const OutBatch& batch) {
+      std::unique_lock lock(mu);
+      while (!reported && Clock::now() < deadline && !batch.abandoned())
+        cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
+      return reported;
+    }
+    bool finished() {
+      std::lock_guard lock(mu);
+      return reported;
+    }
+    void report_one() {
+      if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      std::lock_guard lock(mu);
+      reported = true;
+      cv.notify_all();
+    }
   };
   // Per-send working state (send() runs on several threads at once).
   struct Scratch {
@@ -229,8 +254,8 @@ class KafkaOutput final : public Output {
 
   void park(std::unique_ptr<Round> round) {
     std::lock_guard g(parked_mutex_);
-    std::erase_if(parked_, [](const auto& r) { return r->outstanding.load() <= 0; });
-    if (round->outstanding.load() > 0) parked_.push_back(std::move(round));
+    std::erase_if(parked_, [](const auto& r) { return r->finished(); });
+    if (!round->finished()) parked_.push_back(std::move(round));
   }
 
   // Produces one event; false when the local queue stayed full until the batch was abandoned.
@@ -244,7 +269,13 @@ class KafkaOutput final : public Output {
       slot.err = RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;  // caught before producing
       return true;
     }
-    if (!key_.render(e, scratch.parser, scratch.key))
+    // No key (key: ""): librdkafka's sticky partitioner fills one partition at a time, so
+    // message sets are fewer and larger (about 10 % less CPU in e2e_bench file -> kafka). Not
+    // the default: with a broker down, keyless messages stalled the partitions that were up
+    // (Kafka.BrokerDownAndUpLosesNothing timed out without a key).
+    if (key_.empty())
+      scratch.key.clear();
+    else if (!key_.render(e, scratch.parser, scratch.key))
       scratch.key = std::string(text(*e.batch, *e.meta, TextAttr::EventId));
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2 + extra_headers_.size());
     rd_kafka_header_add(hdrs, "schema", -1, schema_label_.data(),
@@ -262,7 +293,8 @@ class KafkaOutput final : public Output {
           rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(scratch.topic.c_str()),
                             RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_KEY(scratch.key.data(), scratch.key.size()),
+                            RD_KAFKA_V_KEY(scratch.key.empty() ? nullptr : scratch.key.data(),
+                                           scratch.key.size()),
                             RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&slot), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (batch.abandoned()) {
@@ -287,7 +319,7 @@ class KafkaOutput final : public Output {
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
     auto* slot = static_cast<Slot*>(m->_private);
     slot->err = m->err;
-    slot->round->outstanding.fetch_sub(1, std::memory_order_release);
+    slot->round->report_one();
   }
 
   static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -367,11 +399,20 @@ class KafkaOutput final : public Output {
       rd_kafka_conf_destroy(conf);  // rd_kafka_new takes the conf over only on success
       return false;
     }
+    // One thread serves every delivery report (and the stats callback); a sender sleeps until
+    // its round is reported. rd_kafka_poll blocks until reports arrive, so this thread wakes
+    // about once per produce response.
+    polling_ = true;
+    poller_ = std::thread([this, rk = rk_] {
+      while (polling_.load(std::memory_order_relaxed)) rd_kafka_poll(rk, 100);
+    });
     return true;
   }
 
   void destroy_producer() {
     if (!rk_) return;
+    polling_ = false;
+    poller_.join();
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     rd_kafka_flush(rk_, 1000);  // in-flight requests: give their answers a moment
     rd_kafka_destroy(rk_);      // reports every message left, into its parked round
@@ -391,7 +432,8 @@ class KafkaOutput final : public Output {
   std::shared_mutex producer_mutex_;
   rd_kafka_t* rk_ = nullptr;
   std::string last_error_;    // of create_producer, under producer_mutex_
-  std::mutex flusher_mutex_;  // held by the one waiting sender that flushes
+  std::thread poller_;  // serves delivery reports while the producer exists
+  std::atomic<bool> polling_{false};
   std::mutex counters_mutex_;
   std::map<std::string, TopicCounters> topic_counters_;  // node-based: pointers stay valid
   std::mutex parked_mutex_;
@@ -467,7 +509,8 @@ const bool kRegistered = Registry::instance().add(PluginDescriptor{
              "topic template over event fields ({kind}, {action}, {workspace.id}, any dotted "
              "path)"},
             {"key", OptType::String, "{event_id}", false,
-             "message key template; a missing field falls back to event_id"},
+             "message key template; a missing field falls back to event_id; \"\" sends no key "
+             "(librdkafka's sticky partitioner then fills fewer, larger message sets)"},
             {"headers", OptType::Map, "", false,
              "extra message headers (schema and kind are always set)"},
             {"compression",
