@@ -10,6 +10,12 @@ PlainFramer::PlainFramer(const PlainFormats& formats) : formats_(formats) {}
 void PlainFramer::line(std::string_view line, uint64_t offset, RecordSink& sink,
                        const LineMeta& meta) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // A JSON line (the bulk case) is emitted as it is whatever its ANSI codes or prefix would be:
+  // stripping them can only keep its leading '{', so the scan for ESC below changes nothing.
+  if (!holding_ && formats_.json && !line.empty() && line.front() == '{') {
+    sink.emit(FramedRecord{line, offset, formats_.json, meta.wrapper_time, meta.stream});
+    return;
+  }
   std::string_view s = strip_launcher_prefix(strip_ansi(line, strip_buf_));
   if (holding_) {
     if (is_continuation(s)) {
