@@ -420,41 +420,6 @@ namespace {
 // The section writers of write_event_json, in the order of the schema's members. Each writes
 // its key and value, or nothing when the event has none of it.
 
-// format_rfc3339, with the date and time of day kept from the previous call: a log's events
-// mostly share their second with the one before (format_rfc3339 was ~400 instructions per
-// event, this ~60 when the second repeats). The fraction is written as format_rfc3339 does.
-size_t format_time(const Timestamp& t, char* buf) {
-  struct Last {
-    int64_t seconds = 0;
-    bool set = false;
-    char text[19];
-  };
-  thread_local Last last;
-  if (t.digits < 0 || t.digits > 9 || !last.set || t.seconds != last.seconds) {
-    size_t n = format_rfc3339(t, buf);
-    if (n >= 19) {
-      std::memcpy(last.text, buf, 19);
-      last.seconds = t.seconds;
-      last.set = true;
-    }
-    return n;
-  }
-  std::memcpy(buf, last.text, 19);
-  char* p = buf + 19;
-  if (t.digits > 0) {
-    *p++ = '.';
-    uint32_t n = t.nanos;
-    char frac[9];
-    for (int i = 8; i >= 0; --i) {
-      frac[i] = static_cast<char>('0' + n % 10);
-      n /= 10;
-    }
-    for (int i = 0; i < t.digits; ++i) *p++ = frac[i];
-  }
-  *p++ = 'Z';
-  return static_cast<size_t>(p - buf);
-}
-
 // The members every event may have as plain values: its identity, times, level and outcome.
 void write_head(JsonWriter& w, const Event& e, std::string_view observed_rfc3339) {
   char tbuf[48];
@@ -479,7 +444,7 @@ void write_head(JsonWriter& w, const Event& e, std::string_view observed_rfc3339
     put(kind_name(e.kind));
     if (e.time.valid()) {
       put(R"(","time":")");
-      n += format_time(e.time, buf + n);
+      n += format_rfc3339_memo(e.time, buf + n);
     }
     if (!observed_rfc3339.empty()) {
       put(R"(","observed_time":")");

@@ -1,5 +1,6 @@
 #include "core/common/time.h"
 
+#include <cstring>
 #include <ctime>
 
 #include "core/common/strings.h"
@@ -146,6 +147,22 @@ void put2(char* p, unsigned v) {
   p[0] = static_cast<char>('0' + v / 10);
   p[1] = static_cast<char>('0' + v % 10);
 }
+
+// ".fraction" with as many digits as the source had, then "Z"; returns the end.
+char* write_fraction_and_zone(const Timestamp& t, char* p) {
+  if (t.digits > 0) {
+    *p++ = '.';
+    uint32_t n = t.nanos;
+    char frac[9];
+    for (int i = 8; i >= 0; --i) {
+      frac[i] = static_cast<char>('0' + n % 10);
+      n /= 10;
+    }
+    for (int i = 0; i < t.digits; ++i) *p++ = frac[i];
+  }
+  *p++ = 'Z';
+  return p;
+}
 }  // namespace
 
 size_t format_rfc3339(const Timestamp& t, char* buf) {
@@ -179,19 +196,50 @@ size_t format_rfc3339(const Timestamp& t, char* buf) {
   put2(p + 14, static_cast<unsigned>(rem / 60 % 60));
   p[16] = ':';
   put2(p + 17, static_cast<unsigned>(rem % 60));
-  p += 19;
-  if (t.digits > 0) {
-    *p++ = '.';
-    uint32_t n = t.nanos;
-    char frac[9];
-    for (int i = 8; i >= 0; --i) {
-      frac[i] = static_cast<char>('0' + n % 10);
-      n /= 10;
+  return static_cast<size_t>(write_fraction_and_zone(t, p + 19) - buf);
+}
+
+// The memos below keep the last UTC second seen on this thread: a pure function's cache, so
+// their results are those of parse_rfc3339 and format_rfc3339 whatever ran before.
+namespace {
+struct LastSecond {
+  bool set = false;
+  int64_t seconds = 0;
+  char text[19];  // "YYYY-MM-DDTHH:MM:SS"
+};
+}  // namespace
+
+bool parse_rfc3339_memo(std::string_view s, Timestamp& out) {
+  thread_local LastSecond last;
+  if (last.set && s.size() >= 20 && std::memcmp(s.data(), last.text, 19) == 0) {
+    Timestamp t;
+    t.seconds = last.seconds;
+    size_t pos = 19;
+    if (parse_fraction(s, pos, t) && pos + 1 == s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+      out = t;
+      return true;
     }
-    for (int i = 0; i < t.digits; ++i) *p++ = frac[i];
   }
-  *p++ = 'Z';
-  return static_cast<size_t>(p - buf);
+  if (!parse_rfc3339(s, out)) return false;
+  if (s.size() >= 20 && (s.back() == 'Z' || s.back() == 'z')) {  // UTC: the text is the second
+    std::memcpy(last.text, s.data(), 19);
+    last.seconds = out.seconds;
+    last.set = true;
+  }
+  return true;
+}
+
+size_t format_rfc3339_memo(const Timestamp& t, char* buf) {
+  thread_local LastSecond last;
+  if (!last.set || t.seconds != last.seconds || t.digits < 0 || t.digits > 9) {
+    size_t n = format_rfc3339(t, buf);
+    std::memcpy(last.text, buf, 19);
+    last.seconds = t.seconds;
+    last.set = true;
+    return n;
+  }
+  std::memcpy(buf, last.text, 19);
+  return static_cast<size_t>(write_fraction_and_zone(t, buf + 19) - buf);
 }
 
 std::string format_rfc3339(const Timestamp& t) {

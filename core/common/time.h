@@ -36,6 +36,12 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 // Returns the number of bytes written; buf must hold 40 bytes.
 size_t format_rfc3339(const Timestamp& t, char* buf);
 std::string format_rfc3339(const Timestamp& t);
+// The same two for a stream of timestamps that mostly share their second (a log's entries):
+// the date and time of day of the thread's last UTC one are kept, and while the second repeats
+// only the fraction is read or written (format: ~400 -> ~60 instructions per event, callgrind,
+// issue 20). Results are identical to parse_rfc3339 / format_rfc3339.
+bool parse_rfc3339_memo(std::string_view s, Timestamp& out);
+size_t format_rfc3339_memo(const Timestamp& t, char* buf);
 // Epoch seconds in fixed-point notation with the source's fraction ("1751525776.144719").
 size_t format_epoch(const Timestamp& t, char* buf);
 

@@ -39,56 +39,6 @@ std::string_view join_logger_names(simdjson::dom::array names, Arena& arena) {
   return {p, len};
 }
 
-// parse_rfc3339 for slog's "ts", with the date and time of day of the previous "...Z" entry
-// kept: a log's entries mostly share their second, and the date was ~3.5 % of a worker's time
-// (perf, file -> http). The fraction is read as parse_rfc3339 reads it; anything else (an
-// offset, a malformed tail, a new second) goes to parse_rfc3339 itself.
-bool parse_ts(std::string_view t, Timestamp& out) {
-  struct Last {
-    bool set = false;
-    int64_t seconds = 0;
-    char text[19];
-  };
-  thread_local Last last;
-  if (last.set && t.size() >= 20 && std::memcmp(t.data(), last.text, 19) == 0) {
-    Timestamp ts;
-    ts.seconds = last.seconds;
-    size_t pos = 19;
-    bool ok = true;
-    if (t[pos] == '.') {
-      ++pos;
-      uint32_t n = 0;
-      int count = 0;
-      while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
-        if (count < 9) {
-          n = n * 10 + static_cast<uint32_t>(t[pos] - '0');
-          ++count;
-        }
-        ++pos;
-      }
-      ok = count > 0;
-      ts.digits = static_cast<int8_t>(count);
-      for (int i = count; i < 9; ++i) n *= 10;
-      ts.nanos = n;
-    } else {
-      ts.digits = 0;
-      ts.nanos = 0;
-    }
-    if (ok && pos + 1 == t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
-      out = ts;
-      return true;
-    }
-  }
-  if (!parse_rfc3339(t, out)) return false;
-  if (t.size() >= 20 && (t.back() == 'Z' || t.back() == 'z')) {
-    // UTC: the seconds are the date and time of day as written.
-    std::memcpy(last.text, t.data(), 19);
-    last.seconds = out.seconds;
-    last.set = true;
-  }
-  return true;
-}
-
 void set_level(std::string_view level, ParsedEntry& out) {
   if (!parse_severity(level, out.severity)) {
     out.severity = Severity::Info;  // unknown levels ("slog.Level(N)") keep their text
@@ -169,7 +119,7 @@ class SlogJsonFormat final : public Format {
         case 2:
           if (k == "ts") {
             std::string_view t;
-            if (!kv.value.get_string().get(t)) has_ts = parse_ts(t, out.ts) || true;
+            if (!kv.value.get_string().get(t)) has_ts = parse_rfc3339_memo(t, out.ts) || true;
             continue;
           }
           break;
