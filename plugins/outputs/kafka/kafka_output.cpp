@@ -14,7 +14,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -31,6 +30,7 @@
 #include "core/plugin/output.h"
 #include "core/registry/registry.h"
 #include "plugins/outputs/common/event_template.h"
+#include "plugins/outputs/kafka/delivery_round.h"
 
 namespace auditrelay {
 namespace {
@@ -53,6 +53,9 @@ bool permanent(rd_kafka_resp_err_t err) {
 }
 
 class KafkaOutput final : public Output {
+  using Slot = kafka::DeliverySlot;
+  using Round = kafka::DeliveryRound;
+
  public:
   KafkaOutput(const PluginContext& ctx, const Options& o)
       : name_(ctx.name),
@@ -122,7 +125,7 @@ class KafkaOutput final : public Output {
     // to poll and flush in 5 ms turns themselves: in this VM every such wake-up of a sender and
     // of the broker threads it flushed cost more than the work (issue 20: file -> kafka CPU).
     if (!round->wait_reported(Clock::now() + std::chrono::milliseconds(delivery_timeout_ms()),
-                              batch))
+                              batch.abandoned))
       return give_up(std::move(round));
     char fatal[512];
     if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -136,7 +139,6 @@ class KafkaOutput final : public Output {
   }
 
  private:
-  struct Round;
   struct TopicCounters;
   // The delivery reports of one batch: delivered, permanently refused (dead-lettered) or
   // failed after librdkafka's own retries (the driver sends those again, with backoff).
@@ -184,48 +186,6 @@ class KafkaOutput final : public Output {
   struct TopicCounters {
     Metrics::Counter *produced = nullptr, *delivered = nullptr, *failed = nullptr;
   };
-  // One message of a round; its address is the message's opaque, so a delivery report finds
-  // its slot without a lookup.
-  struct Slot {
-    Round* round = nullptr;
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__IN_PROGRESS;
-  };
-  // The messages one send() produced in one attempt. It lives until every message it produced
-  // has been reported: an abandoned round (purged, or timed out) is parked until then, since
-  // reports can still arrive for it.
-  // `outstanding` counts the messages produced and not yet reported, plus one for the sender
-  // until it has produced them all (so that early reports cannot finish the round). Only the
-  // report that brings it to zero takes the mutex (once per batch), to set `reported` and wake
-  // the sender; whoever frees a round first sees `reported` under the mutex.
-  struct Round {
-    explicit Round(size_t n) : slots(n) {
-      for (auto& s : slots) s.round = this;
-    }
-    std::vector<Slot> slots;
-    std::atomic<int64_t> outstanding{1};
-    std::mutex mu;
-    std::condition_variable cv;
-    bool reported = false;  // under mu: every message produced has its report
-
-    // True when the last report came before `deadline` (checking in between whether the
-    // driver abandoned the batch at shutdown).
-    bool wait_reported(Clock::time_point deadline, const OutBatch& batch) {
-      std::unique_lock lock(mu);
-      while (!reported && Clock::now() < deadline && !batch.abandoned())
-        cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(100)));
-      return reported;
-    }
-    bool finished() {
-      std::lock_guard lock(mu);
-      return reported;
-    }
-    void report_one() {
-      if (outstanding.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-      std::lock_guard lock(mu);
-      reported = true;
-      cv.notify_all();
-    }
-  };
   // Per-send working state (send() runs on several threads at once).
   struct Scratch {
     std::string topic, key;
@@ -245,7 +205,7 @@ class KafkaOutput final : public Output {
   // so other senders' rounds see _PURGE_QUEUE reports and retry too) and the driver retries the
   // batch, or leaves it unacknowledged at shutdown. The round is parked until its last report.
   SendResult give_up(std::unique_ptr<Round> round) {
-    bool waited = round->outstanding.load() > 0;
+    bool waited = round->awaits_reports();
     if (rk_) rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
     park(std::move(round));
     return SendResult::retry(waited ? "Kafka delivery reports did not arrive in time"
@@ -285,7 +245,7 @@ class KafkaOutput final : public Output {
     for (const auto& [k, v] : extra_headers_)
       rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
     // Counted before producing: the report can arrive on another sender's thread at once.
-    slot.round->outstanding.fetch_add(1, std::memory_order_relaxed);
+    slot.round->expect_one();
     while (true) {
       // RD_KAFKA_MSG_F_COPY: an abandoned batch can be released while a broker thread still
       // serialises one of its in-flight messages.
@@ -299,7 +259,7 @@ class KafkaOutput final : public Output {
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (batch.abandoned()) {
           rd_kafka_headers_destroy(hdrs);
-          slot.round->outstanding.fetch_sub(1, std::memory_order_relaxed);
+          slot.round->unexpect_one();
           return false;
         }
         rd_kafka_poll(rk_, 20);  // backpressure: serve delivery reports until there is room
@@ -308,7 +268,7 @@ class KafkaOutput final : public Output {
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_headers_destroy(hdrs);  // not taken over on failure
         slot.err = err;
-        slot.round->outstanding.fetch_sub(1, std::memory_order_relaxed);
+        slot.round->unexpect_one();
       } else {
         bump(tc.produced);
       }
