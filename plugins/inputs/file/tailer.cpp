@@ -83,8 +83,8 @@ bool Tailer::read_file(TrackedFile& f) {
 bool Tailer::read_chunk(TrackedFile& f) {
   if (!acquire(opts_.read_size)) return false;
   // Read into a padded buffer so simdjson can parse records in place downstream.
-  buf_.resize(opts_.read_size + simdjson::SIMDJSON_PADDING);
-  ssize_t n = ::pread(f.fd, buf_.data(), opts_.read_size, static_cast<off_t>(f.offset));
+  if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(opts_.read_size + simdjson::SIMDJSON_PADDING);
+  ssize_t n = ::pread(f.fd, buf_.get(), opts_.read_size, static_cast<off_t>(f.offset));
   // The batch's text is sized by what was read: a trickle read of a few lines does not take
   // read_buffer bytes from malloc (with the whole read_buffer still counted in the budget).
   auto batch = new_batch(f, opts_.read_size);
@@ -92,7 +92,7 @@ bool Tailer::read_chunk(TrackedFile& f) {
   BatchSink sink(batch.get());
   bool progressed = n == static_cast<ssize_t>(opts_.read_size);
   if (n > 0) {
-    f.reader->feed(std::string_view(buf_.data(), static_cast<size_t>(n)), f.offset, sink);
+    f.reader->feed(std::string_view(buf_.get(), static_cast<size_t>(n)), f.offset, sink);
     f.offset += static_cast<uint64_t>(n);
     parts_.metrics.bytes_read += static_cast<uint64_t>(n);
     ++parts_.metrics.reads;

@@ -67,7 +67,9 @@ class Tailer {
   InputHost& host_;
   Parts parts_;
   TrackedFiles& files_;
-  std::string buf_;
+  // Not zero-filled (make_unique_for_overwrite): a trickle read touches only the pages it
+  // fills, not the whole read_buffer (peak RSS, issue 20).
+  std::unique_ptr<char[]> buf_;
   Clock::time_point last_cut_warning_{};
   uint64_t cut_unwarned_ = 0;
 };
