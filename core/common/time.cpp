@@ -148,8 +148,8 @@ void put2(char* p, unsigned v) {
   p[1] = static_cast<char>('0' + v % 10);
 }
 
-// ".fraction" with as many digits as the source had, then "Z"; returns the end.
-char* write_fraction_and_zone(const Timestamp& t, char* p) {
+// ".fraction" with as many digits as the source had (nothing without one); returns the end.
+char* write_fraction(const Timestamp& t, char* p) {
   if (t.digits > 0) {
     *p++ = '.';
     uint32_t n = t.nanos;
@@ -160,6 +160,11 @@ char* write_fraction_and_zone(const Timestamp& t, char* p) {
     }
     for (int i = 0; i < t.digits; ++i) *p++ = frac[i];
   }
+  return p;
+}
+
+char* write_fraction_and_zone(const Timestamp& t, char* p) {
+  p = write_fraction(t, p);
   *p++ = 'Z';
   return p;
 }
@@ -261,16 +266,7 @@ size_t format_epoch(const Timestamp& t, char* buf) {
     s /= 10;
   } while (s > 0);
   while (n > 0) *p++ = tmp[--n];
-  if (t.digits > 0) {
-    *p++ = '.';
-    uint32_t v = t.nanos;
-    char frac[9];
-    for (int i = 8; i >= 0; --i) {
-      frac[i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    for (int i = 0; i < t.digits; ++i) *p++ = frac[i];
-  }
+  p = write_fraction(t, p);
   return static_cast<size_t>(p - buf);
 }
 

@@ -33,6 +33,7 @@
 #include "tests/bench/agent_process.h"
 #include "tests/bench/counting_sink.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/kafka_watermarks.h"
 #include "tests/support/journal_files.h"
 
 using Clock = std::chrono::steady_clock;
@@ -70,7 +71,8 @@ class KafkaMock {
     char err[512];
     owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
     mc_ = rd_kafka_mock_cluster_new(owner_, 3);
-    for (const char* t : kTopics) rd_kafka_mock_topic_create(mc_, t, kPartitions, 3);
+    for (const char* t : auditrelay::bench::kCoderTopics)
+      rd_kafka_mock_topic_create(mc_, t, auditrelay::bench::kBenchPartitions, 3);
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps().c_str(), err, sizeof err);
     query_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -81,21 +83,9 @@ class KafkaMock {
     rd_kafka_destroy(owner_);
   }
   std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
-  size_t messages() {
-    size_t total = 0;
-    for (const char* t : kTopics)
-      for (int p = 0; p < kPartitions; ++p) {
-        int64_t lo = 0, hi = 0;
-        if (rd_kafka_query_watermark_offsets(query_, t, p, &lo, &hi, 2000) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR)
-          total += static_cast<size_t>(hi);
-      }
-    return total;
-  }
+  size_t messages() { return auditrelay::bench::messages_in_topics(query_); }
 
  private:
-  static constexpr const char* kTopics[] = {"coder.audit", "coder.connection", "coder.log"};
-  static constexpr int kPartitions = 4;
   rd_kafka_t* owner_;
   rd_kafka_t* query_;
   rd_kafka_mock_cluster_t* mc_;

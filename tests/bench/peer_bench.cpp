@@ -37,6 +37,7 @@
 #include "tests/bench/agent_process.h"
 #include "tests/bench/counting_sink.h"
 #include "tests/bench/generator.h"
+#include "tests/bench/kafka_watermarks.h"
 
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
@@ -187,17 +188,7 @@ class KafkaMockProcess {
     auditrelay::bench::stop_process(pid_);
   }
   const std::string& bootstraps() const { return bootstraps_; }
-  size_t messages() {
-    size_t total = 0;
-    for (const char* t : {"coder.audit", "coder.connection", "coder.log"})
-      for (int p = 0; p < 4; ++p) {
-        int64_t lo = 0, hi = 0;
-        if (rd_kafka_query_watermark_offsets(query_, t, p, &lo, &hi, 2000) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR)
-          total += static_cast<size_t>(hi);
-      }
-    return total;
-  }
+  size_t messages() { return auditrelay::bench::messages_in_topics(query_); }
 
  private:
   pid_t pid_;
