@@ -53,7 +53,51 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// Feeds HttpBodyParts to libcurl: `part` and `off` are where the next byte comes from.
+struct PartsReader {
+  const HttpBodyParts* body;
+  size_t part = 0, off = 0;
+};
+
+size_t on_read(char* buf, size_t size, size_t n, void* user) {
+  auto* r = static_cast<PartsReader*>(user);
+  const auto& parts = r->body->parts;
+  size_t room = size * n, done = 0;
+  while (done < room && r->part < parts.size()) {
+    std::string_view p = parts[r->part];
+    size_t take = std::min(room - done, p.size() - r->off);
+    std::memcpy(buf + done, p.data() + r->off, take);
+    done += take;
+    r->off += take;
+    if (r->off == p.size()) {
+      ++r->part;
+      r->off = 0;
+    }
+  }
+  return done;
+}
+
+// libcurl rewinds (to 0) to resend the body, e.g. when a reused connection turns out closed.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* r = static_cast<PartsReader*>(user);
+  if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
+  auto left = static_cast<size_t>(offset);
+  const auto& parts = r->body->parts;
+  r->part = 0;
+  while (r->part < parts.size() && left >= parts[r->part].size()) left -= parts[r->part++].size();
+  if (r->part == parts.size() && left > 0) return CURL_SEEKFUNC_FAIL;
+  r->off = left;
+  return CURL_SEEKFUNC_OK;
+}
+
 }  // namespace
+
+std::string HttpBodyParts::join() const {
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
 
 struct HttpClient::Impl {
   HttpClientOptions opts;
@@ -61,7 +105,61 @@ struct HttpClient::Impl {
   ~Impl() {
     if (curl) curl_easy_cleanup(curl);
   }
+  void prepare(const std::string& method, const std::string& url);
+  HttpResponse perform(const std::vector<std::string>& extra_headers);
 };
+
+// Everything but the body and the headers.
+void HttpClient::Impl::prepare(const std::string& method, const std::string& url) {
+  CURL* c = curl;
+  const auto& o = opts;
+  curl_easy_reset(c);  // keeps the connection cache
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, o.cert_file.c_str());
+  if (!o.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, o.key_file.c_str());
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o.verify ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o.verify ? 2L : 0L);
+  if (!o.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, o.proxy.c_str());
+  if (!o.basic_user.empty()) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_USERNAME, o.basic_user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, o.basic_password.c_str());
+  }
+}
+
+HttpResponse HttpClient::Impl::perform(const std::vector<std::string>& extra_headers) {
+  HttpResponse r;
+  CURL* c = curl;
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  BodySink sink{&r, opts.max_body};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : opts.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  if (!opts.bearer_token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + opts.bearer_token).c_str());
+  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    r.status = 0;
+    r.error = curl_easy_strerror(rc);
+  } else {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(headers);
+  return r;
+}
 
 HttpClient::HttpClient(HttpClientOptions opts) : impl_(std::make_unique<Impl>()) {
   global_init();
@@ -76,56 +174,34 @@ HttpClient::~HttpClient() = default;
 HttpResponse HttpClient::request(const std::string& method, const std::string& url,
                                  const std::string& body,
                                  const std::vector<std::string>& extra_headers) {
-  HttpResponse r;
   CURL* c = impl_->curl;
-  const auto& o = impl_->opts;
-  curl_easy_reset(c);  // keeps the connection cache
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  impl_->prepare(method, url);
   if (method == "POST" || !body.empty()) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   } else if (method == "GET") {
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   }
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  BodySink sink{&r, o.max_body};
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-  if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
-  if (!o.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, o.cert_file.c_str());
-  if (!o.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, o.key_file.c_str());
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o.verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o.verify ? 2L : 0L);
-  if (!o.proxy.empty()) curl_easy_setopt(c, CURLOPT_PROXY, o.proxy.c_str());
-  if (!o.basic_user.empty()) {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERNAME, o.basic_user.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, o.basic_password.c_str());
-  }
-  curl_slist* headers = nullptr;
-  for (const auto& [k, v] : o.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  if (!o.bearer_token.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + o.bearer_token).c_str());
-  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    r.status = 0;
-    r.error = curl_easy_strerror(rc);
-  } else {
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-  curl_slist_free_all(headers);
-  return r;
+  return impl_->perform(extra_headers);
+}
+
+HttpResponse HttpClient::post(const std::string& url, const HttpBodyParts& body,
+                              const std::vector<std::string>& headers) {
+  CURL* c = impl_->curl;
+  impl_->prepare("POST", url);
+  PartsReader reader{&body};
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  // A known size makes libcurl send Content-Length rather than chunked encoding.
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size));
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(c, CURLOPT_READDATA, &reader);
+  curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+  curl_easy_setopt(c, CURLOPT_SEEKDATA, &reader);
+  // Fewer read callbacks and send(2) calls than the 64 KiB default. The read callback and this
+  // buffer together, e2e file -> http 500k x 3, two interleaved runs: 1.34 -> 1.27 and
+  // 1.35 -> 1.29 CPU s/1M (not measured apart).
+  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+  return impl_->perform(headers);
 }
 
 std::vector<OptionSpec> http_client_specs() {

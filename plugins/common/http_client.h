@@ -30,6 +30,24 @@ struct HttpResponse {
   std::chrono::milliseconds retry_after{0};
 };
 
+// A request body kept as its pieces (events and the separators between them), which libcurl reads
+// in order through a read callback instead of from one joined string: joining the body was about
+// a third of the HTTP sender thread (~7 % of the agent) on bulk file -> http. The pieces must
+// outlive the request.
+struct HttpBodyParts {
+  std::vector<std::string_view> parts;
+  size_t size = 0;  // sum of the parts' sizes, sent as Content-Length
+  void add(std::string_view p) {
+    parts.push_back(p);
+    size += p.size();
+  }
+  void clear() {
+    parts.clear();
+    size = 0;
+  }
+  std::string join() const;
+};
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions opts);
@@ -42,6 +60,9 @@ class HttpClient {
   HttpResponse post(const std::string& url, const std::string& body, const std::vector<std::string>& headers) {
     return request("POST", url, body, headers);
   }
+  // POSTs the parts back to back with Content-Length set; libcurl can rewind them to resend.
+  HttpResponse post(const std::string& url, const HttpBodyParts& body,
+                    const std::vector<std::string>& headers);
 
  private:
   struct Impl;

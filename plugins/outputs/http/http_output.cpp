@@ -22,23 +22,23 @@ class HttpOutput final : public Output {
         gzip_(o.str("compression", "none") == "gzip") {}
 
   SendResult send(const OutBatch& batch) override {
-    body_.clear();
-    if (array_) body_.push_back('[');
+    parts_.clear();
+    if (array_) parts_.add("[");
     for (size_t i = 0; i < batch.events.size(); ++i) {
-      if (array_ && i) body_.push_back(',');
-      body_.append(batch.events[i].json);
-      if (!array_) body_.push_back('\n');
+      if (array_ && i) parts_.add(",");
+      parts_.add(batch.events[i].json);
+      if (!array_) parts_.add("\n");
     }
-    if (array_) body_.push_back(']');
+    if (array_) parts_.add("]");
     std::vector<std::string> headers{
         array_ ? "Content-Type: application/json" : "Content-Type: application/x-ndjson",
         "Idempotency-Key: " + idempotency_key(batch)};
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
-      r = client_.post(url_, gzip_compress(body_), headers);
+      r = client_.post(url_, gzip_compress(parts_.join()), headers);
     } else {
-      r = client_.post(url_, body_, headers);
+      r = client_.post(url_, parts_, headers);  // libcurl reads the events in place
     }
     return classify(r, batch.events.size());
   }
@@ -72,7 +72,7 @@ class HttpOutput final : public Output {
   HttpClient client_;
   std::string url_;
   bool array_, gzip_;
-  std::string body_;
+  HttpBodyParts parts_;  // views into the batch being sent
 };
 
 std::vector<OptionSpec> specs() {
