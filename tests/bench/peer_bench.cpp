@@ -99,7 +99,7 @@ std::vector<std::string> fluent_bit_command(const std::string& binary, const Set
   else
     out << "    Name http\n    Host 127.0.0.1\n    Port " << port_of(s.target)
         << "\n    URI /ingest\n    Format json_lines\n";
-  return {binary, "-c", cfg};
+  return {binary, "-q", "-c", cfg};  // -q: no banner on stdout, between the benchmark's lines
 }
 
 std::vector<std::string> generate_lines(size_t n, uint64_t seed) {
