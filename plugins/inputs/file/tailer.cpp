@@ -90,7 +90,10 @@ bool Tailer::read_chunk(TrackedFile& f) {
   auto batch = new_batch(f, opts_.read_size);
   if (n > 0) batch->reserve(static_cast<size_t>(n) + 4096);
   BatchSink sink(batch.get());
-  bool progressed = n == static_cast<ssize_t>(opts_.read_size);
+  // A read that stopped short of the size seen before it (a filesystem that returns less than
+  // asked before the end) also goes on at once: only the end of the file waits for an event.
+  bool progressed = n == static_cast<ssize_t>(opts_.read_size) ||
+                    (n > 0 && f.size_seen > f.offset + static_cast<uint64_t>(n));
   if (n > 0) {
     f.reader->feed(std::string_view(buf_.get(), static_cast<size_t>(n)), f.offset, sink);
     f.offset += static_cast<uint64_t>(n);
