@@ -34,6 +34,13 @@ struct HecAnswer {
   std::chrono::milliseconds retry_after{0};
 };
 
+// One request's body on the event endpoint: the envelopes' text, and the parts (views into it
+// and into the batch's events) that libcurl reads in order.
+struct HecBody {
+  std::string envelopes;
+  HttpBodyParts parts;
+};
+
 class SplunkHecOutput final : public Output {
  public:
   explicit SplunkHecOutput(const PluginContext& ctx, const Options& o)
@@ -206,15 +213,15 @@ class SplunkHecOutput final : public Output {
       const EventMeta& head = *batch.events[first].meta;
       const std::string& type = sourcetype(head);
       const std::string& index = kind_index_[static_cast<int>(kind(head))];
-      std::string body;
+      HttpBodyParts body;
       std::vector<size_t> of_kind;
       for (size_t i = first; i < batch.events.size(); ++i) {
         const EventMeta& m = *batch.events[i].meta;
         if (taken[i] || sourcetype(m) != type || kind_index_[static_cast<int>(kind(m))] != index)
           continue;
         taken[i] = 1;
-        body.append(batch.events[i].json);
-        body.push_back('\n');
+        body.add(batch.events[i].json);
+        body.add("\n");
         of_kind.push_back(i);
       }
       std::string url = endpoint_ + "?sourcetype=" + type;
@@ -272,7 +279,9 @@ class SplunkHecOutput final : public Output {
       work.pop_back();
       if (part.empty()) continue;
       // The driver sizes batches to max_request_bytes; bisection below only isolates bad events.
-      HecAnswer a = post(encode(batch, part));
+      HecBody body;
+      encode(batch, part, body);
+      HecAnswer a = post(body.parts);
       switch (a.kind) {
         case HecAnswer::Kind::Ok:
           posted.insert(posted.end(), part.begin(), part.end());
@@ -330,12 +339,18 @@ class SplunkHecOutput final : public Output {
     work.emplace_back(part.begin(), part.begin() + static_cast<long>(half));
   }
 
-  std::string encode(const OutBatch& batch, const std::vector<size_t>& which) {
-    std::string out;
-    out.reserve(batch.bytes + which.size() * 200);
+  // The envelopes are written into one string with a gap where each event goes; the request
+  // reads the envelope pieces and the events in place (HttpBodyParts) instead of a body that
+  // copies every event once more. Joining was the HEC sender's largest copy, and HEC ran 12 %
+  // behind http on bulk file -> output (e2e_bench, issue 20).
+  void encode(const OutBatch& batch, const std::vector<size_t>& which, HecBody& body) {
+    std::string& out = body.envelopes;
+    out.clear();
+    out.reserve(which.size() * 256);
+    std::vector<size_t> gap(which.size());
     char tbuf[40];
-    for (size_t i : which) {
-      const OutEvent& e = batch.events[i];
+    for (size_t n = 0; n < which.size(); ++n) {
+      const OutEvent& e = batch.events[which[n]];
       const EventMeta& m = *e.meta;
       const EncodedBatch& b = *e.batch;
       int k = static_cast<int>(kind(m));
@@ -352,7 +367,8 @@ class SplunkHecOutput final : public Output {
       w.field("sourcetype", sourcetype(m));
       if (!kind_index_[k].empty()) w.field("index", kind_index_[k]);
       w.key("event");
-      w.raw(e.json);
+      w.raw({});  // the event itself goes here, as its own part
+      gap[n] = out.size();
       // Indexed fields must be flat strings.
       w.key("fields");
       w.begin_object();
@@ -365,10 +381,19 @@ class SplunkHecOutput final : public Output {
       w.end_object();
       w.end_object();
     }
-    return out;
+    // Only now are views into `out` stable: envelope up to the first gap, then per event the
+    // event and the envelope text up to the next gap (its tail and the next one's head).
+    body.parts.clear();
+    size_t from = 0;
+    for (size_t n = 0; n < which.size(); ++n) {
+      body.parts.add(std::string_view(out).substr(from, gap[n] - from));
+      body.parts.add(batch.events[which[n]].json);
+      from = gap[n];
+    }
+    body.parts.add(std::string_view(out).substr(from));
   }
 
-  HecAnswer post(const std::string& body, const std::string& url = {}) {
+  HecAnswer post(const HttpBodyParts& body, const std::string& url = {}) {
     std::vector<std::string> headers{
         auth_, raw_ ? "Content-Type: text/plain" : "Content-Type: application/json"};
     if (ack_ || raw_) headers.push_back(channel_);
@@ -376,9 +401,9 @@ class SplunkHecOutput final : public Output {
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
-      r = client_.post(target, gzip_compress(body), headers);
+      r = client_.post(target, gzip_compress(body.join()), headers);
     } else {
-      r = client_.post(target, body, headers);
+      r = client_.post(target, body, headers);  // libcurl reads the parts in place
     }
     HecAnswer a;
     if (r.status == 0) {
