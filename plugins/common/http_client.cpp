@@ -92,13 +92,6 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
-std::string HttpBodyParts::join() const {
-  std::string out;
-  out.reserve(size);
-  for (std::string_view p : parts) out.append(p);
-  return out;
-}
-
 struct HttpClient::Impl {
   HttpClientOptions opts;
   CURL* curl = nullptr;
@@ -143,7 +136,8 @@ HttpResponse HttpClient::Impl::perform(const std::vector<std::string>& extra_hea
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   curl_slist* headers = nullptr;
-  for (const auto& [k, v] : opts.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  for (const auto& [k, v] : opts.headers)
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
   if (!opts.bearer_token.empty())
     headers = curl_slist_append(headers, ("Authorization: Bearer " + opts.bearer_token).c_str());
   for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
@@ -285,19 +279,37 @@ void validate_http_client(const Options& o, const std::string& path, Diagnostics
   }
 }
 
-std::string gzip_compress(std::string_view data, int level) {
+// Compresses the parts as one stream, without joining them first (that join was a second copy
+// of every event on the gzip path).
+std::string gzip_compress(const HttpBodyParts& body, int level) {
   z_stream zs{};
   deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
+  out.resize(deflateBound(&zs, static_cast<uLong>(body.size)) + 32);
+  auto deflate_into_out = [&](int flush) {
+    int rc;
+    do {
+      if (zs.total_out == out.size()) out.resize(out.size() * 2);
+      zs.next_out = reinterpret_cast<Bytef*>(out.data() + zs.total_out);
+      zs.avail_out = static_cast<uInt>(out.size() - zs.total_out);
+      rc = deflate(&zs, flush);
+    } while (zs.avail_out == 0 || (flush == Z_FINISH && rc == Z_OK));
+  };
+  for (std::string_view p : body.parts) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(p.data()));
+    zs.avail_in = static_cast<uInt>(p.size());
+    deflate_into_out(Z_NO_FLUSH);
+  }
+  deflate_into_out(Z_FINISH);
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
+}
+
+std::string gzip_compress(std::string_view data, int level) {
+  HttpBodyParts one;
+  one.add(data);
+  return gzip_compress(one, level);
 }
 
 }  // namespace auditrelay

@@ -1,6 +1,6 @@
 #pragma once
-// A blocking HTTP client for plugins (outputs, the Coder API input), on one libcurl easy handle per output so the
-// connection is reused (keep-alive; HTTP/2 when the server offers it over TLS).
+// A blocking HTTP client for plugins (outputs, the Coder API input), on one libcurl easy handle per
+// output so the connection is reused (keep-alive; HTTP/2 when the server offers it over TLS).
 #include <chrono>
 #include <map>
 #include <memory>
@@ -23,10 +23,10 @@ struct HttpClientOptions {
 };
 
 struct HttpResponse {
-  long status = 0;              // 0 = transport error
-  std::string error;            // transport error text
-  std::string body;             // the body, or its first max_body bytes
-  bool truncated = false;       // the body was longer than max_body
+  long status = 0;         // 0 = transport error
+  std::string error;       // transport error text
+  std::string body;        // the body, or its first max_body bytes
+  bool truncated = false;  // the body was longer than max_body
   std::chrono::milliseconds retry_after{0};
 };
 
@@ -45,7 +45,6 @@ struct HttpBodyParts {
     parts.clear();
     size = 0;
   }
-  std::string join() const;
 };
 
 class HttpClient {
@@ -57,7 +56,8 @@ class HttpClient {
 
   HttpResponse request(const std::string& method, const std::string& url, const std::string& body,
                        const std::vector<std::string>& extra_headers);
-  HttpResponse post(const std::string& url, const std::string& body, const std::vector<std::string>& headers) {
+  HttpResponse post(const std::string& url, const std::string& body,
+                    const std::vector<std::string>& headers) {
     return request("POST", url, body, headers);
   }
   // POSTs the parts back to back with Content-Length set; libcurl can rewind them to resend.
@@ -85,5 +85,6 @@ inline std::string join_url(std::string base, std::string_view path) {
 
 // gzip-compresses data (RFC 1952).
 std::string gzip_compress(std::string_view data, int level = 6);
+std::string gzip_compress(const HttpBodyParts& body, int level = 6);
 
 }  // namespace auditrelay

@@ -36,7 +36,7 @@ class HttpOutput final : public Output {
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
-      r = client_.post(url_, gzip_compress(parts_.join()), headers);
+      r = client_.post(url_, gzip_compress(parts_), headers);
     } else {
       r = client_.post(url_, parts_, headers);  // libcurl reads the events in place
     }

@@ -401,7 +401,7 @@ class SplunkHecOutput final : public Output {
     HttpResponse r;
     if (gzip_) {
       headers.push_back("Content-Encoding: gzip");
-      r = client_.post(target, gzip_compress(body.join()), headers);
+      r = client_.post(target, gzip_compress(body), headers);
     } else {
       r = client_.post(target, body, headers);  // libcurl reads the parts in place
     }
