@@ -115,11 +115,19 @@ class KafkaOutput final : public Output {
     Scratch scratch;
     std::vector<TopicCounters*> topic_of(n, nullptr);
     auto round = std::make_unique<Round>(n);
-    for (size_t i = 0; i < n; ++i)
-      if (!produce(batch.events[i], round->slots[i], batch, scratch, topic_of[i])) {
-        round->report_one();  // the sender's own share
-        return give_up(std::move(round));
-      }
+    try {
+      for (size_t i = 0; i < n; ++i)
+        if (!produce(batch.events[i], round->slots[i], batch, scratch, topic_of[i])) {
+          round->report_one();  // the sender's own share
+          return give_up(std::move(round));
+        }
+    } catch (...) {
+      // Messages already produced point into the round: it is parked until their reports
+      // arrive, never freed under librdkafka (the driver turns the exception into a retry).
+      round->report_one();
+      give_up(std::move(round));
+      throw;
+    }
     round->report_one();  // every message is produced: the sender's share goes
     // Sleep until the poller thread has served this batch's last delivery report. Senders used
     // to poll and flush in 5 ms turns themselves: in this VM every such wake-up of a sender and
@@ -249,13 +257,12 @@ class KafkaOutput final : public Output {
     while (true) {
       // RD_KAFKA_MSG_F_COPY: an abandoned batch can be released while a broker thread still
       // serialises one of its in-flight messages.
-      rd_kafka_resp_err_t err =
-          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(scratch.topic.c_str()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_KEY(scratch.key.empty() ? nullptr : scratch.key.data(),
-                                           scratch.key.size()),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&slot), RD_KAFKA_V_END);
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(scratch.topic.c_str()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(e.json.data()), e.json.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(scratch.key.empty() ? nullptr : scratch.key.data(), scratch.key.size()),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&slot), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (batch.abandoned()) {
           rd_kafka_headers_destroy(hdrs);
@@ -391,8 +398,8 @@ class KafkaOutput final : public Output {
   // Shared by every send in flight; exclusive only to create or destroy the producer.
   std::shared_mutex producer_mutex_;
   rd_kafka_t* rk_ = nullptr;
-  std::string last_error_;    // of create_producer, under producer_mutex_
-  std::thread poller_;  // serves delivery reports while the producer exists
+  std::string last_error_;  // of create_producer, under producer_mutex_
+  std::thread poller_;      // serves delivery reports while the producer exists
   std::atomic<bool> polling_{false};
   std::mutex counters_mutex_;
   std::map<std::string, TopicCounters> topic_counters_;  // node-based: pointers stay valid
