@@ -6,6 +6,10 @@
 #include <charconv>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "coder/normalize/mapping.h"
 #include "core/common/strings.h"
 #include "core/common/uuid.h"
@@ -92,6 +96,7 @@ void fall_back_time(const ParsedEntry& entry, const RecordContext& ctx, Event& e
     e.time = ctx.observed;
 }
 
+#if !defined(__SSE2__)
 // format_uuid (core/common/uuid.h) two hex digits per table look-up: ~270 instructions per
 // derived id there, ~155 here (callgrind, normalize_bench). Same text: lower-case, 8-4-4-4-12.
 struct HexPairs {
@@ -105,14 +110,40 @@ struct HexPairs {
   }
 };
 constexpr HexPairs kHexPairs;
+#endif
+
+// The 32 hex digits of u, lower case.
+void hex_digits(const Uuid& u, char* hex) {
+#if defined(__SSE2__)
+  // All 16 bytes at once instead of one table look-up per byte: callgrind, normalize_bench
+  // (120k events, 110k derived ids), derive_event_id inclusive 154.2M -> 141.1M Ir.
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u.data()));
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), low4);
+  const __m128i lo = _mm_and_si128(bytes, low4);
+  auto ascii = [](__m128i d) {  // '0' + d, and 'a' - 10 + d above 9
+    const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(d, _mm_set1_epi8(9)), _mm_set1_epi8(39));
+    return _mm_add_epi8(_mm_add_epi8(d, _mm_set1_epi8('0')), letters);
+  };
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(hex), ascii(_mm_unpacklo_epi8(hi, lo)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(hex + 16), ascii(_mm_unpackhi_epi8(hi, lo)));
+#else
+  for (size_t i = 0; i < 16; ++i) std::memcpy(hex + 2 * i, kHexPairs.text[u[i]], 2);
+#endif
+}
 
 void format_uuid_fast(const Uuid& u, char* buf) {
-  size_t p = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) buf[p++] = '-';
-    std::memcpy(buf + p, kHexPairs.text[u[i]], 2);
-    p += 2;
-  }
+  char hex[32];
+  hex_digits(u, hex);
+  std::memcpy(buf, hex, 8);
+  buf[8] = '-';
+  std::memcpy(buf + 9, hex + 8, 4);
+  buf[13] = '-';
+  std::memcpy(buf + 14, hex + 12, 4);
+  buf[18] = '-';
+  std::memcpy(buf + 19, hex + 16, 4);
+  buf[23] = '-';
+  std::memcpy(buf + 24, hex + 20, 12);
 }
 
 }  // namespace
@@ -120,16 +151,21 @@ void format_uuid_fast(const Uuid& u, char* buf) {
 void derive_event_id(const RecordContext& ctx, Event& out) {
   char name[512];
   size_t n = 0;
+  // Truncated at the buffer's end. The guards matter only when input and identity together
+  // reach 510 bytes, where a later copy used to run past the buffer; shorter names keep their id.
   auto put = [&](std::string_view s) {
-    size_t take = std::min(s.size(), sizeof(name) - n - 1);
+    size_t take = n + 1 < sizeof(name) ? std::min(s.size(), sizeof(name) - n - 1) : 0;
     if (take) std::memcpy(name + n, s.data(), take);
     n += take;
   };
+  auto separate = [&] {
+    if (n < sizeof(name)) name[n++] = '\0';
+  };
   if (ctx.source) {
     put(ctx.source->input);
-    name[n++] = '\0';
+    separate();
     put(ctx.source->identity.empty() ? ctx.source->path : ctx.source->identity);
-    name[n++] = '\0';
+    separate();
   }
   char num[24];
   auto r = std::to_chars(num, num + sizeof num, ctx.offset);

@@ -3,6 +3,7 @@
 // batch, the parser's scratch or static text; an empty view means "unknown" and is omitted.
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "coder/event/kind.h"
@@ -12,7 +13,10 @@
 
 namespace auditrelay {
 
-struct Event {
+// Every member of an event but its unmapped fields: trivially copyable, so Event::clear() resets
+// it in place with plain stores. The old clear built a whole Event and move-assigned it member
+// by member: callgrind, normalize_bench (120k events), Event::clear 31.1M -> 15.5M Ir.
+struct EventHead {
   Kind kind = Kind::Log;
   std::string_view event_id;
   char event_id_buf[36];  // for derived ids
@@ -48,7 +52,6 @@ struct Event {
   Value diff;               // Json object (Coder's Diff), or Absent
   Value additional_fields;  // Json object, or Absent
   std::string_view alert_rule, alert_summary;
-  std::vector<const Field*> fields;  // unmapped source fields, in source order
 
   struct {
     std::string_view input, type, format, path, host;
@@ -57,13 +60,17 @@ struct Event {
     std::string_view k8s_namespace, k8s_pod, k8s_container;
     std::string_view attrs;  // JSON members the input added (the journal's unit, pid, cursor)
   } source;
+};
 
+static_assert(std::is_trivially_copyable_v<EventHead>);
+
+struct Event : EventHead {
+  std::vector<const Field*> fields;  // unmapped source fields, in source order
+
+  // Keeps the fields vector's capacity.
   void clear() {
-    // Cheap reset that keeps the fields vector's capacity.
-    auto f = std::move(fields);
-    f.clear();
-    *this = Event{};
-    fields = std::move(f);
+    static_cast<EventHead&>(*this) = EventHead{};
+    fields.clear();
   }
 };
 

@@ -6,7 +6,9 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "core/common/strings.h"
 
@@ -59,13 +61,40 @@ std::string format_uuid(const Uuid& u) {
   return s;
 }
 
+// SHA-1 of namespace + name, padded here and fed to the block function directly: SHA1_Update
+// copies into the context and SHA1_Final pads and then cleanses it (OPENSSL_cleanse), ~250
+// instructions per id around a ~900-instruction block. Callgrind, normalize_bench (110k ids),
+// uuid_v5 inclusive 135.3M -> 112.6M Ir. Same digest (Uuid tests, golden runs).
 Uuid uuid_v5(const Uuid& ns, std::string_view name) {
+  constexpr size_t kBlock = 64;
+  const size_t len = ns.size() + name.size();
+  const size_t blocks = (len + 9 + kBlock - 1) / kBlock;  // 0x80 and the 64-bit length fit
+  unsigned char stack_buf[8 * kBlock];
+  std::unique_ptr<unsigned char[]> heap;  // names over ~490 bytes (none in practice)
+  unsigned char* msg = stack_buf;
+  if (blocks * kBlock > sizeof stack_buf) {
+    heap = std::make_unique<unsigned char[]>(blocks * kBlock);
+    msg = heap.get();
+  }
+  std::memcpy(msg, ns.data(), ns.size());
+  if (!name.empty()) std::memcpy(msg + ns.size(), name.data(), name.size());
+  msg[len] = 0x80;
+  std::memset(msg + len + 1, 0, blocks * kBlock - len - 1 - 8);
+  const uint64_t bits = __builtin_bswap64(static_cast<uint64_t>(len) * 8);  // big-endian
+  std::memcpy(msg + blocks * kBlock - 8, &bits, 8);
+
   SHA_CTX ctx;
-  SHA1_Init(&ctx);
-  SHA1_Update(&ctx, ns.data(), ns.size());
-  SHA1_Update(&ctx, name.data(), name.size());
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1_Final(digest, &ctx);
+  ctx.h0 = 0x67452301u;
+  ctx.h1 = 0xefcdab89u;
+  ctx.h2 = 0x98badcfeu;
+  ctx.h3 = 0x10325476u;
+  ctx.h4 = 0xc3d2e1f0u;
+  for (size_t b = 0; b < blocks; ++b) SHA1_Transform(&ctx, msg + b * kBlock);
+  const uint32_t h[5] = {__builtin_bswap32(ctx.h0), __builtin_bswap32(ctx.h1),
+                         __builtin_bswap32(ctx.h2), __builtin_bswap32(ctx.h3),
+                         __builtin_bswap32(ctx.h4)};  // the digest is the state, big-endian
+  unsigned char digest[20];
+  std::memcpy(digest, h, sizeof digest);
   Uuid u;
   set_version_and_variant(digest, u);
   return u;

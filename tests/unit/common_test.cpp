@@ -1,9 +1,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <simdjson.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -58,6 +61,26 @@ TEST(Uuid, V5IsStableAndVersioned) {
   ASSERT_TRUE(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", ns));  // DNS namespace
   // Known vector: uuid5(NAMESPACE_DNS, "python.org")
   EXPECT_EQ(format_uuid(uuid_v5(ns, "python.org")), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+}
+
+// uuid_v5 pads the message itself and runs SHA-1's block function: every length, over one
+// block, several, and past its stack buffer, must give RFC 4122's v5 of OpenSSL's one-shot SHA1.
+TEST(Uuid, V5MatchesOneShotSha1AtEveryNameLength) {
+  Uuid ns;
+  ASSERT_TRUE(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", ns));
+  std::string name;
+  for (size_t len = 0; len <= 700; ++len) {
+    std::string msg(reinterpret_cast<const char*>(ns.data()), ns.size());
+    msg += name;
+    unsigned char d[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), d);
+    d[6] = static_cast<unsigned char>((d[6] & 0x0f) | 0x50);
+    d[8] = static_cast<unsigned char>((d[8] & 0x3f) | 0x80);
+    Uuid want;
+    std::memcpy(want.data(), d, want.size());
+    ASSERT_EQ(format_uuid(uuid_v5(ns, name)), format_uuid(want)) << "name length " << len;
+    name.push_back(static_cast<char>('a' + len % 26));
+  }
 }
 
 // Whole doubles past 64 bits keep an exponent, so strict readers (simdjson here) take them as

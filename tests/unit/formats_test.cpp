@@ -1,6 +1,7 @@
 // Format quirks from FORMATS.md, one at a time.
 #include <gtest/gtest.h>
 
+#include "coder/normalizer.h"
 #include "coder/processor.h"
 #include "support/normalize_helper.h"
 
@@ -258,4 +259,24 @@ TEST(Transforms, RedactionAlertsAndDrop) {
   EXPECT_EQ(evs[0]["fields"]["api_secret"], "[REDACTED]");
   EXPECT_EQ(evs[0]["alert"]["rule"], "big_delete");
   EXPECT_FALSE(evs[1].contains("alert"));  // workspace_build_error was not enabled
+}
+
+// A derived id's name (input, source identity, offset) is cut at its buffer: an input name and
+// identity of hundreds of bytes used to overrun it (ASan), and must still give a stable id.
+TEST(DerivedEventId, VeryLongInputNameAndIdentityStayInTheBuffer) {
+  SourceInfo source;
+  source.input = std::string(600, 'i');
+  source.identity = std::string(600, 'p');
+  coder::RecordContext ctx;
+  ctx.source = &source;
+  ctx.offset = 123456789;
+  Event a, b;
+  coder::derive_event_id(ctx, a);
+  coder::derive_event_id(ctx, b);
+  ASSERT_EQ(a.event_id.size(), 36u);
+  EXPECT_EQ(a.event_id, b.event_id);
+  EXPECT_EQ(a.event_id[14], '5');  // UUID version 5
+  source.input.resize(300);        // shorter: a different, equally well-formed id
+  coder::derive_event_id(ctx, b);
+  EXPECT_NE(a.event_id, b.event_id);
 }
