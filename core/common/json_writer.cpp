@@ -59,11 +59,23 @@ inline bool word_needs_attention(uint64_t w) {
   return (below_space | quote | backslash | del | (w & highs)) != 0;
 }
 
+inline uint64_t load8(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
 #if defined(__SSE2__)
+inline __m128i load16(const unsigned char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+inline void store16(char* p, __m128i x) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+}
+
 // True when any of the 16 bytes at p needs attention. A signed compare with 0x20 catches the
 // control bytes and, as negative numbers, every byte >= 0x80.
-inline bool block_needs_attention(const unsigned char* p) {
-  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+inline bool block_needs_attention(__m128i x) {
   __m128i bad = _mm_or_si128(
       _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
       _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
@@ -79,17 +91,63 @@ bool json_plain(std::string_view s) {
   // that overlaps bytes already checked.
   if (n >= 16) {
     for (; i + 16 <= n; i += 16)
-      if (block_needs_attention(p + i)) return false;
-    return i == n || !block_needs_attention(p + n - 16);
+      if (block_needs_attention(load16(p + i))) return false;
+    return i == n || !block_needs_attention(load16(p + n - 16));
   }
 #endif
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (word_needs_attention(w)) return false;
-  }
+  for (; i + 8 <= n; i += 8)
+    if (word_needs_attention(load8(p + i))) return false;
   for (; i < n; ++i)
     if (kClass[p[i]] != 0) return false;
+  return true;
+}
+
+// One pass instead of json_plain's and then memcpy's (a value of a JsonMembers run: ~75 -> ~62
+// instructions, normalize_bench callgrind). Short values take two overlapping loads, as the
+// last block of a long one does, instead of a byte loop.
+bool json_copy_plain(char* dst, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+#if defined(__SSE2__)
+  if (n >= 16) {
+    for (; i + 16 <= n; i += 16) {
+      __m128i x = load16(p + i);
+      if (block_needs_attention(x)) return false;
+      store16(dst + i, x);
+    }
+    if (i == n) return true;
+    __m128i x = load16(p + n - 16);
+    if (block_needs_attention(x)) return false;
+    store16(dst + n - 16, x);
+    return true;
+  }
+#endif
+  if (n >= 8) {
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w = load8(p + i);
+      if (word_needs_attention(w)) return false;
+      std::memcpy(dst + i, &w, 8);
+    }
+    if (i == n) return true;
+    uint64_t w = load8(p + n - 8);
+    if (word_needs_attention(w)) return false;
+    std::memcpy(dst + n - 8, &w, 8);
+    return true;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    if (word_needs_attention(uint64_t{lo} | uint64_t{hi} << 32)) return false;
+    std::memcpy(dst, &lo, 4);
+    std::memcpy(dst + n - 4, &hi, 4);
+    return true;
+  }
+  for (; i < n; ++i) {
+    if (kClass[p[i]] != 0) return false;
+    dst[i] = static_cast<char>(p[i]);
+  }
   return true;
 }
 
@@ -167,6 +225,38 @@ void json_escape_append(std::string& out, std::string_view s) {
     run = i;
   }
   out.append(s.data() + run, n - run);
+}
+
+void JsonMembers::escaped_pair(std::string_view k, std::string_view v) {
+  flush();
+  std::string& out = w_.buffer();
+  json_string_append(out, k);
+  out.push_back(':');
+  json_string_append(out, v);
+}
+
+void JsonMembers::raw_member(std::string_view k, std::string_view json) {
+  if (!json_plain(k) || k.size() + json.size() + 4 > kRoom) {
+    room(1);
+    comma();
+    flush();
+    std::string& out = w_.buffer();
+    json_string_append(out, k);
+    out.push_back(':');
+    out.append(json);
+    return;
+  }
+  room(k.size() + json.size() + 4);
+  key(k);
+  std::memcpy(buf_ + n_, json.data(), json.size());
+  n_ += json.size();
+}
+
+void JsonMembers::integer_field(std::string_view k, int64_t v) {
+  room(k.size() + 4 + 24);
+  key(k);
+  auto r = std::to_chars(buf_ + n_, buf_ + kRoom, v);
+  n_ = static_cast<size_t>(r.ptr - buf_);
 }
 
 void json_int_append(std::string& out, int64_t v) {
