@@ -83,7 +83,7 @@ void FormatCounts::create_series(Metrics& m) {
 size_t Processor::process(const RecordBatch& in, EncodedBatch& out) {
   size_t kept = 0;
   // Encoded events are ~1.3x their source line; growth beyond that is rare.
-  out.json.reserve(out.json.size() + in.text.size() * 3 / 2 + 4096);
+  out.json.reserve(out.json.size() + in.text_bytes() * 3 / 2 + 4096);
   out.events.reserve(out.events.size() + in.records.size());
   RecordContext ctx;
   ctx.source = in.source.get();

@@ -50,6 +50,8 @@ struct Record {
   uint8_t flags = 0;  // record_flags
   // The wrapper's level (the journal's PRIORITY), used when the record itself has none.
   uint8_t wrapper_severity = kNoWrapperSeverity;
+  // The bytes are in RecordBatch::chunk (the read buffer, not copied), not in RecordBatch::text.
+  bool in_chunk = false;
   // JSON members (`"k":v,...`) the input adds to the event's `source`, in RecordBatch::text.
   uint32_t source_attrs_offset = 0;
   uint32_t source_attrs_size = 0;
@@ -59,6 +61,11 @@ struct Record {
 
 struct RecordBatch {
   std::string text;  // record bytes; capacity keeps SIMDJSON_PADDING spare bytes
+  // A read buffer the batch took over (bulk file reads): records wholly inside it stay where
+  // they were read instead of being copied into `text`. Its allocation has SIMDJSON_PADDING
+  // bytes past chunk_size.
+  std::unique_ptr<char[]> chunk;
+  size_t chunk_size = 0;
   std::vector<Record> records;
   std::shared_ptr<const SourceInfo> source;
   Timestamp observed;
@@ -68,8 +75,10 @@ struct RecordBatch {
   size_t budget = 0;      // bytes taken from the memory budget for this batch
 
   std::string_view record_text(const Record& r) const {
-    return {text.data() + r.text_offset, r.text_size};
+    return {(r.in_chunk ? chunk.get() : text.data()) + r.text_offset, r.text_size};
   }
+  // Bytes of record text the batch holds, copied or in place.
+  size_t text_bytes() const { return text.size() + chunk_size; }
   std::string_view source_attrs(const Record& r) const {
     return {text.data() + r.source_attrs_offset, r.source_attrs_size};
   }
@@ -78,16 +87,21 @@ struct RecordBatch {
 
   void add(std::string_view bytes, uint64_t source_offset, const Format* format,
            Timestamp wrapper_time = {}, Stream stream = Stream::None, uint8_t flags = 0) {
-    make_room(bytes.size());
     Record r;
-    r.text_offset = static_cast<uint32_t>(text.size());
+    r.in_chunk = in_chunk(bytes);
+    if (r.in_chunk) {
+      r.text_offset = static_cast<uint32_t>(bytes.data() - chunk.get());
+    } else {
+      make_room(bytes.size());
+      r.text_offset = static_cast<uint32_t>(text.size());
+      text.append(bytes);
+    }
     r.text_size = static_cast<uint32_t>(bytes.size());
     r.source_offset = source_offset;
     r.format = format;
     r.wrapper_time = wrapper_time;
     r.stream = stream;
     r.flags = flags;
-    text.append(bytes);
     records.push_back(r);
   }
 
@@ -101,6 +115,10 @@ struct RecordBatch {
   }
 
  private:
+  bool in_chunk(std::string_view bytes) const {
+    return chunk && bytes.data() >= chunk.get() &&
+           bytes.data() + bytes.size() <= chunk.get() + chunk_size;
+  }
   // Keeps SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
   void make_room(size_t bytes) {
     if (text.capacity() < text.size() + bytes + simdjson::SIMDJSON_PADDING)

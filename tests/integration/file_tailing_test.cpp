@@ -409,6 +409,30 @@ TEST(FileTailing, ContainerLogsCarryKubernetesMetadataAndAreFilteredByNamespace)
   EXPECT_EQ(events[0]["source"]["kubernetes"]["container"], "coder");
 }
 
+// A bulk read hands its buffer to the batch and the lines are parsed where they were read; the
+// lines that cross a read's end are joined and copied. Lines of every length up to 3 KiB, read
+// 4 KiB at a time, must each arrive whole, in order.
+TEST(FileTailing, LinesOfEveryLengthReadInPlaceArriveWhole) {
+  Tail t("a.log", ", read_buffer: 4KiB");
+  std::string text;
+  std::vector<std::string> messages;
+  for (int i = 0; i < 400; ++i) {
+    std::string msg(static_cast<size_t>(1 + i * 37 % 3000), static_cast<char>('a' + i % 26));
+    text += R"({"ts":"2025-09-16T12:00:00Z","level":"INFO","msg":")" + msg +
+            R"(","fields":{"seq":)" + std::to_string(i) + R"(,"file":"a"}})" + "\n";
+    messages.push_back(msg);
+  }
+  write_text(t.in("a.log"), text);
+  t.start();
+  ASSERT_TRUE(wait_until([&] { return t.has_all(400); })) << t.delivered().size();
+  auto events = t.events();
+  ASSERT_EQ(events.size(), messages.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(events[i]["fields"]["seq"], static_cast<int>(i));
+    ASSERT_EQ(events[i]["message"], messages[i]) << "seq " << i;
+  }
+}
+
 TEST(FileTailing, CriPartialLinesAreJoinedAcrossReads) {
   // One 12 KiB entry split by the runtime into P chunks, read 4 KiB at a time.
   Tail t("a.log", ", read_buffer: 4KiB", "cri");
@@ -488,14 +512,16 @@ TEST(FileTailing, AppendsWithinReadCoalesceAreReadTogether) {
 TEST(FileTailing, AContainerStreamSilentMidEntryHoldsTheOtherOnlyForMultilineFlush) {
   Tail t("pod.log", ", multiline_flush: 200ms", "cri");
   write_text(t.in("pod.log"),
-             "2025-09-16T12:00:00.000000001Z stdout F 2025-09-16 12:00:00.000 [info]  coderd: waiting ...\n");
+             "2025-09-16T12:00:00.000000001Z stdout F 2025-09-16 12:00:00.000 [info]  coderd: "
+             "waiting ...\n");
   t.start();
   // stderr trickles in (a real writer that never pauses long enough for the idle flush) until
   // its events come out.
   int written = 0;
   bool out = wait_until(
       [&] {
-        write_text(t.in("pod.log"), "2025-09-16T12:00:00.000000002Z stderr F " + line(written++), true);
+        write_text(t.in("pod.log"), "2025-09-16T12:00:00.000000002Z stderr F " + line(written++),
+                   true);
         return t.has_all(1);
       },
       std::chrono::seconds(60));

@@ -83,19 +83,30 @@ bool Tailer::read_file(TrackedFile& f) {
 bool Tailer::read_chunk(TrackedFile& f) {
   if (!acquire(opts_.read_size)) return false;
   // Read into a padded buffer so simdjson can parse records in place downstream.
-  if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(opts_.read_size + simdjson::SIMDJSON_PADDING);
+  if (!buf_)
+    buf_ = std::make_unique_for_overwrite<char[]>(opts_.read_size + simdjson::SIMDJSON_PADDING);
   ssize_t n = ::pread(f.fd, buf_.get(), opts_.read_size, static_cast<off_t>(f.offset));
-  // The batch's text is sized by what was read: a trickle read of a few lines does not take
-  // read_buffer bytes from malloc (with the whole read_buffer still counted in the budget).
   auto batch = new_batch(f, opts_.read_size);
-  if (n > 0) batch->reserve(static_cast<size_t>(n) + 4096);
+  // A bulk read (half the buffer or more) hands the buffer itself to the batch, and the lines
+  // stay where they were read instead of being copied (e2e_bench file -> http: see
+  // docs/performance.md). A trickle read copies its few lines into text sized by what was read,
+  // so it does not hold read_buffer bytes of malloc per batch (the whole read_buffer is still
+  // counted in the budget either way).
+  if (n > 0 && static_cast<size_t>(n) >= opts_.read_size / 2) {
+    batch->chunk = std::move(buf_);
+    batch->chunk_size = static_cast<size_t>(n);
+    batch->reserve(4096);  // lines joined across reads, source attributes
+  } else if (n > 0) {
+    batch->reserve(static_cast<size_t>(n) + 4096);
+  }
+  const char* bytes = batch->chunk ? batch->chunk.get() : buf_.get();
   BatchSink sink(batch.get());
   // A read that stopped short of the size seen before it (a filesystem that returns less than
   // asked before the end) also goes on at once: only the end of the file waits for an event.
   bool progressed = n == static_cast<ssize_t>(opts_.read_size) ||
                     (n > 0 && f.size_seen > f.offset + static_cast<uint64_t>(n));
   if (n > 0) {
-    f.reader->feed(std::string_view(buf_.get(), static_cast<size_t>(n)), f.offset, sink);
+    f.reader->feed(std::string_view(bytes, static_cast<size_t>(n)), f.offset, sink);
     f.offset += static_cast<uint64_t>(n);
     parts_.metrics.bytes_read += static_cast<uint64_t>(n);
     ++parts_.metrics.reads;
