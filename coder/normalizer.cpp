@@ -149,27 +149,37 @@ void format_uuid_fast(const Uuid& u, char* buf) {
 }  // namespace
 
 void derive_event_id(const RecordContext& ctx, Event& out) {
-  char name[512];
-  size_t n = 0;
-  // Truncated at the buffer's end. The guards matter only when input and identity together
-  // reach 510 bytes, where a later copy used to run past the buffer; shorter names keep their id.
-  auto put = [&](std::string_view s) {
-    size_t take = n + 1 < sizeof(name) ? std::min(s.size(), sizeof(name) - n - 1) : 0;
-    if (take) std::memcpy(name + n, s.data(), take);
-    n += take;
-  };
-  auto separate = [&] {
-    if (n < sizeof(name)) name[n++] = '\0';
-  };
-  if (ctx.source) {
-    put(ctx.source->input);
-    separate();
-    put(ctx.source->identity.empty() ? ctx.source->path : ctx.source->identity);
-    separate();
-  }
   char num[24];
   auto r = std::to_chars(num, num + sizeof num, ctx.offset);
-  put(std::string_view(num, static_cast<size_t>(r.ptr - num)));
+  const std::string_view offset(num, static_cast<size_t>(r.ptr - num));
+  std::string_view input, identity;
+  if (ctx.source) {
+    input = ctx.source->input;
+    identity = ctx.source->identity.empty() ? ctx.source->path : ctx.source->identity;
+  }
+  // Never cut: a cut name loses the offset digits, and every line of the file would get one id
+  // (an Elasticsearch `create` keeps only the first). Names past the stack buffer (input names
+  // of hundreds of bytes) go on the heap.
+  const size_t len = (ctx.source ? input.size() + identity.size() + 2 : 0) + offset.size();
+  char stack_name[512];
+  std::string heap_name;
+  char* name = stack_name;
+  if (len > sizeof stack_name) {
+    heap_name.resize(len);
+    name = heap_name.data();
+  }
+  size_t n = 0;
+  auto put = [&](std::string_view s) {
+    if (!s.empty()) std::memcpy(name + n, s.data(), s.size());
+    n += s.size();
+  };
+  if (ctx.source) {
+    put(input);
+    name[n++] = '\0';
+    put(identity);
+    name[n++] = '\0';
+  }
+  put(offset);
   Uuid u = uuid_v5(kAuditrelayNamespace, std::string_view(name, n));
   format_uuid_fast(u, out.event_id_buf);
   out.event_id = std::string_view(out.event_id_buf, 36);

@@ -115,9 +115,12 @@ struct RecordBatch {
   }
 
  private:
+  // Compared as integers: `bytes` may be in another allocation, where < on pointers is unspecified.
   bool in_chunk(std::string_view bytes) const {
-    return chunk && bytes.data() >= chunk.get() &&
-           bytes.data() + bytes.size() <= chunk.get() + chunk_size;
+    if (!chunk) return false;
+    const auto begin = reinterpret_cast<uintptr_t>(chunk.get());
+    const auto p = reinterpret_cast<uintptr_t>(bytes.data());
+    return p >= begin && p + bytes.size() <= begin + chunk_size;
   }
   // Keeps SIMDJSON_PADDING readable bytes after the last record without reallocation surprises.
   void make_room(size_t bytes) {

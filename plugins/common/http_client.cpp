@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "core/common/strings.h"
 
@@ -283,7 +284,10 @@ void validate_http_client(const Options& o, const std::string& path, Diagnostics
 // of every event on the gzip path).
 std::string gzip_compress(const HttpBodyParts& body, int level) {
   z_stream zs{};
-  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  // Out of memory: thrown, so the driver retries the batch (an empty gzip body would be refused
+  // and dead-lettered).
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::bad_alloc();
   std::string out;
   out.resize(deflateBound(&zs, static_cast<uLong>(body.size)) + 32);
   auto deflate_into_out = [&](int flush) {

@@ -261,22 +261,23 @@ TEST(Transforms, RedactionAlertsAndDrop) {
   EXPECT_FALSE(evs[1].contains("alert"));  // workspace_build_error was not enabled
 }
 
-// A derived id's name (input, source identity, offset) is cut at its buffer: an input name and
-// identity of hundreds of bytes used to overrun it (ASan), and must still give a stable id.
-TEST(DerivedEventId, VeryLongInputNameAndIdentityStayInTheBuffer) {
+// A derived id's name (input, source identity, offset) is never cut: an input name and identity
+// of hundreds of bytes used to overrun its buffer (ASan) and, once guarded, lost the offset, so
+// that every line of the file got the same id.
+TEST(DerivedEventId, VeryLongInputNameAndIdentityKeepTheOffset) {
   SourceInfo source;
   source.input = std::string(600, 'i');
   source.identity = std::string(600, 'p');
   coder::RecordContext ctx;
   ctx.source = &source;
   ctx.offset = 123456789;
-  Event a, b;
+  Event a, b, c;
   coder::derive_event_id(ctx, a);
   coder::derive_event_id(ctx, b);
   ASSERT_EQ(a.event_id.size(), 36u);
   EXPECT_EQ(a.event_id, b.event_id);
   EXPECT_EQ(a.event_id[14], '5');  // UUID version 5
-  source.input.resize(300);        // shorter: a different, equally well-formed id
-  coder::derive_event_id(ctx, b);
-  EXPECT_NE(a.event_id, b.event_id);
+  ctx.offset = 123456790;          // the next line: its own id
+  coder::derive_event_id(ctx, c);
+  EXPECT_NE(a.event_id, c.event_id);
 }
