@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds and runs every test three ways:
 #   1. a normal build (-Wall -Wextra), all tests;
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer, all tests;
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer, all tests, built with clang together with
+#      the libFuzzer targets, which then fuzz every format for a bounded time;
 #   3. ThreadSanitizer, the concurrent parts: the pipeline, the output driver with several
 #      senders and its acknowledgement thread, the HTTP and HEC outputs, the disk buffer, the
 #      kill -9 delivery tests, the API input's acknowledgements. Not Kafka: librdkafka (2.0.2)
@@ -15,21 +16,24 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --fuzz --packaging --promtool
 jobs=$(nproc)
 
-# Sanitized builds use -O1 -g1 (the optimisation ASan recommends, line tables for the reports):
-# they compile in about half the time of -O2 -g, which keeps the whole run within budget.
-san_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
-
-build_and_test() {  # dir, sanitizer, ctest args... (BUILD_TARGETS: only these, default all)
+build_and_test() {  # dir, sanitizer, ctest args... (BUILD_TARGETS: only these, default all;
+                    # EXTRA_CMAKE_ARGS: more configure arguments)
   local dir=$1 san=$2
   shift 2
   echo "=== build ${dir} (sanitize: ${san:-none})"
-  local extra=()
-  [ -n "$san" ] && extra=("${san_flags[@]}")
+  # Every build keeps only line tables (-g1: enough for reports, backtraces and perf), which
+  # compiles about 15 % faster than -g. Sanitized builds also use -O1 (the optimisation ASan
+  # recommends): together about half the time of -O2 -g, which keeps the run within budget.
+  local opt=-O2
+  [ -n "$san" ] && opt=-O1
+  local extra=("-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$opt -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=$opt -g1 -DNDEBUG")
+  # shellcheck disable=SC2206
+  extra+=(${EXTRA_CMAKE_ARGS:-})
   # AUDITRELAY_TESTS=ON explicitly: scripts/quickstart.sh configures the same build directory
   # with tests off, and the cache would keep that (ctest then found no tests and passed).
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUDITRELAY_TESTS=ON \
         -DAUDITRELAY_SANITIZE="$san" \
-        -DAUDITRELAY_BENCH=$([ -z "$san" ] && echo ON || echo OFF) "${extra[@]}" >/dev/null
+        -DAUDITRELAY_BENCH="$([ -z "$san" ] && echo ON || echo OFF)" "${extra[@]}" >/dev/null
   # shellcheck disable=SC2086
   cmake --build "$dir" -j "$jobs" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
   echo "=== test ${dir}"
@@ -42,33 +46,21 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/t
 
 build_and_test build ""
 if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
-  build_and_test build-asan "address,undefined"
+  # ASan+UBSan with clang, and the fuzz targets in the same build: clang-14 compiles this build in
+  # about half the time GCC 12 does (a test file: 33 s against 64 s at -O1 -g1), and the fuzzers
+  # need clang and these sanitizers anyway, so one build serves both (10 minutes on 2 cores,
+  # against 14 for GCC's ASan build and 6 for the fuzz build it replaces). The normal build
+  # stays GCC's, as shipped.
+  EXTRA_CMAKE_ARGS="-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DAUDITRELAY_FUZZ=ON" \
+    build_and_test build-asan "address,undefined"
   # Only the test programs the filter below selects (and the agent binary they start).
   BUILD_TARGETS="auditrelay pipeline_tests driver_tests delivery_tests http_output_tests disk_buffer_tests coder_api_tests reload_tests journald_tests collector_output_tests tap_tests unit_tests" \
     build_and_test build-tsan "thread" \
     -R "^(Pipeline|OutputDriver|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|StuckPart|NeverAcknowledged|InterleavedContainer|Schemas)|HttpOutput|SplunkHec|Schemas|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload|Journald\\.(FilesThatAppear|AVacuumedCursor|KillDashNine|AHeldBlock|AStuckPart)|Otlp|Elasticsearch|Tap|TapHub|TapStream|KafkaDeliveryRound)"
-  # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples.
+  # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples,
+  # as many targets at a time as there are cores.
   echo "=== fuzz"
-  CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DAUDITRELAY_FUZZ=ON -DAUDITRELAY_SANITIZE="address,undefined" -DAUDITRELAY_BENCH=OFF \
-        "${san_flags[@]}" >/dev/null
-  fuzzers="auto slog_json slog_human cri docker raw api otlp"
-  cmake --build build-fuzz -j "$jobs" --target write_hostile_seeds $(for f in $fuzzers; do printf 'fuzz_%s ' "$f"; done)
-  for f in $fuzzers; do
-    corpus=$(mktemp -d)
-    cp config/samples/*.log "$corpus"/
-    cp tests/fuzz/seeds/* "$corpus"/   # REST API rows, one per line
-    cp tests/fuzz/regressions/* "$corpus"/   # inputs that once crashed a target; run first
-    build-fuzz/tests/write_hostile_seeds "$corpus" >/dev/null   # nesting, NUL, invalid UTF-8, huge numbers...
-    echo "fuzz_$f: ${AUDITRELAY_FUZZ_SECONDS:-20}s"
-    if ! build-fuzz/tests/fuzz_"$f" -max_total_time="${AUDITRELAY_FUZZ_SECONDS:-20}" -max_len=8192 \
-         -rss_limit_mb=2048 -print_final_stats=1 "$corpus" > build-fuzz/fuzz_"$f".log 2>&1; then
-      tail -40 build-fuzz/fuzz_"$f".log
-      echo "fuzz_$f found a problem (log: build-fuzz/fuzz_$f.log)"
-      exit 1
-    fi
-    grep -E "^stat::number_of_executed_units" build-fuzz/fuzz_"$f".log || true
-    rm -rf "$corpus"
-  done
+  printf '%s\n' auto slog_json slog_human cri docker raw api otlp |
+    xargs -P "$jobs" -I{} scripts/fuzz-one.sh build-asan {} "${AUDITRELAY_FUZZ_SECONDS:-20}"
   echo "fuzzing done: 8 targets, no crash"
 fi

@@ -436,8 +436,8 @@ TEST(Delivery, NeverAcknowledgedHecBatchesAreSentAgainAfterARestart) {
   Accepted killed, first, again;  // events each receiver got
   // ack: whether ids are ever reported indexed; they are only once every event has arrived, so
   // the agent must have gone on sending while all its batches awaited acknowledgement.
-  auto hec_answer = [n](bool ack, Accepted& received) {
-    return [ack, n, &received,
+  auto hec_answer = [](bool ack, Accepted& received) {
+    return [ack, &received,
             next = std::make_shared<std::atomic<int>>(0)](const Recorded& r) -> Scripted {
       if (r.path == "/services/collector/event") {
         received.add(r.body);

@@ -392,8 +392,8 @@ class EntryGenerator {
       "Terraform plan\n  + resource \"x\" {\n  }\nPlan: 1 to add",
       "{\n  \"a\": 1\n}",
       "2025-09-16 08:00:00.000 [info]  coderd: looks like a header\nsecond",
-      "2025-09-16T08:00:00.000000000Z stdout F looks like "
-      "cri\n{\"log\":\"x\\n\",\"stream\":\"stdout\"}",
+      ("2025-09-16T08:00:00.000000000Z stdout F looks like "
+       "cri\n{\"log\":\"x\\n\",\"stream\":\"stdout\"}"),
       "\nfirst line empty",
       "[API] 2025-09-16 08:00:00.000 [info]  prefixed\n[API] also"};  // (ANSI in a value is
                                                                       // stripped: ambiguous)
