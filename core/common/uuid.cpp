@@ -11,6 +11,10 @@
 #include <cstring>
 #include <memory>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/common/strings.h"
 
 namespace auditrelay {
@@ -46,14 +50,58 @@ bool parse_uuid(std::string_view t, Uuid& out) {
   return true;
 }
 
-void format_uuid(const Uuid& u, char* buf) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  size_t p = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) buf[p++] = '-';
-    buf[p++] = kHex[u[i] >> 4];
-    buf[p++] = kHex[u[i] & 15];
+namespace {
+
+#if !defined(__SSE2__)
+// Two hex digits per table look-up: ~155 instructions per id, against ~270 for one digit at a
+// time (callgrind, normalize_bench, where every line without a Coder ID gets a derived id).
+struct HexPairs {
+  char text[256][2];
+  constexpr HexPairs() : text{} {
+    constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      text[i][0] = kHex[i >> 4];
+      text[i][1] = kHex[i & 15];
+    }
   }
+};
+constexpr HexPairs kHexPairs;
+#endif
+
+// The 32 hex digits of u, lower case.
+void hex_digits(const Uuid& u, char* hex) {
+#if defined(__SSE2__)
+  // All 16 bytes at once instead of one table look-up per byte: callgrind, normalize_bench
+  // (120k events, 110k derived ids), derive_event_id inclusive 154.2M -> 141.1M Ir.
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u.data()));
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), low4);
+  const __m128i lo = _mm_and_si128(bytes, low4);
+  auto ascii = [](__m128i d) {  // '0' + d, and 'a' - 10 + d above 9
+    const __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(d, _mm_set1_epi8(9)), _mm_set1_epi8(39));
+    return _mm_add_epi8(_mm_add_epi8(d, _mm_set1_epi8('0')), letters);
+  };
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(hex), ascii(_mm_unpacklo_epi8(hi, lo)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(hex + 16), ascii(_mm_unpackhi_epi8(hi, lo)));
+#else
+  for (size_t i = 0; i < 16; ++i) std::memcpy(hex + 2 * i, kHexPairs.text[u[i]], 2);
+#endif
+}
+
+}  // namespace
+
+void format_uuid(const Uuid& u, char* buf) {
+  char hex[32];
+  hex_digits(u, hex);
+  std::memcpy(buf, hex, 8);
+  buf[8] = '-';
+  std::memcpy(buf + 9, hex + 8, 4);
+  buf[13] = '-';
+  std::memcpy(buf + 14, hex + 12, 4);
+  buf[18] = '-';
+  std::memcpy(buf + 19, hex + 16, 4);
+  buf[23] = '-';
+  std::memcpy(buf + 24, hex + 20, 12);
 }
 
 std::string format_uuid(const Uuid& u) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -61,6 +62,26 @@ TEST(Uuid, V5IsStableAndVersioned) {
   ASSERT_TRUE(parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", ns));  // DNS namespace
   // Known vector: uuid5(NAMESPACE_DNS, "python.org")
   EXPECT_EQ(format_uuid(uuid_v5(ns, "python.org")), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+}
+
+// format_uuid writes all 32 digits at once (SSE2): every byte value in every position must give
+// the two lower-case digits printf gives, with the dashes in their places.
+TEST(Uuid, FormatsEveryByteValueInEveryPosition) {
+  for (int v = 0; v < 256; ++v) {
+    for (size_t at = 0; at < 16; ++at) {
+      Uuid u{};
+      for (size_t i = 0; i < 16; ++i)
+        u[i] = static_cast<uint8_t>(i == at ? v : (v * 7 + i * 31) & 0xff);
+      std::string want;
+      for (size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) want += '-';
+        char two[3];
+        std::snprintf(two, sizeof two, "%02x", u[i]);
+        want += two;
+      }
+      ASSERT_EQ(format_uuid(u), want) << "byte " << v << " at " << at;
+    }
+  }
 }
 
 // uuid_v5 pads the message itself and runs SHA-1's block function: every length, over one
