@@ -51,6 +51,11 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   # need clang and these sanitizers anyway, so one build serves both (10 minutes on 2 cores,
   # against 14 for GCC's ASan build and 6 for the fuzz build it replaces). The normal build
   # stays GCC's, as shipped.
+  # A build-asan configured with GCC by an older version of this script is started afresh: CMake
+  # would otherwise drop every other -D of the compiler change, sanitizers included.
+  if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
+    rm -rf build-asan
+  fi
   EXTRA_CMAKE_ARGS="-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DAUDITRELAY_FUZZ=ON" \
     build_and_test build-asan "address,undefined"
   # Only the test programs the filter below selects (and the agent binary they start).

@@ -44,7 +44,7 @@ struct OutputDriverOptions {
   std::string name;
   int index = 0;  // routing bit
   Schema schema = Schema::AuditV1;  // which encoding of each event this output sends
-  size_t max_events = 1000;
+  size_t max_events = 500;
   size_t max_bytes = 1024 * 1024;
   std::chrono::milliseconds max_delay{1000};
   std::chrono::milliseconds retry_initial{500};
