@@ -52,22 +52,6 @@ bool parse_uuid(std::string_view t, Uuid& out) {
 
 namespace {
 
-#if !defined(__SSE2__)
-// Two hex digits per table look-up: ~155 instructions per id, against ~270 for one digit at a
-// time (callgrind, normalize_bench, where every line without a Coder ID gets a derived id).
-struct HexPairs {
-  char text[256][2];
-  constexpr HexPairs() : text{} {
-    constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 0; i < 256; ++i) {
-      text[i][0] = kHex[i >> 4];
-      text[i][1] = kHex[i & 15];
-    }
-  }
-};
-constexpr HexPairs kHexPairs;
-#endif
-
 // The 32 hex digits of u, lower case.
 void hex_digits(const Uuid& u, char* hex) {
 #if defined(__SSE2__)
@@ -84,7 +68,11 @@ void hex_digits(const Uuid& u, char* hex) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(hex), ascii(_mm_unpacklo_epi8(hi, lo)));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(hex + 16), ascii(_mm_unpackhi_epi8(hi, lo)));
 #else
-  for (size_t i = 0; i < 16; ++i) std::memcpy(hex + 2 * i, kHexPairs.text[u[i]], 2);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < 16; ++i) {
+    hex[2 * i] = kHex[u[i] >> 4];
+    hex[2 * i + 1] = kHex[u[i] & 15];
+  }
 #endif
 }
 
