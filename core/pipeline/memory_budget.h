@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 
 namespace auditrelay {
@@ -14,16 +15,30 @@ class MemoryBudget {
  public:
   explicit MemoryBudget(size_t limit) : limit_(limit) {}
 
+  // Called, outside the lock, each time an acquire is about to wait: budget held by a batch that
+  // is still filling comes back only once that batch is sent, so its holder should send it now
+  // rather than at its max_delay. Set before any thread acquires.
+  void on_wait(std::function<void()> hook) { on_wait_ = std::move(hook); }
+
   // Blocks until n bytes fit or `stop` becomes true. A single request larger than the whole
   // budget is granted when nothing else is in flight, so an oversized batch cannot deadlock.
   bool acquire(size_t n, const std::atomic<bool>& stop) {
     std::unique_lock lock(mu_);
+    bool announced = false;
     while (!stop.load(std::memory_order_relaxed)) {
       size_t used = used_.load(std::memory_order_relaxed);
       if (used + n <= limit_ || used == 0) {
         used_.fetch_add(n, std::memory_order_relaxed);
         return true;
       }
+      if (on_wait_ && !announced) {
+        announced = true;
+        lock.unlock();
+        on_wait_();
+        lock.lock();
+        continue;  // look again: a release may have come meanwhile
+      }
+      announced = false;  // announce again if a wake-up still finds no room
       waiting_ = true;
       cv_.wait_for(lock, std::chrono::milliseconds(100));
     }
@@ -51,6 +66,7 @@ class MemoryBudget {
   std::mutex mu_;
   std::condition_variable cv_;
   bool waiting_ = false;
+  std::function<void()> on_wait_;
 };
 
 // Bytes held from a budget for as long as this lives: the memory they stand for is freed with

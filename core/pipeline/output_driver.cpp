@@ -125,6 +125,16 @@ bool OutputDriver::wait(std::chrono::milliseconds d) {
   return true;
 }
 
+// True, and the request taken, when an input waits for memory and a sender is idle: sending the
+// filling batch then costs no throughput. While every sender is busy the request stays, and the
+// sender that finishes wakes this thread to look again.
+bool OutputDriver::sender_free_for_memory() {
+  if (!memory_wanted_.load() || in_flight_.load() >= static_cast<int>(senders_.size()))
+    return false;
+  memory_wanted_.store(false);
+  return true;
+}
+
 bool OutputDriver::idle() const {
   return assembler_->empty() && outstanding_.load() == 0;
 }
@@ -138,7 +148,8 @@ void OutputDriver::run() {
       take_from_buffer();
     else
       take_from_pipeline();
-    if (!assembler_->empty() && clock_.now() - assembler_->started() >= opts_.max_delay)
+    if (!assembler_->empty() &&
+        (clock_.now() - assembler_->started() >= opts_.max_delay || sender_free_for_memory()))
       dispatch(assembler_->take());
     if (stop_requested_.load()) {
       bool source_idle =
@@ -250,6 +261,7 @@ void OutputDriver::sender_run(Output* output) {
         in_flight_.fetch_sub(1);
       }
       slot_free_.notify_all();
+      if (memory_wanted_.load()) queue_.enqueue(nullptr);  // see sender_free_for_memory()
     } else if (senders_stop_.load() && ready_.size_approx() == 0) {
       break;
     }

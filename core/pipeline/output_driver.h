@@ -80,6 +80,13 @@ class OutputDriver {
   // Every pipeline batch is offered to every driver (in any order; the driver restores it). The
   // driver owns one completion share of it.
   void enqueue(std::shared_ptr<EncodedBatch> batch) { queue_.enqueue(std::move(batch)); }
+  // An input waits for memory (MemoryBudget::on_wait): the batch that is filling holds some of
+  // it, so it is sent as soon as a sender is free instead of at max_delay. Without this, a
+  // budget smaller than one full batch would let a batch leave only every max_delay.
+  void send_filling_batch_soon() {
+    if (!opts_.disk_buffer && !memory_wanted_.exchange(true))
+      queue_.enqueue(nullptr);  // wakes the driver thread
+  }
   // Stops taking new batches once `deadline` passes; delivers what it has until then.
   void stop(TimeSource::time_point deadline);
   const std::string& name() const { return opts_.name; }
@@ -114,6 +121,7 @@ class OutputDriver {
   bool wait(std::chrono::milliseconds d);
   bool stopping_hard() const;
   bool idle() const;
+  bool sender_free_for_memory();
 
   OutputDriverOptions opts_;
   OutputFactoryFn factory_;
@@ -132,6 +140,8 @@ class OutputDriver {
   // Batches dispatched and not yet completed or abandoned, wherever they are (ready queue,
   // sender, pending acknowledgement, on their way back for a resend): idle means none.
   std::atomic<int> outstanding_{0};
+  // Set by send_filling_batch_soon(); cleared when the filling batch is sent.
+  std::atomic<bool> memory_wanted_{false};
   std::mutex slots_mu_;
   std::condition_variable slot_free_;
   std::vector<std::thread> senders_;

@@ -69,6 +69,11 @@ bool Pipeline::start(std::string& error) {
   for (auto& o : outputs_)
     if (!o->start(error)) return false;
   started_ = true;
+  // An input waiting for memory may be waiting for what a filling output batch holds.
+  budget_.on_wait([this] {
+    std::lock_guard lock(outputs_mu_);
+    for (auto& o : outputs_) o->send_filling_batch_soon();
+  });
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
   for (auto& slot : inputs_) start_input(*slot);
   checkpointer_ = std::thread([this] {

@@ -115,7 +115,8 @@ class Pipeline {
   std::vector<std::unique_ptr<InputSlot>> inputs_;
   std::vector<std::thread> workers_;
   std::vector<std::unique_ptr<OutputDriver>> outputs_;
-  // Taken by a reload while it changes outputs_ and by readers outside the data path; the
+  // Taken by a reload while it changes outputs_, by readers outside the data path and by an
+  // input about to wait for memory (it asks the drivers to send what is filling); the
   // workers need no lock (the reload gate keeps them away while outputs_ changes).
   mutable std::mutex outputs_mu_;
   std::thread checkpointer_;

@@ -136,6 +136,35 @@ TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
   RecordProperty("torn_lines", static_cast<int>(d.torn));
 }
 
+// Output batches larger than the whole 1 MiB budget: every batch leaves partial, because the
+// input waits for memory and asks for it. kill -9 with such a batch being written and the input
+// waiting, five times; after the restarts every line has arrived.
+TEST(Delivery, SmallBudgetPartialBatchesSurviveKillDashNine) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 100000;
+  {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += json_line(i);
+    write_text(dir / "in/coderd.log", text);
+  }
+  write_text(dir / "cfg.yaml",
+             "data_dir: " + dir / "data" +
+                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
+                 "inputs:\n  - {type: file, paths: [\"" +
+                 dir / "in" +
+                 "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
+                 "outputs:\n  - {type: file, path: " +
+                 dir / "out.ndjson" + ", batch: {max_events: 5000, max_delay: 2s}}\n");
+  ASSERT_NO_FATAL_FAILURE(kill_dash_nine_rounds(dir, n, 5, 100, 1796));
+  ASSERT_NO_FATAL_FAILURE(run_until_all_delivered(dir, n));
+
+  Delivered d = scan(dir / "out.ndjson");
+  EXPECT_EQ(d.first_id.size(), static_cast<size_t>(n)) << "lines lost";
+  EXPECT_TRUE(d.ids_match) << "a duplicate carried another event_id";
+  EXPECT_EQ(d.without_seq, 0u);
+}
+
 // A container log whose stdout entries are split into CRI partials with stderr entries between
 // the pieces: records of one stream wait for the other (events leave in first-line order), and
 // the checkpoint must never pass a byte whose record is still waiting or partial. kill -9 at

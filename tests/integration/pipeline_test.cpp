@@ -286,6 +286,47 @@ outputs:
   for (int i = 0; i < n; ++i) ASSERT_EQ(seqs[static_cast<size_t>(i)], i);
 }
 
+// Output batches larger than the whole memory budget can never fill, and max_delay is an hour:
+// each batch leaves because the input, waiting for memory, asks for it. Two outputs, each
+// holding its share of every pipeline batch.
+TEST(Pipeline, BatchesLargerThanTheBudgetLeaveWhenTheInputWaitsForMemory) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "in");
+  const int n = 40000;  // ~8 MB, eight budgets
+  const int max_events = 5000;  // ~5 MB of encoded events: never fits in 1 MiB
+  write_text(dir / "in/a.log", lines(0, n));
+  {
+    std::lock_guard lock(state().mu);
+    state().stall = false;
+    state().delivered.clear();
+  }
+  AgentConfig cfg = load("data_dir: " + dir / "data" + R"(
+pipeline: {workers: 2, max_in_flight: 1MiB}
+inputs:
+  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
+outputs:
+  - {name: capture, type: test_capture, batch: {max_events: )" + std::to_string(max_events) + R"(, max_delay: 1h}}
+  - {name: file, type: file, path: )" + dir / "out.ndjson" + R"(, batch: {max_events: )" +
+                         std::to_string(max_events) + R"(, max_delay: 1h}}
+)");
+  Runtime rt(cfg);
+  std::string err;
+  ASSERT_TRUE(rt.start(err)) << err;
+  // Only the last, partial batch may wait for max_delay (the input is at the end of the file
+  // and waits for nothing); the shutdown sends it.
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(state().mu);
+    return state().delivered.size() >= static_cast<size_t>(n - max_events);
+  })) << "batches waited for max_delay while the input waited for memory";
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= static_cast<size_t>(n - max_events); }));
+  rt.stop();
+  EXPECT_EQ(count_lines(dir / "out.ndjson"), static_cast<size_t>(n));
+  std::lock_guard lock(state().mu);
+  auto seqs = seqs_of(state().delivered);
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(seqs[static_cast<size_t>(i)], i);
+}
+
 TEST(Pipeline, RetriesUntilDeliveredAndDeadLettersRejects) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");

@@ -15,7 +15,9 @@
 #include <set>
 #include <spdlog/spdlog.h>
 #include <string>
+#include <thread>
 
+#include "core/pipeline/memory_budget.h"
 #include "core/pipeline/offset_tracker.h"
 #include "support/manual_clock.h"
 #include "support/temp_dir.h"
@@ -139,9 +141,11 @@ class Harness {
   ~Harness() { driver->stop(clock.now()); }
 
   // One pipeline batch holding seqs [from, from + n), acknowledged into the tracker.
-  void submit(int from, int n) {
+  // `share` is the memory budget the batch holds until every output is done with it.
+  void submit(int from, int n, BudgetShare share = {}) {
     auto b = std::make_shared<EncodedBatch>();
     b->sequence = next_sequence++;
+    b->budget = std::move(share);
     for (int i = 0; i < n; ++i) {
       std::string json = "{\"seq\":" + std::to_string(from + i) + "}";
       EncodedEvent e;
@@ -521,4 +525,80 @@ TEST(OutputDriver, RefusedEventThatCannotBeDeadLetteredIsNotAcknowledged) {
   std::lock_guard lock(s.mu);
   EXPECT_TRUE(s.delivered.count(0)) << "acknowledged without delivering or dead-lettering event 0";
   EXPECT_GE(s.sends.size(), 2u);
+}
+
+// The starvation flush: a budget smaller than one output batch. The input waiting for memory
+// asks the driver to send what is filling, and the batch leaves without its max_delay passing
+// (the manual clock never moves); its memory comes back and the input goes on.
+TEST(OutputDriver, AFillingBatchIsSentWhenAnInputWaitsForMemory) {
+  Script s;
+  OutputDriverOptions o = opts(1000, 1);
+  o.max_delay = std::chrono::hours(1);
+  MemoryBudget budget(1000);  // outlives the driver, as the pipeline's does
+  Harness h(o, s);
+  budget.on_wait([&h] { h.driver->send_filling_batch_soon(); });
+  std::atomic<bool> never{false};
+  ASSERT_TRUE(budget.acquire(1000, never));
+  h.submit(0, 10, BudgetShare(budget, 1000));
+  std::atomic<bool> stop{false}, granted{false};
+  std::thread input([&] { granted = budget.acquire(500, stop); });
+  bool in_time = wait_until([&] { return granted.load(); });
+  stop = true;
+  input.join();
+  ASSERT_TRUE(in_time) << "the input still waits for memory a filling batch holds";
+  ASSERT_TRUE(wait_until([&] { return h.committed() == 10u; }));
+  std::lock_guard lock(s.mu);
+  ASSERT_EQ(s.sends.size(), 1u);
+  EXPECT_EQ(s.sends[0].size(), 10u);
+}
+
+// The same while the only sender is busy: the filling batch waits for it, then goes at once.
+TEST(OutputDriver, AFillingBatchWantedForMemoryLeavesWhenTheSenderIsFree) {
+  Script s;
+  bool release = false;
+  s.hold = [&](const std::vector<int>& seqs) { return seqs.front() == 0 && !release; };
+  OutputDriverOptions o = opts(10, 1);
+  o.max_delay = std::chrono::hours(1);
+  MemoryBudget budget(2000);
+  Harness h(o, s);
+  budget.on_wait([&h] { h.driver->send_filling_batch_soon(); });
+  std::atomic<bool> never{false};
+  ASSERT_TRUE(budget.acquire(1000, never));
+  h.submit(0, 10, BudgetShare(budget, 1000));  // a full batch: sent at once, held by the test
+  s.wait_for([&] { return s.holding == 1; });
+  ASSERT_TRUE(budget.acquire(1000, never));
+  h.submit(10, 5, BudgetShare(budget, 1000));  // filling
+  std::atomic<bool> stop{false}, granted{false};
+  // Fits only once both batches are done.
+  std::thread input([&] { granted = budget.acquire(1500, stop); });
+  {
+    std::lock_guard lock(s.mu);
+    release = true;
+  }
+  s.cv.notify_all();
+  bool in_time = wait_until([&] { return granted.load(); });
+  stop = true;
+  input.join();
+  ASSERT_TRUE(in_time) << "the filling batch was not sent when the sender came free";
+  ASSERT_TRUE(wait_until([&] { return h.committed() == 15u; }));
+  std::lock_guard lock(s.mu);
+  ASSERT_EQ(s.sends.size(), 2u);
+  EXPECT_EQ(s.sends[1], (std::vector<int>{10, 11, 12, 13, 14}));
+}
+
+// The budget announces every wait to whoever holds memory that could be sent, and a release
+// made by that announcement lets the waiting acquire through.
+TEST(MemoryBudget, AnnouncesAWaitAndTakesWhatTheAnnouncementFrees) {
+  MemoryBudget budget(100);
+  std::atomic<bool> never{false};
+  ASSERT_TRUE(budget.acquire(100, never));
+  std::atomic<int> announced{0};
+  budget.on_wait([&] {
+    if (announced.fetch_add(1) == 0) budget.release(100);
+  });
+  EXPECT_TRUE(budget.acquire(60, never));
+  EXPECT_EQ(announced.load(), 1);
+  EXPECT_EQ(budget.used(), 60u);
+  EXPECT_TRUE(budget.acquire(40, never)) << "a request that fits is never announced";
+  EXPECT_EQ(announced.load(), 1);
 }
