@@ -561,7 +561,11 @@ TEST(OutputDriver, AFillingBatchWantedForMemoryLeavesWhenTheSenderIsFree) {
   o.max_delay = std::chrono::hours(1);
   MemoryBudget budget(2000);
   Harness h(o, s);
-  budget.on_wait([&h] { h.driver->send_filling_batch_soon(); });
+  std::atomic<int> announced{0};
+  budget.on_wait([&] {
+    h.driver->send_filling_batch_soon();
+    ++announced;
+  });
   std::atomic<bool> never{false};
   ASSERT_TRUE(budget.acquire(1000, never));
   h.submit(0, 10, BudgetShare(budget, 1000));  // a full batch: sent at once, held by the test
@@ -571,6 +575,8 @@ TEST(OutputDriver, AFillingBatchWantedForMemoryLeavesWhenTheSenderIsFree) {
   std::atomic<bool> stop{false}, granted{false};
   // Fits only once both batches are done.
   std::thread input([&] { granted = budget.acquire(1500, stop); });
+  // The request comes while the sender is busy; the sender that finishes answers it.
+  EXPECT_TRUE(wait_until([&] { return announced.load() > 0; }));
   {
     std::lock_guard lock(s.mu);
     release = true;
