@@ -100,18 +100,14 @@ void run_until_all_delivered(const TempDir& dir, int n) {
   EXPECT_EQ(last.wait(), 0);
 }
 
-}  // namespace
-
-TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
-  TempDir dir;
+// dir/in/coderd.log with n JSON lines, and dir/cfg.yaml: that file → dir/out.ndjson through a
+// 1 MiB budget, checkpoints every 20 ms, the output batching as `batch` (a YAML flow mapping).
+void write_file_to_file(const TempDir& dir, int n, const std::string& batch) {
   std::filesystem::create_directories(dir / "in");
-  const int n = 200000;
-  {
-    std::string text;
-    text.reserve(static_cast<size_t>(n) * 200);
-    for (int i = 0; i < n; ++i) text += json_line(i);
-    write_text(dir / "in/coderd.log", text);
-  }
+  std::string text;
+  text.reserve(static_cast<size_t>(n) * 200);
+  for (int i = 0; i < n; ++i) text += json_line(i);
+  write_text(dir / "in/coderd.log", text);
   write_text(dir / "cfg.yaml",
              "data_dir: " + dir / "data" +
                  "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
@@ -119,7 +115,15 @@ TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
                  dir / "in" +
                  "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
                  "outputs:\n  - {type: file, path: " +
-                 dir / "out.ndjson" + ", batch: {max_events: 200, max_delay: 20ms}}\n");
+                 dir / "out.ndjson" + ", batch: " + batch + "}\n");
+}
+
+}  // namespace
+
+TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
+  TempDir dir;
+  const int n = 200000;
+  write_file_to_file(dir, n, "{max_events: 200, max_delay: 20ms}");
   ASSERT_NO_FATAL_FAILURE(kill_dash_nine_rounds(dir, n, 5, 150, 2024));
   ASSERT_NO_FATAL_FAILURE(run_until_all_delivered(dir, n));
 
@@ -141,21 +145,8 @@ TEST(Delivery, KillDashNineFiveTimesLosesNothing) {
 // waiting, five times; after the restarts every line has arrived.
 TEST(Delivery, SmallBudgetPartialBatchesSurviveKillDashNine) {
   TempDir dir;
-  std::filesystem::create_directories(dir / "in");
   const int n = 100000;
-  {
-    std::string text;
-    for (int i = 0; i < n; ++i) text += json_line(i);
-    write_text(dir / "in/coderd.log", text);
-  }
-  write_text(dir / "cfg.yaml",
-             "data_dir: " + dir / "data" +
-                 "\npipeline: {checkpoint_interval: 20ms, max_in_flight: 1MiB}\n"
-                 "inputs:\n  - {type: file, paths: [\"" +
-                 dir / "in" +
-                 "/*.log\"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}\n"
-                 "outputs:\n  - {type: file, path: " +
-                 dir / "out.ndjson" + ", batch: {max_events: 5000, max_delay: 2s}}\n");
+  write_file_to_file(dir, n, "{max_events: 5000, max_delay: 2s}");
   ASSERT_NO_FATAL_FAILURE(kill_dash_nine_rounds(dir, n, 5, 100, 1796));
   ASSERT_NO_FATAL_FAILURE(run_until_all_delivered(dir, n));
 

@@ -164,6 +164,24 @@ outputs:
 )" + extra_output;
 }
 
+// The head of a config reading dir/in/*.log through a 1 MiB budget (outputs follow).
+std::string one_mib_budget_config(const TempDir& dir) {
+  return "data_dir: " + dir / "data" + R"(
+pipeline: {workers: 2, max_in_flight: 1MiB}
+inputs:
+  - {type: file, paths: [")" +
+         dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
+outputs:
+)";
+}
+
+// Empties what the test outputs delivered; `stall` holds their sends until it is cleared.
+void reset_test_output(bool stall) {
+  std::lock_guard lock(state().mu);
+  state().stall = stall;
+  state().delivered.clear();
+}
+
 }  // namespace
 
 TEST(Pipeline, FileToFileDeliversEveryLineOnceAndInOrder) {
@@ -223,16 +241,8 @@ TEST(Pipeline, MemoryBudgetPausesInputsWhileAnOutputStalls) {
   const int n = 200000;  // ~40 MB, far more than the 1 MiB budget
   write_text(dir / "in/a.log", lines(0, n));
   size_t file_size = std::filesystem::file_size(dir / "in/a.log");
-  {
-    std::lock_guard lock(state().mu);
-    state().stall = true;
-    state().delivered.clear();
-  }
-  AgentConfig cfg = load("data_dir: " + dir / "data" + R"(
-pipeline: {workers: 2, max_in_flight: 1MiB}
-inputs:
-  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
-outputs:
+  reset_test_output(true);
+  AgentConfig cfg = load(one_mib_budget_config(dir) + R"(
   - {type: test_capture, batch: {max_events: 100, max_delay: 10ms}}
 )");
   auto rss_kib = [] {
@@ -292,21 +302,15 @@ outputs:
 TEST(Pipeline, BatchesLargerThanTheBudgetLeaveWhenTheInputWaitsForMemory) {
   TempDir dir;
   std::filesystem::create_directories(dir / "in");
-  const int n = 40000;  // ~8 MB, eight budgets
+  const int n = 40000;          // ~8 MB, eight budgets
   const int max_events = 5000;  // ~5 MB of encoded events: never fits in 1 MiB
   write_text(dir / "in/a.log", lines(0, n));
-  {
-    std::lock_guard lock(state().mu);
-    state().stall = false;
-    state().delivered.clear();
-  }
-  AgentConfig cfg = load("data_dir: " + dir / "data" + R"(
-pipeline: {workers: 2, max_in_flight: 1MiB}
-inputs:
-  - {type: file, paths: [")" + dir / "in" + R"(/*.log"], format: slog_json, read_buffer: 64KiB, poll_interval: 10ms}
-outputs:
-  - {name: capture, type: test_capture, batch: {max_events: )" + std::to_string(max_events) + R"(, max_delay: 1h}}
-  - {name: file, type: file, path: )" + dir / "out.ndjson" + R"(, batch: {max_events: )" +
+  reset_test_output(false);
+  AgentConfig cfg = load(one_mib_budget_config(dir) + R"(
+  - {name: capture, type: test_capture, batch: {max_events: )" +
+                         std::to_string(max_events) + R"(, max_delay: 1h}}
+  - {name: file, type: file, path: )" +
+                         dir / "out.ndjson" + R"(, batch: {max_events: )" +
                          std::to_string(max_events) + R"(, max_delay: 1h}}
 )");
   Runtime rt(cfg);
@@ -318,7 +322,8 @@ outputs:
     std::lock_guard lock(state().mu);
     return state().delivered.size() >= static_cast<size_t>(n - max_events);
   })) << "batches waited for max_delay while the input waited for memory";
-  ASSERT_TRUE(wait_until([&] { return count_lines(dir / "out.ndjson") >= static_cast<size_t>(n - max_events); }));
+  ASSERT_TRUE(wait_until(
+      [&] { return count_lines(dir / "out.ndjson") >= static_cast<size_t>(n - max_events); }));
   rt.stop();
   EXPECT_EQ(count_lines(dir / "out.ndjson"), static_cast<size_t>(n));
   std::lock_guard lock(state().mu);

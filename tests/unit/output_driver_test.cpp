@@ -6,6 +6,7 @@
 #include "core/pipeline/output_driver.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -13,7 +14,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <string>
 #include <thread>
 
