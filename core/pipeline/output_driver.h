@@ -44,7 +44,7 @@ struct OutputDriverOptions {
   std::string name;
   int index = 0;  // routing bit
   Schema schema = Schema::AuditV1;  // which encoding of each event this output sends
-  size_t max_events = 500;
+  size_t max_events = 1000;
   size_t max_bytes = 1024 * 1024;
   std::chrono::milliseconds max_delay{1000};
   std::chrono::milliseconds retry_initial{500};
@@ -81,7 +81,7 @@ class OutputDriver {
   // driver owns one completion share of it.
   void enqueue(std::shared_ptr<EncodedBatch> batch) { queue_.enqueue(std::move(batch)); }
   // An input waits for memory (MemoryBudget::on_wait): the batch that is filling holds some of
-  // it, so it is sent as soon as a sender is free instead of at max_delay. Without this, a
+  // it, so it is sent as soon as no batch is being sent, instead of at max_delay. Without this, a
   // budget smaller than one full batch would let a batch leave only every max_delay.
   void send_filling_batch_soon() {
     if (!opts_.disk_buffer && !memory_wanted_.exchange(true))
@@ -121,7 +121,7 @@ class OutputDriver {
   bool wait(std::chrono::milliseconds d);
   bool stopping_hard() const;
   bool idle() const;
-  bool sender_free_for_memory();
+  bool senders_idle_for_memory();
 
   OutputDriverOptions opts_;
   OutputFactoryFn factory_;

@@ -86,7 +86,7 @@ TEST(Config, MinimalLoadsWithDefaults) {
   EXPECT_EQ(cfg.inputs[0].name, "coderd");
   EXPECT_EQ(cfg.inputs[0].options.str("format"), "auto");
   EXPECT_EQ(cfg.outputs[0].name, "stdout");
-  EXPECT_EQ(cfg.outputs[0].common.object("batch").integer("max_events"), 500);
+  EXPECT_EQ(cfg.outputs[0].common.object("batch").integer("max_events"), 1000);
   EXPECT_EQ(cfg.transforms.list("redact").size(), 9u);
 }
 
