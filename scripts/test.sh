@@ -61,7 +61,7 @@ if [ "${AUDITRELAY_TEST_QUICK:-0}" != "1" ]; then
   # Only the test programs the filter below selects (and the agent binary they start).
   BUILD_TARGETS="auditrelay pipeline_tests driver_tests delivery_tests http_output_tests disk_buffer_tests coder_api_tests reload_tests journald_tests collector_output_tests tap_tests unit_tests" \
     build_and_test build-tsan "thread" \
-    -R "^(Pipeline|OutputDriver|MemoryBudget|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|StuckPart|NeverAcknowledged|InterleavedContainer|Schemas)|HttpOutput|SplunkHec|Schemas|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload|Journald\\.(FilesThatAppear|AVacuumedCursor|KillDashNine|AHeldBlock|AStuckPart)|Otlp|Elasticsearch|Tap|TapHub|TapStream|KafkaDeliveryRound)"
+    -R "^(Pipeline|OutputDriver|MemoryBudget|Concurrency/SplitBatch|Delivery\\.(CheckpointWaits|SmallBudget|StuckPart|NeverAcknowledged|InterleavedContainer|Schemas)|HttpOutput|SplunkHec|Schemas|DiskBuffer|CoderApi\\.(Backfill|Disconnect)|Reload|Journald\\.(FilesThatAppear|AVacuumedCursor|KillDashNine|AHeldBlock|AStuckPart)|Otlp|Elasticsearch|Tap|TapHub|TapStream|KafkaDeliveryRound)"
   # Fuzz every format for a bounded time (AUDITRELAY_FUZZ_SECONDS each), seeded with the samples,
   # as many targets at a time as there are cores.
   echo "=== fuzz"
